@@ -1,0 +1,221 @@
+"""policy-assistant: index, search and lint from the terminal (JSON with --json)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+import click
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from assistant.errors import UserError
+from assistant.index import SyncReport
+from assistant.retrieve import SearchFilter
+from assistant.service import PolicyAssistant
+from assistant.settings import Settings, SettingsFileError
+
+err = Console(stderr=True)
+log = logging.getLogger("assistant.cli")
+
+
+def configure_logging(settings: Settings) -> None:
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.FileHandler(logs / "policy-assistant.log", encoding="utf-8")
+    file_handler.setLevel(logging.INFO)
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    stderr_handler = logging.StreamHandler(sys.stderr)
+    stderr_handler.setLevel(settings.log_level.upper())
+    stderr_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [file_handler, stderr_handler]
+    root.setLevel(logging.INFO)
+    for noisy in ("httpx", "chromadb", "urllib3", "jieba", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except SettingsFileError as exc:
+        raise UserError(f"找不到设置文件：{exc}。请检查 POLICY_ASSISTANT_SETTINGS_FILE。") from exc
+    except ValidationError as exc:
+        fields = "、".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise UserError(f"设置有误（{fields}），请对照 README 中的设置说明修改。") from exc
+
+
+@contextmanager
+def progress_bar() -> Iterator[object]:
+    """A terminal progress bar fed by the library's progress(stage, done, total) callback."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, object] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+
+        yield update
+
+
+def print_sync_report(report: SyncReport) -> None:
+    err.print(
+        f"索引完成：{report.documents} 个文档，{report.clauses} 个条款；"
+        f"新增 {len(report.added)}，更新 {len(report.updated)}，删除 {len(report.removed)}，"
+        f"未变 {len(report.unchanged)}；用时 {report.seconds:.1f} 秒。",
+        highlight=False,
+    )
+    for error in report.errors:
+        err.print(f"[yellow]未能索引[/yellow] {Path(error.path).name}：{error.reason}", highlight=False)
+
+
+class Context:
+    def __init__(self) -> None:
+        self.settings = load_settings()
+        configure_logging(self.settings)
+        self.assistant = PolicyAssistant(self.settings)
+
+    def ready(self) -> PolicyAssistant:
+        with progress_bar() as update:
+            report = self.assistant.ensure_index(update)  # type: ignore[arg-type]
+        if report is not None:
+            print_sync_report(report)
+        return self.assistant
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """政策问答助手：索引政策文件，检索并引用原文条款。"""
+    ctx.obj = Context()
+
+
+@cli.command()
+@click.option("--corpus", type=click.Path(path_type=Path), help="文档目录（默认取设置中的 corpus_dir）。")
+@click.option("--rebuild", is_flag=True, help="丢弃现有索引，从头重建。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果。")
+@pass_context
+def index(context: Context, corpus: Path | None, rebuild: bool, as_json: bool) -> None:
+    """建立或增量更新索引。"""
+    if corpus is not None and not corpus.is_dir():
+        raise UserError(f"文档目录不存在：{corpus}")
+    with progress_bar() as update:
+        report = context.assistant.index.sync(corpus, rebuild=rebuild, progress=update)  # type: ignore[arg-type]
+    if as_json:
+        click.echo(report.model_dump_json())
+    else:
+        print_sync_report(report)
+
+
+def _questions(question: str | None, batch: TextIO | None) -> list[str]:
+    if batch is not None:
+        return [line.strip() for line in batch if line.strip()]
+    if question is None:
+        raise UserError("请给出问题，或用 --batch 指定问题文件（每行一个，- 表示标准输入）。")
+    return [question]
+
+
+def _filter(doc: tuple[str, ...], part: tuple[str, ...]) -> SearchFilter | None:
+    return SearchFilter(doc_ids=doc, parts=part) if doc or part else None
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="返回的条款数。")
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="问题文件，每行一个；- 表示标准输入。")
+@click.option("--doc", multiple=True, help="只在指定文档中检索（文档编号，可重复）。")
+@click.option("--part", multiple=True, help="只在指定部分中检索（如 二，可重复）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（批量时每行一个对象）。")
+@pass_context
+def search(
+    context: Context,
+    question: str | None,
+    k: int | None,
+    batch: TextIO | None,
+    doc: tuple[str, ...],
+    part: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """检索与问题最相关的原文条款。"""
+    questions = _questions(question, batch)
+    assistant = context.ready()
+    where = _filter(doc, part)
+    for text in questions:
+        try:
+            result = assistant.search(text, k, where)
+        except UserError as exc:
+            if batch is None:
+                raise
+            log.warning("batch question skipped: %s", exc)
+            if as_json:
+                click.echo(json.dumps({"query": text, "error": str(exc)}, ensure_ascii=False))
+            continue
+        if as_json:
+            click.echo(result.model_dump_json())
+            continue
+        click.echo(f"问题：{result.query}")
+        for hit in result.hits:
+            dense = "-" if hit.scores["dense"] is None else f"{hit.scores['dense']:.3f}"
+            bm25 = "-" if hit.scores["bm25"] is None else f"{hit.scores['bm25']:.2f}"
+            click.echo(f"{hit.rank}. {hit.label}  （融合 {hit.score:.4f}｜向量 {dense}｜BM25 {bm25}）")
+            snippet = hit.text if len(hit.text) <= 120 else hit.text[:120] + "…"
+            click.echo(f"   {snippet}")
+        click.echo()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@pass_context
+def lint(context: Context, as_json: bool) -> None:
+    """检查文档中的编号缺失、分页拼接、中英混排、空条款和重复条款（不修改原文）。"""
+    findings = context.ready().lint()
+    if as_json:
+        payload = {doc_id: [f.model_dump() for f in items] for doc_id, items in findings.items()}
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+        return
+    for doc_id, items in findings.items():
+        document = context.assistant.index.document(doc_id)
+        click.echo(f"《{document.title if document else doc_id}》：{len(items)} 条提示")
+        for finding in items:
+            where = f"（{finding.clause}）" if finding.clause else ""
+            click.echo(f"  [{finding.kind}] {where}{finding.message}")
+            if finding.excerpt:
+                click.echo(f"      …{finding.excerpt}…")
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="policy-assistant", standalone_mode=False)
+    except UserError as exc:
+        err.print(f"[red]错误：[/red]{exc}", highlight=False)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err.print("已取消。")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("已中断；索引保持一致，下次运行会继续。")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""BM25 over clauses: jieba search-mode words plus character bigrams, persisted beside Chroma."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from assistant.chinese import search_tokens
+
+log = logging.getLogger(__name__)
+
+_KEYS_FILE = "keys.json"
+
+
+class LexicalIndex:
+    def __init__(self, keys: list[str], bm25: bm25s.BM25, fingerprint: str):
+        self.keys = keys
+        self.fingerprint = fingerprint
+        self._bm25 = bm25
+        self._position = {key: i for i, key in enumerate(keys)}
+
+    @classmethod
+    def build(cls, keys: list[str], texts: list[str], fingerprint: str) -> LexicalIndex:
+        bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        bm25.index([search_tokens(t) or [""] for t in texts], show_progress=False)
+        return cls(list(keys), bm25, fingerprint)
+
+    def scores(self, query: str, allowed: set[str] | None = None) -> np.ndarray:
+        """BM25 score of every clause (0 where the clause is filtered out)."""
+        tokens = [t for t in search_tokens(query) if t in self._bm25.vocab_dict]
+        if not tokens or not self.keys:
+            return np.zeros(len(self.keys), dtype=np.float32)
+        mask = None
+        if allowed is not None:
+            mask = np.array([k in allowed for k in self.keys], dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens, weight_mask=mask), dtype=np.float32)
+
+    def top(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
+        scores = self.scores(query, allowed)
+        order = np.argsort(-scores, kind="stable")[:n]
+        return [(self.keys[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def save(self, directory: Path) -> None:
+        """Write to a temporary folder, then swap it in, so a crash never leaves half an index."""
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".lexical-", dir=directory.parent))
+        self._bm25.save(str(staging))
+        (staging / _KEYS_FILE).write_text(
+            json.dumps({"fingerprint": self.fingerprint, "keys": self.keys}, ensure_ascii=False), "utf-8"
+        )
+        retired = directory.with_name(directory.name + ".old")
+        if retired.exists():
+            shutil.rmtree(retired)
+        if directory.exists():
+            os.replace(directory, retired)
+        os.replace(staging, directory)
+        shutil.rmtree(retired, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex | None:
+        """The saved index, or None when it is missing or unreadable (the caller rebuilds it)."""
+        try:
+            meta = json.loads((directory / _KEYS_FILE).read_text("utf-8"))
+            bm25 = bm25s.BM25.load(str(directory))
+        except (OSError, ValueError, KeyError) as exc:
+            log.info("lexical index not loaded from %s: %s", directory, exc)
+            return None
+        return cls(meta["keys"], bm25, meta["fingerprint"])

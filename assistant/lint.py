@@ -1,0 +1,154 @@
+"""Report what a careful reader would flag in a document, without altering its text."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+
+from assistant.chinese import int_to_cn, match_key
+from assistant.types import Document, LintFinding
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
+# A Latin word with Chinese on both sides (within a space): `服务模式 and 物流大通道`.
+_LATIN_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s*(?P<word>[A-Za-z]+(?:\s+[A-Za-z]+)*)\s*(?=[{_CJK}])")
+_EXCERPT = 12
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    return text[max(0, start - _EXCERPT) : end + _EXCERPT].replace("\n", "⏎")
+
+
+def lint_document(document: Document) -> list[LintFinding]:
+    findings: list[LintFinding] = []
+    findings += _numbering(document)
+    findings += _page_breaks(document)
+    findings += _latin(document)
+    findings += _empty_and_duplicate(document)
+    return sorted(findings, key=lambda f: (f.offset if f.offset is not None else -1, f.kind))
+
+
+def _numbering(document: Document) -> list[LintFinding]:
+    findings = []
+    by_part: dict[str, list] = defaultdict(list)
+    numbered = [c for c in document.clauses if c.number is not None]
+    # （一）-style and 第X条 numbering runs through the whole document; 1. restarts per part.
+    restart_per_part = any(c.clause.split(".")[-1].isdigit() for c in numbered)
+    for clause in numbered:
+        by_part[clause.part if restart_per_part else ""].append(clause)
+    for clauses in by_part.values():
+        for before, after in itertools.pairwise(clauses):
+            assert before.number is not None and after.number is not None
+            if after.number == before.number:
+                findings.append(
+                    LintFinding(
+                        doc_id=document.doc_id,
+                        kind="duplicate_number",
+                        severity="warning",
+                        clause=after.clause,
+                        offset=after.start,
+                        message=f"编号重复：第（{after.clause}）条出现了两次。",
+                        excerpt=after.heading,
+                    )
+                )
+            elif after.number > before.number + 1:
+                missing = "、".join(f"（{_numeral(n, after.clause)}）" for n in range(before.number + 1, after.number))
+                findings.append(
+                    LintFinding(
+                        doc_id=document.doc_id,
+                        kind="numbering_gap",
+                        severity="warning",
+                        clause=after.clause,
+                        offset=after.start,
+                        message=(
+                            f"编号不连续：（{before.clause}）之后是（{after.clause}），缺少{missing}。"
+                            f"缺失条目的标题可能在原文中遗漏，其内容可能并入了（{before.clause}）。"
+                        ),
+                        excerpt=after.heading,
+                    )
+                )
+    return findings
+
+
+def _numeral(number: int, like: str) -> str:
+    return str(number) if like[-1:].isdigit() else int_to_cn(number)
+
+
+def _page_breaks(document: Document) -> list[LintFinding]:
+    source = document.source_text
+    findings = []
+    for offset in document.page_breaks:
+        before = source[:offset].rstrip()
+        clause = next((c.clause for c in document.clauses if c.start <= offset <= c.end), None)
+        findings.append(
+            LintFinding(
+                doc_id=document.doc_id,
+                kind="page_break_join",
+                severity="info",
+                clause=clause,
+                offset=offset,
+                message=f"段落在“{before[-6:]}”处被分页截断，已与下一段“{_first_line(source, offset)}”拼接。",
+                excerpt=_excerpt(source, len(before), offset),
+            )
+        )
+    return findings
+
+
+def _first_line(source: str, offset: int, width: int = 6) -> str:
+    return source[offset : offset + width].split("\n")[0]
+
+
+def _latin(document: Document) -> list[LintFinding]:
+    source = document.source_text
+    findings = []
+    for match in _LATIN_IN_CJK.finditer(source):
+        word = match.group("word")
+        clause = next((c.clause for c in document.clauses if c.start <= match.start() < c.end), None)
+        findings.append(
+            LintFinding(
+                doc_id=document.doc_id,
+                kind="latin_in_chinese",
+                severity="warning",
+                clause=clause,
+                offset=match.start("word"),
+                message=f"中文正文中出现英文单词“{word}”，可能是录入或转换错误，请核对原件。",
+                excerpt=_excerpt(source, match.start("word"), match.end("word")),
+            )
+        )
+    return findings
+
+
+def _empty_and_duplicate(document: Document) -> list[LintFinding]:
+    findings = []
+    seen: dict[str, str] = {}
+    for clause in document.clauses:
+        body = clause.text[len(clause.heading) :] if clause.number is not None else clause.text
+        if not match_key(body):
+            findings.append(
+                LintFinding(
+                    doc_id=document.doc_id,
+                    kind="empty_clause",
+                    severity="warning",
+                    clause=clause.clause,
+                    offset=clause.start,
+                    message=f"条目（{clause.clause}）只有标题，没有正文。",
+                    excerpt=clause.heading,
+                )
+            )
+            continue
+        key = match_key(body)
+        if key in seen:
+            findings.append(
+                LintFinding(
+                    doc_id=document.doc_id,
+                    kind="duplicate_clause",
+                    severity="warning",
+                    clause=clause.clause,
+                    offset=clause.start,
+                    message=f"条目（{clause.clause}）的正文与（{seen[key]}）完全相同。",
+                    excerpt=clause.heading,
+                )
+            )
+        else:
+            seen[key] = clause.clause
+    return findings

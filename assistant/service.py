@@ -1,0 +1,72 @@
+"""The library facade the CLI and the UI call: one object holding the index and the searcher."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+
+from assistant.embeddings import Embedder, make_embedder
+from assistant.errors import UserError
+from assistant.index import PolicyIndex, Progress, SyncReport
+from assistant.lint import lint_document
+from assistant.retrieve import HybridSearcher, SearchFilter
+from assistant.settings import Settings
+from assistant.store import StoreUnavailable
+from assistant.types import LintFinding, SearchResult
+
+log = logging.getLogger(__name__)
+
+
+class PolicyAssistant:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self._embedder = embedder
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or make_embedder(self.settings.embedding)
+
+    @cached_property
+    def index(self) -> PolicyIndex:
+        try:
+            return PolicyIndex(self.settings, self.embedder)
+        except StoreUnavailable as exc:
+            if self.settings.chroma.host:
+                raise UserError(
+                    f"无法连接向量数据库服务 {exc}，请确认 Chroma 服务已启动，或取消 CHROMA_HOST 设置改用本地索引。"
+                ) from exc
+            raise UserError("无法打开本地索引，请运行 policy-assistant index --rebuild 重建索引。") from exc
+
+    @cached_property
+    def searcher(self) -> HybridSearcher:
+        return HybridSearcher.from_index(self.index)
+
+    def ensure_index(self, progress: Progress | None = None) -> SyncReport | None:
+        report = self.index.ensure_ready(progress)
+        if not self.index.clauses:
+            raise UserError(
+                f"索引中没有任何文档，请把文件放入文档目录（{self.settings.corpus_dir}）后运行 policy-assistant index。"
+            )
+        return report
+
+    def sync(self, rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
+        return self.index.sync(rebuild=rebuild, progress=progress)
+
+    def search(self, query: str, k: int | None = None, where: SearchFilter | None = None) -> SearchResult:
+        query = validate_question(query)
+        return self.searcher.search(query, k or self.settings.retrieval.k, where)
+
+    def lint(self) -> dict[str, list[LintFinding]]:
+        return {d.doc_id: lint_document(d) for d in self.index.documents}
+
+
+MAX_QUESTION_CHARS = 500
+
+
+def validate_question(text: str) -> str:
+    question = " ".join(text.split())
+    if not question:
+        raise UserError("问题为空，请输入要查询的内容。")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise UserError(f"问题过长（{len(question)} 字），请精简到 {MAX_QUESTION_CHARS} 字以内。")
+    return question

