@@ -44,8 +44,10 @@ class RankedClause:
     clause: Clause
     score: float
     dense: float | None = None
+    sentence: float | None = None
     bm25: float | None = None
     dense_rank: int | None = None
+    sentence_rank: int | None = None
     bm25_rank: int | None = None
 
 
@@ -56,12 +58,13 @@ class HybridSearcher:
     rrf_k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
+    sentence_weight: float = 2.0
     last_timings: SearchTimings = field(default_factory=SearchTimings)
 
     @classmethod
     def from_index(cls, index: PolicyIndex) -> HybridSearcher:
         r = index.settings.retrieval
-        return cls(index, r.candidates, r.rrf_k, r.dense_weight, r.bm25_weight)
+        return cls(index, r.candidates, r.rrf_k, r.dense_weight, r.bm25_weight, r.sentence_weight)
 
     def rank(self, query: str, k: int, where: SearchFilter | None = None) -> list[RankedClause]:
         """Fused ranking of clauses; each keeps its per-retriever score and rank."""
@@ -77,19 +80,35 @@ class HybridSearcher:
             parts = sorted({clauses[key].part for key in allowed}) if where.parts else None
 
         ranked: dict[str, RankedClause] = {}
-        if self.dense_weight > 0:
+        if self.dense_weight > 0 or self.sentence_weight > 0:
             t = time.perf_counter()
             vector = self.index.embedder.embed_query(query)
             timings.embed_ms = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
-            dense = self.index.store.query(vector, self.candidates, doc_ids=doc_ids, parts=parts)
+            store = self.index.store
+            # Clause chunks capture the topic; the best single sentence captures a specific statement.
+            for weight, found, field_name in (
+                (
+                    self.dense_weight,
+                    store.query(vector, self.candidates, doc_ids, parts) if self.dense_weight else [],
+                    "dense",
+                ),
+                (
+                    self.sentence_weight,
+                    store.query_sentences(vector, self.candidates * 4, doc_ids, parts) if self.sentence_weight else [],
+                    "sentence",
+                ),
+            ):
+                position = 0
+                for key, similarity in found:
+                    if key not in clauses or (allowed is not None and key not in allowed):
+                        continue
+                    position += 1
+                    entry = ranked.setdefault(key, RankedClause(clauses[key], 0.0))
+                    setattr(entry, field_name, similarity)
+                    setattr(entry, field_name + "_rank", position)
+                    entry.score += weight / (self.rrf_k + position)
             timings.dense_ms = (time.perf_counter() - t) * 1000
-            for position, (key, similarity) in enumerate(d for d in dense if d[0] in clauses):
-                if allowed is not None and key not in allowed:
-                    continue
-                entry = ranked.setdefault(key, RankedClause(clauses[key], 0.0))
-                entry.dense, entry.dense_rank = similarity, position + 1
-                entry.score += self.dense_weight / (self.rrf_k + position + 1)
         if self.bm25_weight > 0 and self.index.lexical is not None:
             t = time.perf_counter()
             lexical = self.index.lexical.top(query, self.candidates, allowed)
@@ -121,6 +140,7 @@ def to_hit(rank: int, ranked: RankedClause) -> Hit:
         score=round(ranked.score, 6),
         scores={
             "dense": None if ranked.dense is None else round(ranked.dense, 6),
+            "sentence": None if ranked.sentence is None else round(ranked.sentence, 6),
             "bm25": None if ranked.bm25 is None else round(ranked.bm25, 6),
         },
     )

@@ -52,7 +52,10 @@ class RetrievalSettings(Section):
     k: int = Field(5, ge=1, le=50, description="Clauses returned per question.")
     candidates: int = Field(30, ge=5, le=500, description="Candidates each retriever contributes to fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in fusion.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the clause-chunk dense ranking in fusion.")
+    sentence_weight: float = Field(
+        2.0, ge=0, description="Weight of the sentence-level dense ranking (best sentence per clause)."
+    )
     bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
 
 

@@ -15,7 +15,7 @@ from assistant.types import Chunk, Clause, Document
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1  # bump when chunk metadata or parsing changes, so documents are re-indexed
+SCHEMA_VERSION = 2  # bump when chunk metadata or parsing changes, so documents are re-indexed
 _BATCH = 256
 
 
@@ -152,7 +152,7 @@ class VectorStore:
             for sentence in clause.sentences:
                 s_ids.append(f"{clause.key}:s{sentence.index}")
                 s_texts.append(sentence.text)
-                s_metas.append({**common, "clause_key": clause.key, "index": sentence.index})
+                s_metas.append({**common, "clause_key": clause.key, "part": clause.part, "index": sentence.index})
         for start in range(0, len(s_ids), _BATCH):
             end = start + _BATCH
             self.sentences.upsert(
@@ -165,8 +165,20 @@ class VectorStore:
     def query(
         self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
     ) -> list[tuple[str, float]]:
-        """Best cosine similarity per clause, best first."""
-        total = self.chunks.count()
+        """Best chunk cosine similarity per clause, best first."""
+        return self._best_per_clause(self.chunks, vector, n, doc_ids, parts)
+
+    def query_sentences(
+        self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
+    ) -> list[tuple[str, float]]:
+        """Best sentence cosine similarity per clause, best first."""
+        return self._best_per_clause(self.sentences, vector, n, doc_ids, parts)
+
+    @staticmethod
+    def _best_per_clause(
+        collection: Any, vector: np.ndarray, n: int, doc_ids: list[str] | None, parts: list[str] | None
+    ) -> list[tuple[str, float]]:
+        total = collection.count()
         if total == 0 or (doc_ids is not None and not doc_ids) or (parts is not None and not parts):
             return []
         conditions: list[dict[str, Any]] = []
@@ -175,7 +187,7 @@ class VectorStore:
         if parts is not None:
             conditions.append({"part": {"$in": parts}})
         where = conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
-        result = self.chunks.query(
+        result = collection.query(
             query_embeddings=[vector], n_results=min(n, total), where=where, include=["metadatas", "distances"]
         )
         best: dict[str, float] = {}

@@ -1,0 +1,55 @@
+"""Retrieval metrics over gold clauses; a ranked list holds clause names or doc#clause keys."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def _is_gold(retrieved: str, gold: Sequence[str]) -> bool:
+    name = retrieved.split("#", 1)[-1]
+    return retrieved in gold or name in gold
+
+
+def recall_at_k(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
+    """Share of gold clauses found in the top k."""
+    if not gold:
+        raise ValueError("recall needs at least one gold clause")
+    top = ranked[:k]
+    found = {g for g in gold if any(_is_gold(r, [g]) for r in top)}
+    return len(found) / len(set(gold))
+
+
+def hit_at_1(ranked: Sequence[str], gold: Sequence[str]) -> float:
+    return 1.0 if ranked and _is_gold(ranked[0], gold) else 0.0
+
+
+def reciprocal_rank(ranked: Sequence[str], gold: Sequence[str]) -> float:
+    for position, retrieved in enumerate(ranked, start=1):
+        if _is_gold(retrieved, gold):
+            return 1.0 / position
+    return 0.0
+
+
+def ndcg_at_k(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
+    """Binary-relevance nDCG; each gold clause counts once."""
+    if not gold:
+        raise ValueError("nDCG needs at least one gold clause")
+    seen: set[str] = set()
+    dcg = 0.0
+    for position, retrieved in enumerate(ranked[:k], start=1):
+        name = retrieved.split("#", 1)[-1]
+        if _is_gold(retrieved, gold) and name not in seen:
+            seen.add(name)
+            dcg += 1.0 / math.log2(position + 1)
+    ideal = sum(1.0 / math.log2(p + 1) for p in range(1, min(len(set(gold)), k) + 1))
+    return dcg / ideal
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
