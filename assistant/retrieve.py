@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
@@ -52,6 +53,14 @@ class RankedClause:
 
 
 @dataclass
+class Retrieval:
+    query: str
+    vector: np.ndarray | None
+    ranked: list[RankedClause]
+    timings: SearchTimings
+
+
+@dataclass
 class HybridSearcher:
     index: PolicyIndex
     candidates: int = 30
@@ -59,7 +68,6 @@ class HybridSearcher:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     sentence_weight: float = 2.0
-    last_timings: SearchTimings = field(default_factory=SearchTimings)
 
     @classmethod
     def from_index(cls, index: PolicyIndex) -> HybridSearcher:
@@ -67,8 +75,12 @@ class HybridSearcher:
         return cls(index, r.candidates, r.rrf_k, r.dense_weight, r.bm25_weight, r.sentence_weight)
 
     def rank(self, query: str, k: int, where: SearchFilter | None = None) -> list[RankedClause]:
+        return self.retrieve(query, k, where).ranked
+
+    def retrieve(self, query: str, k: int, where: SearchFilter | None = None) -> Retrieval:
         """Fused ranking of clauses; each keeps its per-retriever score and rank."""
         timings = SearchTimings()
+        vector: np.ndarray | None = None
         started = time.perf_counter()
         clauses = self.index.clauses
         allowed: set[str] | None = None
@@ -119,8 +131,7 @@ class HybridSearcher:
                 entry.score += self.bm25_weight / (self.rrf_k + position + 1)
         result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))[:k]
         timings.total_ms = (time.perf_counter() - started) * 1000
-        self.last_timings = timings
-        return result
+        return Retrieval(query, vector, result, timings)
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
         hits = [to_hit(i + 1, r) for i, r in enumerate(self.rank(query, k, where))]

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from functools import cached_property
 
+from assistant.answer.condense import Exchange, RuleCondenser
+from assistant.answer.engine import AnswerEngine
+from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import UserError
 from assistant.index import PolicyIndex, Progress, SyncReport
@@ -12,7 +16,7 @@ from assistant.lint import lint_document
 from assistant.retrieve import HybridSearcher, SearchFilter
 from assistant.settings import Settings
 from assistant.store import StoreUnavailable
-from assistant.types import LintFinding, SearchResult
+from assistant.types import Answer, AnswerMode, LintFinding, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,48 @@ class PolicyAssistant:
     @cached_property
     def searcher(self) -> HybridSearcher:
         return HybridSearcher.from_index(self.index)
+
+    @cached_property
+    def engine(self) -> AnswerEngine:
+        extractive = ExtractiveAnswerer(self.index, max_sentences=self.settings.answer.max_sentences)
+        llm = llm_condenser = None
+        if self.settings.llm.configured:
+            from assistant.answer.llm import LLMAnswerer, LLMCondenser, OpenAICompatibleChat
+            from assistant.prompts import load_prompts
+
+            prompts = load_prompts(self.settings.prompts_dir)
+            chat = OpenAICompatibleChat(self.settings.llm)
+            llm = LLMAnswerer(chat, prompts, self.settings.llm)
+            llm_condenser = LLMCondenser(chat, prompts, fallback=RuleCondenser(self.embedder))
+        mode = self.settings.answer.mode
+        default: AnswerMode = "llm" if mode == "llm" or (mode == "auto" and llm is not None) else "extractive"
+        return AnswerEngine(
+            self.searcher,
+            extractive,
+            RuleCondenser(self.embedder),
+            llm=llm,
+            llm_condenser=llm_condenser,
+            k=self.settings.retrieval.k,
+            default_mode=default,
+        )
+
+    def ask(
+        self,
+        question: str,
+        history: list[Exchange] | None = None,
+        mode: AnswerMode | None = None,
+        where: SearchFilter | None = None,
+    ) -> Answer:
+        return self.engine.ask(validate_question(question), history, mode, where)
+
+    def ask_stream(
+        self,
+        question: str,
+        history: list[Exchange] | None = None,
+        mode: AnswerMode | None = None,
+        where: SearchFilter | None = None,
+    ) -> Iterator[str | Answer]:
+        return self.engine.stream(validate_question(question), history, mode, where)
 
     def ensure_index(self, progress: Progress | None = None) -> SyncReport | None:
         report = self.index.ensure_ready(progress)

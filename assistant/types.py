@@ -109,3 +109,31 @@ class Hit(Model):
 class SearchResult(Model):
     query: str
     hits: list[Hit]
+
+
+class Citation(Model):
+    """A numbered reference from an answer to a clause, with the quoted words and whether they verify."""
+
+    n: int
+    doc_id: str
+    clause: str
+    label: str
+    quote: str
+    verified: bool
+    start: int | None = Field(None, description="Offset of the verified quote in the clause text.")
+    end: int | None = Field(None, description="End offset of the verified quote in the clause text.")
+
+
+AnswerMode = Literal["extractive", "llm"]
+
+
+class Answer(Model):
+    question: str
+    standalone_question: str
+    answer: str
+    refused: bool
+    mode: AnswerMode
+    citations: list[Citation]
+    hits: list[Hit]
+    notice: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)

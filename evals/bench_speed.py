@@ -46,9 +46,9 @@ def main() -> None:
         totals, embeds = [], []
         for _ in range(3):
             for question in questions:
-                searcher.rank(question, 5)
-                totals.append(searcher.last_timings.total_ms)
-                embeds.append(searcher.last_timings.embed_ms)
+                timings = searcher.retrieve(question, 5).timings
+                totals.append(timings.total_ms)
+                embeds.append(timings.embed_ms)
         print(
             f"warm hybrid query over {len(totals)} queries: p50 {percentile(totals, 50):.1f} ms, "
             f"p95 {percentile(totals, 95):.1f} ms (query embedding p50 {percentile(embeds, 50):.1f} ms)"

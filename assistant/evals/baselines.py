@@ -60,7 +60,7 @@ def naive_chunk_ranker(documents: list[Document], embedder: Embedder, chunk_size
             include=["metadatas"],
         )
         keys: list[str] = []
-        for meta in result["metadatas"][0]:
+        for meta in (result["metadatas"] or [[]])[0]:
             key = str(meta["clause_key"])
             if key not in keys:
                 keys.append(key)

@@ -53,3 +53,28 @@ def percentile(values: Sequence[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, math.ceil(q / 100 * len(ordered)))
     return ordered[rank - 1]
+
+
+def key_fact_coverage(answer: str, key_facts: Sequence[str]) -> float:
+    """Share of key facts that stand verbatim (after normalisation) in the answer."""
+    from assistant.chinese import match_key
+
+    if not key_facts:
+        raise ValueError("coverage needs at least one key fact")
+    text = match_key(answer)
+    return sum(1 for fact in key_facts if match_key(fact) in text) / len(key_facts)
+
+
+def gold_cited(cited: Sequence[str], gold: Sequence[str]) -> float:
+    """Share of gold clauses that the answer cites."""
+    if not gold:
+        raise ValueError("needs at least one gold clause")
+    return sum(1 for g in set(gold) if any(_is_gold(c, [g]) for c in cited)) / len(set(gold))
+
+
+def citation_precision(cited: Sequence[str], gold: Sequence[str]) -> float | None:
+    """Share of distinct cited clauses that are gold; None when nothing is cited."""
+    distinct = list(dict.fromkeys(cited))
+    if not distinct:
+        return None
+    return sum(1 for c in distinct if _is_gold(c, gold)) / len(distinct)

@@ -1,0 +1,128 @@
+"""The offline answerer: quotes the sentences that answer the question, each with a [n] citation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.answer.evidence import BigramIdf, EvidenceWeights, ScoredSentence, score_sentences
+from assistant.answer.refusal import NOT_FOUND, Thresholds, Verdict, assess
+from assistant.chinese import char_bigrams
+from assistant.cite import make_citation
+from assistant.index import PolicyIndex
+from assistant.retrieve import Retrieval
+from assistant.types import Citation
+
+
+@dataclass
+class Draft:
+    """What an answerer produced, before the engine adds hits, timings and the question."""
+
+    answer: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    notice: str | None = None
+    fell_back: bool = False  # a model failed and the extractive answer stands in
+
+
+@dataclass
+class SelectionPolicy:
+    max_sentences: int = 6
+    margin: float = 0.2  # keep sentences scoring within this of the best (tuned on dev)
+    max_clause_rank: int = 3
+    redundancy: float = 0.6  # bigram Jaccard above which a sentence repeats one already chosen
+
+
+def select_sentences(scored: list[ScoredSentence], policy: SelectionPolicy) -> list[ScoredSentence]:
+    candidates = [s for s in scored if not s.is_heading] or scored
+    if not candidates:
+        return []
+    top = candidates[0]
+    chosen = [top]
+    grams = [char_bigrams(top.sentence.text)]
+    for item in candidates[1:]:
+        if len(chosen) >= policy.max_sentences or item.score < top.score - policy.margin:
+            break
+        if item.clause_rank > policy.max_clause_rank:
+            continue
+        mine = char_bigrams(item.sentence.text)
+        if any(len(mine & g) / (len(mine | g) or 1) > policy.redundancy for g in grams):
+            continue
+        chosen.append(item)
+        grams.append(mine)
+    return chosen
+
+
+def compose(selected: list[ScoredSentence]) -> tuple[str, list[Citation]]:
+    """Group by clause (best first), keep document order inside a clause, merge adjacent sentences."""
+    order: list[str] = []
+    by_clause: dict[str, list[ScoredSentence]] = {}
+    for item in selected:
+        if item.clause.key not in by_clause:
+            order.append(item.clause.key)
+            by_clause[item.clause.key] = []
+        by_clause[item.clause.key].append(item)
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for key in order:
+        items = sorted(by_clause[key], key=lambda s: s.sentence.index)
+        clause = items[0].clause
+        runs: list[list[ScoredSentence]] = []
+        for item in items:
+            if runs and runs[-1][-1].sentence.index + 1 == item.sentence.index:
+                runs[-1].append(item)
+            else:
+                runs.append([item])
+        quotes = []
+        for run in runs:
+            quote = clause.text[run[0].sentence.start : run[-1].sentence.end]
+            citation = make_citation(len(citations) + 1, clause, quote)
+            citations.append(citation)
+            quotes.append(f"“{quote}”[{citation.n}]")
+        lines.append(f"{clause.label}提出：{''.join(quotes)}")
+    return "\n".join(lines), citations
+
+
+def refusal_text(verdict: Verdict, best: list[ScoredSentence]) -> str:
+    text = f"{NOT_FOUND}{verdict.missing or '与该问题直接对应的规定'}。"
+    if best:
+        top = best[0]
+        text += f"文件中最接近的表述是{top.clause.label}：“{top.sentence.text}”，仅供参考。"
+    return text
+
+
+class ExtractiveAnswerer:
+    mode = "extractive"
+
+    def __init__(
+        self,
+        index: PolicyIndex,
+        max_sentences: int = 6,
+        thresholds: Thresholds | None = None,
+        weights: EvidenceWeights | None = None,
+    ):
+        self.index = index
+        self.policy = SelectionPolicy(max_sentences=max_sentences)
+        self.thresholds = thresholds or Thresholds()
+        self.weights = weights or EvidenceWeights()
+        self._idf: BigramIdf | None = None
+        self._idf_for: int | None = None
+
+    def idf(self) -> BigramIdf:
+        # Rebuilt when the index changes (documents added or removed).
+        marker = id(self.index.lexical)
+        if self._idf is None or self._idf_for != marker:
+            self._idf, self._idf_for = BigramIdf(self.index), marker
+        return self._idf
+
+    def evidence(self, retrieval: Retrieval) -> tuple[list[ScoredSentence], list[ScoredSentence], Verdict]:
+        scored = score_sentences(retrieval, self.index, self.idf(), self.weights)
+        best = [s for s in scored if not s.is_heading] or scored
+        selected = select_sentences(scored, self.policy)
+        return selected, best, assess(retrieval.query, selected, best, self.thresholds)
+
+    def draft(self, retrieval: Retrieval) -> Draft:
+        selected, best, verdict = self.evidence(retrieval)
+        if not verdict.covered:
+            return Draft(refusal_text(verdict, best), refused=True)
+        text, citations = compose(selected)
+        return Draft(text, refused=False, citations=citations)
