@@ -1,4 +1,4 @@
-"""policy-assistant: index, search and lint from the terminal (JSON with --json)."""
+"""policy-assistant: index, search, ask, chat and lint from the terminal (JSON with --json)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,13 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assistant.answer.condense import Exchange
 from assistant.errors import UserError
 from assistant.index import SyncReport
 from assistant.retrieve import SearchFilter
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings, SettingsFileError
+from assistant.types import Answer, AnswerMode
 
 err = Console(stderr=True)
 log = logging.getLogger("assistant.cli")
@@ -178,6 +180,131 @@ def search(
             snippet = hit.text if len(hit.text) <= 120 else hit.text[:120] + "…"
             click.echo(f"   {snippet}")
         click.echo()
+
+
+MODE = click.Choice(["extractive", "llm"])
+
+
+def print_answer(answer: Answer, streamed: bool = False) -> None:
+    if answer.standalone_question != answer.question:
+        click.echo(f"（按“{answer.standalone_question}”检索）")
+    if not streamed:
+        click.echo(answer.answer)
+    else:
+        click.echo()
+    if answer.notice:
+        click.echo(f"提示：{answer.notice}")
+    if answer.citations:
+        click.echo("引用：")
+        for citation in answer.citations:
+            badge = "已核实" if citation.verified else "未核实"
+            click.echo(f"  [{citation.n}] {citation.label}（{badge}）“{citation.quote}”")
+    if answer.refused and answer.hits:
+        click.echo("相关条款（仅供参考）：")
+        for hit in answer.hits[:3]:
+            click.echo(f"  {hit.label}")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="问题文件，每行一个；- 表示标准输入。")
+@click.option("--mode", type=MODE, default=None, help="回答方式：extractive（离线摘录）或 llm（大模型）。")
+@click.option("--doc", multiple=True, help="只在指定文档中检索（文档编号，可重复）。")
+@click.option("--part", multiple=True, help="只在指定部分中检索（如 二，可重复）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（批量时每行一个对象）。")
+@pass_context
+def ask(
+    context: Context,
+    question: str | None,
+    batch: TextIO | None,
+    mode: AnswerMode | None,
+    doc: tuple[str, ...],
+    part: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """回答问题，并逐字核验所引用的原文条款。"""
+    questions = _questions(question, batch)
+    assistant = context.ready()
+    assistant.engine.resolve_mode(mode)
+    where = _filter(doc, part)
+    for text in questions:
+        try:
+            answer = assistant.ask(text, mode=mode, where=where)
+        except UserError as exc:
+            if batch is None:
+                raise
+            log.warning("batch question skipped: %s", exc)
+            if as_json:
+                click.echo(json.dumps({"question": text, "error": str(exc)}, ensure_ascii=False))
+            continue
+        if as_json:
+            click.echo(answer.model_dump_json())
+        else:
+            click.echo(f"问：{answer.question}")
+            print_answer(answer)
+            click.echo()
+
+
+@cli.command()
+@click.option("--mode", type=MODE, default=None, help="回答方式：extractive（离线摘录）或 llm（大模型）。")
+@click.option("--jsonl", is_flag=True, help="从标准输入每行读一个问题，保持对话上下文，每个回答输出一行 JSON。")
+@pass_context
+def chat(context: Context, mode: AnswerMode | None, jsonl: bool) -> None:
+    """多轮对话：追问会结合上文（输入 /new 开始新对话，/exit 退出）。"""
+    assistant = context.ready()
+    assistant.engine.resolve_mode(mode)
+    history: list[Exchange] = []
+    if jsonl:
+        for line in sys.stdin:
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                reply = assistant.ask(text, history=history, mode=mode)
+            except UserError as exc:
+                log.warning("chat question skipped: %s", exc)
+                click.echo(json.dumps({"question": text, "error": str(exc)}, ensure_ascii=False))
+                continue
+            history.append(Exchange(text, reply.standalone_question, reply.answer))
+            click.echo(reply.model_dump_json())
+        return
+    click.echo("政策问答助手：请输入问题（/new 新对话，/exit 退出）。")
+    while True:
+        try:
+            text = input("问：").strip()
+        except EOFError:
+            break
+        if text in ("/exit", "/quit"):
+            break
+        if text == "/new":
+            history = []
+            click.echo("已开始新对话。")
+            continue
+        if not text:
+            continue
+        try:
+            answer: Answer | None = None
+            streamed = False
+            for event in assistant.ask_stream(text, history=history, mode=mode):
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    if not streamed:
+                        click.echo("答：", nl=False)
+                    streamed = True
+                    click.echo(event, nl=False)
+        except UserError as exc:
+            err.print(f"[red]错误：[/red]{exc}", highlight=False)
+            continue
+        assert answer is not None
+        if not streamed:
+            click.echo("答：", nl=False)
+        if streamed and answer.mode != "llm":
+            click.echo()
+            click.echo(answer.answer)
+            streamed = False
+        print_answer(answer, streamed=streamed)
+        history.append(Exchange(text, answer.standalone_question, answer.answer))
 
 
 @cli.command()

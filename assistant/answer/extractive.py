@@ -27,7 +27,8 @@ class Draft:
 @dataclass
 class SelectionPolicy:
     max_sentences: int = 6
-    margin: float = 0.2  # keep sentences scoring within this of the best (tuned on dev)
+    margin: float = 0.2  # keep sentences of other clauses scoring within this of the best (tuned on dev)
+    top_clause_margin: float = 0.6  # sentences of the best clause may trail further: they share its topic
     max_clause_rank: int = 3
     redundancy: float = 0.6  # bigram Jaccard above which a sentence repeats one already chosen
 
@@ -40,8 +41,10 @@ def select_sentences(scored: list[ScoredSentence], policy: SelectionPolicy) -> l
     chosen = [top]
     grams = [char_bigrams(top.sentence.text)]
     for item in candidates[1:]:
-        if len(chosen) >= policy.max_sentences or item.score < top.score - policy.margin:
+        if len(chosen) >= policy.max_sentences or item.score < top.score - policy.top_clause_margin:
             break
+        if item.clause.key != top.clause.key and item.score < top.score - policy.margin:
+            continue
         if item.clause_rank > policy.max_clause_rank:
             continue
         mine = char_bigrams(item.sentence.text)
