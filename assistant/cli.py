@@ -342,6 +342,12 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("已中断；索引保持一致，下次运行会继续。")
         sys.exit(130)
+    except Exception:
+        log.exception("unexpected error")
+        err.print(
+            "[red]错误：[/red]发生内部错误，详细信息已写入数据目录下的 logs/policy-assistant.log。", highlight=False
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -52,13 +52,15 @@ class SyncReport(BaseModel):
         return bool(self.added or self.updated or self.removed)
 
 
-def corpus_fingerprint(corpus_dir: Path) -> str:
+def corpus_fingerprint(*folders: Path) -> str:
     """Cheap change detector: names, sizes and modification times of the corpus files."""
     digest = hashlib.sha256()
-    if corpus_dir.is_dir():
-        for path in corpus_files(corpus_dir):
-            stat = path.stat()
-            digest.update(f"{path.relative_to(corpus_dir)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    for folder in folders:
+        digest.update(f"{folder}\n".encode())
+        if folder.is_dir():
+            for path in corpus_files(folder):
+                stat = path.stat()
+                digest.update(f"{path.relative_to(folder)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -130,7 +132,8 @@ class PolicyIndex:
         corpus = (corpus_dir or self.settings.corpus_dir).resolve()
         if self.catalog is None:
             return True
-        return self.catalog.corpus_dir != str(corpus) or self.catalog.corpus_fingerprint != corpus_fingerprint(corpus)
+        fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
+        return self.catalog.corpus_dir != str(corpus) or self.catalog.corpus_fingerprint != fingerprint
 
     def ensure_ready(self, progress: Progress | None = None) -> SyncReport | None:
         """Build or refresh the index when it is missing or the corpus changed; None when nothing ran."""
@@ -158,8 +161,8 @@ class PolicyIndex:
         with self._lock():
             if rebuild:
                 self._drop_everything()
-            fingerprint = corpus_fingerprint(corpus)
-            loaded = load_corpus(corpus)
+            fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
+            loaded = load_corpus(corpus, self.settings.upload_dir)
             report = SyncReport(errors=loaded.errors)
             states = self.store.doc_states()
             wanted = {d.doc_id: d for d in loaded.documents}

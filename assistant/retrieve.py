@@ -126,6 +126,8 @@ class HybridSearcher:
             lexical = self.index.lexical.top(query, self.candidates, allowed)
             timings.bm25_ms = (time.perf_counter() - t) * 1000
             for position, (key, score) in enumerate(lexical):
+                if key not in clauses:  # the index was swapped by a concurrent sync
+                    continue
                 entry = ranked.setdefault(key, RankedClause(clauses[key], 0.0))
                 entry.bm25, entry.bm25_rank = score, position + 1
                 entry.score += self.bm25_weight / (self.rrf_k + position + 1)

@@ -75,8 +75,9 @@ class PolicyAssistant:
         history: list[Exchange] | None = None,
         mode: AnswerMode | None = None,
         where: SearchFilter | None = None,
+        k: int | None = None,
     ) -> Answer:
-        return self.engine.ask(validate_question(question), history, mode, where)
+        return self.engine.ask(validate_question(question), history, mode, where, k)
 
     def ask_stream(
         self,
@@ -84,8 +85,9 @@ class PolicyAssistant:
         history: list[Exchange] | None = None,
         mode: AnswerMode | None = None,
         where: SearchFilter | None = None,
+        k: int | None = None,
     ) -> Iterator[str | Answer]:
-        return self.engine.stream(validate_question(question), history, mode, where)
+        return self.engine.stream(validate_question(question), history, mode, where, k)
 
     def ensure_index(self, progress: Progress | None = None) -> SyncReport | None:
         report = self.index.ensure_ready(progress)

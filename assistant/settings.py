@@ -131,6 +131,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
+    @property
+    def upload_dir(self) -> Path:
+        """Documents the organisation adds through the UI; the shipped corpus stays read-only."""
+        return self.data_dir / "documents"
+
 
 class ChromaEnvSource(PydanticBaseSettingsSource):
     """Accept the conventional CHROMA_HOST / CHROMA_PORT besides the prefixed names."""

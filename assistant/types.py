@@ -51,6 +51,7 @@ class Document(Model):
     title: str
     short_title: str
     path: str
+    origin: Literal["corpus", "uploaded"] = "corpus"
     format: str
     sha256: str
     source_text: str = Field(description="The decoded source as given.")

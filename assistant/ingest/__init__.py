@@ -65,7 +65,8 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return files
 
 
-def load_corpus(corpus_dir: Path) -> IngestReport:
+def load_corpus(corpus_dir: Path, uploads_dir: Path | None = None) -> IngestReport:
+    """The shipped corpus plus, optionally, the folder of uploaded documents."""
     report = IngestReport()
     if not corpus_dir.is_dir():
         report.errors.append(
@@ -73,9 +74,11 @@ def load_corpus(corpus_dir: Path) -> IngestReport:
                 path=str(corpus_dir), reason="文档目录不存在，请检查设置中的文档目录。", detail="not a directory"
             )
         )
-        return report
+    sources = [(corpus_dir, "corpus")] if corpus_dir.is_dir() else []
+    if uploads_dir is not None and uploads_dir.is_dir():
+        sources.append((uploads_dir, "uploaded"))
     seen: dict[str, Path] = {}
-    for path in corpus_files(corpus_dir):
+    for path, origin in ((p, o) for folder, o in sources for p in corpus_files(folder)):
         try:
             document = load_document(path)
         except ReadError as exc:
@@ -90,5 +93,5 @@ def load_corpus(corpus_dir: Path) -> IngestReport:
             )
             continue
         seen[document.doc_id] = path
-        report.documents.append(document)
+        report.documents.append(document.model_copy(update={"origin": origin}))
     return report

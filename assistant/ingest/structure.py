@@ -147,10 +147,11 @@ def parse_structure(source: str, fallback_title: str) -> ParsedStructure:
         kind, match = block.head.kind, block.head.match
         if kind in PART_KINDS and match is not None:
             name = match.group("title").strip()
+            heading_text = re.sub(rf"^{_MD_PREFIX}", "", block.text)
             if kind in ("part", "chapter"):
-                part = block.text
+                part = heading_text
             else:
-                part = (part.split(" / ")[0] + " / " + block.text) if part else block.text
+                part = (part.split(" / ")[0] + " / " + heading_text) if part else heading_text
             part_name = name or block.text
             current = None
             continue
@@ -210,13 +211,19 @@ def _split_closing(drafts: list[_Draft], clause_kind: str | None) -> None:
 
 
 def _qualify_duplicates(drafts: list[_Draft]) -> None:
-    seen: dict[str, int] = {}
+    """Clause names must be unique in a document: 1. restarting per part becomes 二.1; a true repeat gets -2."""
+    counts: dict[str, int] = {}
     for draft in drafts:
-        seen[draft.clause] = seen.get(draft.clause, 0) + 1
+        counts[draft.clause] = counts.get(draft.clause, 0) + 1
     for draft in drafts:
-        if seen[draft.clause] > 1 and draft.part:
+        if counts[draft.clause] > 1 and draft.part:
             prefix = part_prefix_of(draft.part).strip(" 、") or draft.part
             draft.clause = f"{prefix}.{draft.clause}"
+    taken: dict[str, int] = {}
+    for draft in drafts:
+        taken[draft.clause] = taken.get(draft.clause, 0) + 1
+        if taken[draft.clause] > 1:
+            draft.clause = f"{draft.clause}-{taken[draft.clause]}"
 
 
 def _to_clause(draft: _Draft, order: int, title: str, short: str, part_prefix: str) -> Clause:
@@ -238,6 +245,8 @@ def _to_clause(draft: _Draft, order: int, title: str, short: str, part_prefix: s
         offset += len(block_text)
     if draft.number is None:
         tail = draft.clause if draft.clause in ("序言", "结语") else f"{part_prefix}{draft.heading}"
+    elif draft.label_tail.startswith("第"):
+        tail = draft.label_tail  # article numbers run through the whole document: 《办法》第三条
     else:
         tail = f"{part_prefix}{draft.label_tail}"
     return Clause(

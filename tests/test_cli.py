@@ -1,0 +1,144 @@
+"""The installed policy-assistant command: JSON output, batch input, exit codes and Chinese errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, write_doc
+
+COMMAND = REPO / ".venv" / "bin" / "policy-assistant"
+FLOOD = """关于做好防汛工作的通知
+
+（一）压实防汛责任。各级政府要落实防汛抗旱行政首长
+
+负责制。
+
+（二）储备防汛物资。各地要提前储备沙袋和冲锋舟。
+"""
+HIT_KEYS = {"rank", "doc_id", "doc_title", "clause", "part", "label", "text", "score", "scores"}
+
+
+def make_home(root: Path) -> dict[str, str]:
+    """A corpus with one small document and an empty data dir, as environment variables."""
+    write_doc(root / "corpus", "flood.txt", FLOOD)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ASSISTANT_") and not k.startswith("CHROMA_")}
+    env["POLICY_ASSISTANT_DATA_DIR"] = str(root / "data")
+    env["POLICY_ASSISTANT_CORPUS_DIR"] = str(root / "corpus")
+    return env
+
+
+def run(env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None):
+    return subprocess.run(
+        [str(COMMAND), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> tuple[dict[str, str], Path]:
+    """One indexed data dir shared by the tests that do not need a fresh one."""
+    root = tmp_path_factory.mktemp("cli")
+    env = make_home(root)
+    built = run(env, "index", "--json", cwd=root)
+    assert built.returncode == 0, built.stderr
+    return env, root
+
+
+def test_search_on_a_fresh_data_dir_builds_the_index_and_prints_json(tmp_path):
+    env = make_home(tmp_path)
+    assert not (tmp_path / "data").exists()
+
+    result = run(env, "search", "防汛物资储备", "--json", "-k", "2", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "索引完成：1 个文档，2 个条款；新增 1" in result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1
+    payload = json.loads(lines[0])
+    assert set(payload) == {"query", "hits"}
+    assert payload["query"] == "防汛物资储备"
+    assert len(payload["hits"]) == 2
+    for hit in payload["hits"]:
+        assert set(hit) == HIT_KEYS
+        assert hit["doc_id"] == "flood"
+        assert hit["doc_title"] == "关于做好防汛工作的通知"
+        assert {"dense", "bm25"} <= set(hit["scores"])
+    top = payload["hits"][0]
+    assert (top["rank"], top["clause"], top["label"]) == (1, "二", "《通知》（二）储备防汛物资")
+    assert top["text"] == "（二）储备防汛物资。各地要提前储备沙袋和冲锋舟。"
+    assert payload["hits"][1]["text"] == "（一）压实防汛责任。各级政府要落实防汛抗旱行政首长负责制。"
+    assert (tmp_path / "data" / "index").is_dir()
+
+
+def test_second_search_reuses_the_index(home):
+    env, root = home
+    result = run(env, "search", "冲锋舟", "--json", "-k", "1", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "索引完成" not in result.stderr
+    assert [h["clause"] for h in json.loads(result.stdout)["hits"]] == ["二"]
+
+
+def test_batch_search_from_stdin_prints_one_json_line_per_question(home):
+    env, root = home
+    questions = "防汛责任\n\n冲锋舟\n行政首长负责制\n"
+
+    result = run(env, "search", "--batch", "-", "--json", "-k", "1", stdin=questions, cwd=root)
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3
+    payloads = [json.loads(line) for line in lines]
+    assert [p["query"] for p in payloads] == ["防汛责任", "冲锋舟", "行政首长负责制"]
+    assert [p["hits"][0]["clause"] for p in payloads] == ["一", "二", "一"]
+
+
+def test_lint_json_lists_the_page_break_join(home):
+    env, root = home
+
+    result = run(env, "lint", "--json", cwd=root)
+
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert list(payload) == ["flood"]
+    assert [(f["kind"], f["clause"]) for f in payload["flood"]] == [("page_break_join", "一")]
+    assert payload["flood"][0]["message"] == "段落在“抗旱行政首长”处被分页截断，已与下一段“负责制。”拼接。"
+
+
+def test_index_with_a_missing_corpus_folder_exits_2_with_a_chinese_error(tmp_path):
+    env = make_home(tmp_path)
+
+    result = run(env, "index", "--corpus", "/does/not/exist", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("错误：")
+    assert "文档目录不存在" in result.stderr
+    assert "/does/not/exist" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_empty_question_exits_2(home):
+    env, root = home
+    result = run(env, "search", "", cwd=root)
+    assert result.returncode == 2
+    assert "错误：问题为空，请输入要查询的内容。" in result.stderr
+    assert result.stdout == ""
+
+
+def test_invalid_setting_exits_2_naming_the_field(tmp_path):
+    env = make_home(tmp_path)
+    env["POLICY_ASSISTANT_RETRIEVAL__K"] = "0"
+    result = run(env, "search", "防汛", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith("错误：设置有误（retrieval.k）")
