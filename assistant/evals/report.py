@@ -1,0 +1,171 @@
+"""Run reports: self-contained HTML (tables, per-type bar charts, per-item drill-down), Markdown and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from html import escape
+
+from assistant.evals.runner import RunResult
+
+METRIC_NAMES = {
+    "recall@k": "召回率@k",
+    "hit@1": "首位命中率",
+    "mrr": "MRR",
+    "ndcg@k": "nDCG@k",
+    "gold_cited": "标准条款引用率",
+    "citation_precision": "引用精确率",
+    "quotes_verified": "引文核实率",
+    "key_fact_coverage": "要点覆盖率",
+    "token_f1": "词级 F1",
+    "refusal_correct": "拒答准确率",
+    "false_refusal": "误拒率",
+    "judge_correctness": "评审：正确性",
+    "judge_faithfulness": "评审：忠实度",
+}
+CHART_METRICS = ("key_fact_coverage", "gold_cited", "citation_precision", "recall@k")
+
+
+def fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
+
+
+def _bars(run: RunResult, metric: str) -> str:
+    """An inline SVG bar chart of one metric per question type (no scripts, no external assets)."""
+    rows = [(t, value) for t, v in sorted(run.by_type.items()) if (value := v.get(metric)) is not None]
+    if not rows:
+        return ""
+    height = 26 * len(rows) + 10
+    parts = [f'<svg role="img" width="420" height="{height}" aria-label="{escape(METRIC_NAMES[metric])}">']
+    for n, (kind, value) in enumerate(rows):
+        y = 5 + n * 26
+        width = int(260 * value)
+        parts.append(f'<text x="0" y="{y + 15}" font-size="12">{escape(kind)}</text>')
+        parts.append(f'<rect x="110" y="{y}" width="{width}" height="18" fill="#b71c1c"></rect>')
+        parts.append(f'<text x="{115 + width}" y="{y + 14}" font-size="12">{value:.2f}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_html(run: RunResult) -> str:
+    c = run.config
+    head = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>评测报告 {escape(run.run_id)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1100px}}table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left}}th{{background:#f5f5f5}}
+.fail{{background:#fff3f3}}details{{margin:4px 0}}.charts{{display:flex;flex-wrap:wrap;gap:2em}}
+.ok{{color:#1b5e20}}.bad{{color:#b71c1c}}</style></head><body>"""
+    body = [
+        head,
+        f"<h1>评测报告</h1><p>运行 {escape(run.run_id)} · 数据集 {escape(c.dataset)} · 模式 {escape(c.mode)} · "
+        f"k={c.k} · 重复 {c.repeat} 次 · {escape(run.created_at)} · 代码版本 {escape(str(run.environment.get('git_revision')))}</p>",
+        "<h2>总体指标</h2><table><tr><th>指标</th><th>数值</th></tr>",
+    ]
+    for key, value in run.aggregates.items():
+        body.append(f"<tr><td>{escape(METRIC_NAMES.get(key, key))}</td><td>{fmt(value)}</td></tr>")
+    body.append("</table><h2>时延</h2><table><tr><th>阶段</th><th>毫秒</th></tr>")
+    for key, value in run.latency.items():
+        body.append(f"<tr><td>{escape(key)}</td><td>{value:.1f}</td></tr>")
+    body.append("</table><h2>按题型</h2><div class='charts'>")
+    for metric in CHART_METRICS:
+        chart = _bars(run, metric)
+        if chart:
+            body.append(f"<div><h3>{escape(METRIC_NAMES[metric])}</h3>{chart}</div>")
+    body.append("</div><table><tr><th>题型</th>")
+    body += [f"<th>{escape(METRIC_NAMES[m])}</th>" for m in METRIC_NAMES]
+    body.append("</tr>")
+    for kind, values in sorted(run.by_type.items()):
+        body.append(
+            f"<tr><td>{escape(kind)}</td>" + "".join(f"<td>{fmt(values.get(m))}</td>" for m in METRIC_NAMES) + "</tr>"
+        )
+    body.append("</table><h2>逐题明细（未通过的在前）</h2>")
+    for item in sorted(run.items, key=lambda i: (not i.failed, i.id)):
+        status = "<span class='bad'>未通过</span>" if item.failed else "<span class='ok'>通过</span>"
+        body.append(
+            f"<details class='{'fail' if item.failed else ''}'><summary>{status} {escape(item.id)} "
+            f"[{escape(item.type)}] {escape(item.question)}</summary>"
+        )
+        if item.standalone_question != item.question:
+            body.append(f"<p>检索问题：{escape(item.standalone_question)}</p>")
+        body.append(
+            f"<p><b>回答</b>（{'拒答' if item.refused else escape(item.mode)}）：</p><pre style='white-space:pre-wrap'>{escape(item.answer)}</pre>"
+        )
+        if item.notice:
+            body.append(f"<p>提示：{escape(item.notice)}</p>")
+        body.append(
+            f"<p>标准条款：{escape('、'.join(item.gold_clauses) or '—')}；检索到：{escape('、'.join(item.retrieved))}</p>"
+        )
+        if item.citations:
+            body.append(
+                "<ul>"
+                + "".join(
+                    f"<li>[{cit.n}] {escape(cit.label)} {'✔' if cit.verified else '✘ 未核实'}：“{escape(cit.quote)}”</li>"
+                    for cit in item.citations
+                )
+                + "</ul>"
+            )
+        if item.missed_facts:
+            body.append(f"<p class='bad'>遗漏要点：{escape('；'.join(item.missed_facts))}</p>")
+        metrics = "；".join(
+            f"{escape(METRIC_NAMES.get(k, k))} {fmt(v)}" for k, v in item.metrics.items() if v is not None
+        )
+        body.append(f"<p>{metrics}</p></details>")
+    body.append("</body></html>")
+    return "\n".join(body)
+
+
+def render_markdown(run: RunResult) -> str:
+    c = run.config
+    lines = [
+        f"# 评测报告 {run.run_id}",
+        "",
+        f"数据集 {c.dataset}，模式 {c.mode}，k={c.k}，重复 {c.repeat} 次，代码版本 {run.environment.get('git_revision')}。",
+        "",
+        "| 指标 | 数值 |",
+        "|---|---|",
+    ]
+    lines += [f"| {METRIC_NAMES.get(k, k)} | {fmt(v)} |" for k, v in run.aggregates.items()]
+    lines += ["", "| 时延 | 毫秒 |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in run.latency.items()]
+    lines += ["", "## 按题型", "", "| 题型 | " + " | ".join(METRIC_NAMES[m] for m in CHART_METRICS) + " |"]
+    lines.append("|---|" + "---|" * len(CHART_METRICS))
+    for kind, values in sorted(run.by_type.items()):
+        lines.append(f"| {kind} | " + " | ".join(fmt(values.get(m)) for m in CHART_METRICS) + " |")
+    failed = [i for i in run.items if i.failed]
+    lines += ["", f"## 未通过的题目（{len(failed)}）", ""]
+    for item in failed:
+        missed = "；".join(item.missed_facts) or ("应拒答" if not item.answerable else "—")
+        lines.append(f"- {item.id} [{item.type}] {item.question} — 遗漏：{missed}")
+    return "\n".join(lines) + "\n"
+
+
+def render_csv(run: RunResult) -> str:
+    buffer = io.StringIO()
+    metric_keys = list(METRIC_NAMES)
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "id",
+            "type",
+            "question",
+            "answerable",
+            "refused",
+            "failed",
+            *metric_keys,
+            "missed_facts",
+            "citations",
+            "total_ms",
+        ]
+    )
+    for item in run.items:
+        writer.writerow(
+            [item.id, item.type, item.question, item.answerable, item.refused, item.failed]
+            + [fmt(item.metrics.get(k)) for k in metric_keys]
+            + [
+                "；".join(item.missed_facts),
+                json.dumps([c.model_dump() for c in item.citations], ensure_ascii=False),
+                f"{item.latency_ms.get('total_ms', 0):.1f}",
+            ]
+        )
+    return buffer.getvalue()

@@ -1,0 +1,236 @@
+"""Run a dataset through the assistant and score every item; deterministic metrics first, a judge optional."""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from assistant.answer.condense import Exchange
+from assistant.evals import metrics as m
+from assistant.evals.datasets import Dataset, EvalItem
+from assistant.evals.judge import Judge, JudgeVerdict
+from assistant.service import PolicyAssistant
+from assistant.types import Answer, AnswerMode, Citation
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+# Metrics where higher is better; false_refusal and latency are lower-is-better.
+HIGHER_IS_BETTER = (
+    "recall@k",
+    "hit@1",
+    "mrr",
+    "ndcg@k",
+    "gold_cited",
+    "citation_precision",
+    "quotes_verified",
+    "key_fact_coverage",
+    "token_f1",
+    "refusal_correct",
+    "judge_correctness",
+    "judge_faithfulness",
+)
+LOWER_IS_BETTER = ("false_refusal",)
+
+
+class ItemResult(BaseModel):
+    id: str
+    type: str
+    question: str
+    standalone_question: str
+    answerable: bool
+    gold_clauses: list[str]
+    key_facts: list[str]
+    answer: str
+    refused: bool
+    mode: str
+    notice: str | None
+    citations: list[Citation]
+    retrieved: list[str]
+    missed_facts: list[str]
+    metrics: dict[str, float | None]
+    spread: dict[str, float] = Field(default_factory=dict, description="Standard deviation over repeats.")
+    judge_failures: int = 0
+    latency_ms: dict[str, float]
+
+    @property
+    def failed(self) -> bool:
+        if not self.answerable:
+            return not self.refused
+        return bool(self.missed_facts) or self.refused or (self.metrics.get("gold_cited") or 0) < 1
+
+
+class RunConfig(BaseModel):
+    dataset: str
+    dataset_path: str
+    mode: AnswerMode
+    k: int
+    repeat: int
+    judge: bool
+    settings_hash: str
+
+
+class RunResult(BaseModel):
+    run_id: str
+    created_at: str
+    config: RunConfig
+    items: list[ItemResult]
+    aggregates: dict[str, float | None]
+    by_type: dict[str, dict[str, float | None]]
+    latency: dict[str, float]
+    counts: dict[str, int]
+    environment: dict[str, Any] = Field(default_factory=dict)
+
+
+def score_answer(
+    answer: Answer, answerable: bool, gold: list[str], facts: list[str], k: int
+) -> tuple[dict[str, float | None], list[str]]:
+    retrieved = [h.clause for h in answer.hits]
+    cited = [c.clause for c in answer.citations]
+    scores: dict[str, float | None] = dict.fromkeys(HIGHER_IS_BETTER + LOWER_IS_BETTER)
+    scores["quotes_verified"] = m.quotes_verified([c.verified for c in answer.citations])
+    if not answerable:
+        scores["refusal_correct"] = 1.0 if answer.refused else 0.0
+        return scores, []
+    scores["false_refusal"] = 1.0 if answer.refused else 0.0
+    if gold:
+        scores["recall@k"] = m.recall_at_k(retrieved, gold, k)
+        scores["hit@1"] = m.hit_at_1(retrieved, gold)
+        scores["mrr"] = m.reciprocal_rank(retrieved, gold)
+        scores["ndcg@k"] = m.ndcg_at_k(retrieved, gold, k)
+        scores["gold_cited"] = m.gold_cited(cited, gold)
+        scores["citation_precision"] = m.citation_precision(cited, gold)
+    missed: list[str] = []
+    if facts:
+        text = "" if answer.refused else answer.answer
+        scores["key_fact_coverage"] = m.key_fact_coverage(text, facts)
+        scores["token_f1"] = m.token_f1(text, facts)
+        missed = m.missed_facts(text, facts)
+    return scores, missed
+
+
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _merge(runs: list[dict[str, float | None]]) -> tuple[dict[str, float | None], dict[str, float]]:
+    merged: dict[str, float | None] = {}
+    spread: dict[str, float] = {}
+    for key in runs[0]:
+        values = [v for r in runs if (v := r.get(key)) is not None]
+        merged[key] = sum(values) / len(values) if values else None
+        if len(values) > 1:
+            spread[key] = statistics.pstdev(values)
+    return merged, spread
+
+
+def aggregate(items: list[ItemResult]) -> tuple[dict[str, float | None], dict[str, dict[str, float | None]]]:
+    keys = HIGHER_IS_BETTER + LOWER_IS_BETTER
+    overall = {key: _mean([i.metrics.get(key) for i in items]) for key in keys}
+    by_type: dict[str, list[ItemResult]] = defaultdict(list)
+    for item in items:
+        by_type[item.type].append(item)
+    per_type = {t: {key: _mean([i.metrics.get(key) for i in group]) for key in keys} for t, group in by_type.items()}
+    return overall, per_type
+
+
+def _cases(dataset: Dataset) -> list[tuple[EvalItem, str | None, int]]:
+    """Flatten: single items, then conversation turns (conversation id, turn index) in order."""
+    cases: list[tuple[EvalItem, str | None, int]] = [(item, None, 0) for item in dataset.items]
+    for conversation in dataset.conversations:
+        for number, turn in enumerate(conversation.turns, start=1):
+            item = EvalItem(
+                id=f"{conversation.id}#{number}",
+                question=turn.question,
+                answerable=bool(turn.gold_clauses or turn.key_facts),
+                gold_clauses=turn.gold_clauses,
+                key_facts=turn.key_facts,
+                type="multi_turn",
+            )
+            cases.append((item, conversation.id, number))
+    return cases
+
+
+def run_dataset(
+    assistant: PolicyAssistant,
+    dataset: Dataset,
+    mode: AnswerMode,
+    k: int,
+    repeat: int = 1,
+    judge: Judge | None = None,
+    progress: Progress | None = None,
+) -> list[ItemResult]:
+    results: list[ItemResult] = []
+    cases = _cases(dataset)
+    histories: dict[str, list[Exchange]] = defaultdict(list)
+    for done, (item, conversation, _turn) in enumerate(cases):
+        runs: list[dict[str, float | None]] = []
+        answer: Answer | None = None
+        missed: list[str] = []
+        latencies: list[dict[str, float]] = []
+        failures = 0
+        for _ in range(repeat):
+            history = list(histories[conversation]) if conversation else None
+            started = time.perf_counter()
+            answer = assistant.ask(item.question, history=history, mode=mode, k=k)
+            elapsed = (time.perf_counter() - started) * 1000
+            scores, missed = score_answer(answer, item.answerable, item.gold_clauses, item.key_facts, k)
+            if judge is not None and item.answerable and not answer.refused:
+                verdict: JudgeVerdict = judge.judge(item, answer, assistant.index.clauses)
+                scores["judge_correctness"] = verdict.correctness
+                scores["judge_faithfulness"] = verdict.faithfulness
+                failures += 0 if verdict.ok else 1
+            runs.append(scores)
+            latencies.append(
+                {
+                    "retrieval_ms": answer.timings.get("retrieval_ms", 0.0),
+                    "answer_ms": answer.timings.get("answer_ms", 0.0),
+                    "total_ms": elapsed,
+                }
+            )
+        assert answer is not None
+        if conversation:
+            histories[conversation].append(Exchange(item.question, answer.standalone_question, answer.answer))
+        merged, spread = _merge(runs)
+        results.append(
+            ItemResult(
+                id=item.id,
+                type=item.type,
+                question=item.question,
+                standalone_question=answer.standalone_question,
+                answerable=item.answerable,
+                gold_clauses=item.gold_clauses,
+                key_facts=item.key_facts,
+                answer=answer.answer,
+                refused=answer.refused,
+                mode=answer.mode,
+                notice=answer.notice,
+                citations=answer.citations,
+                retrieved=[h.clause for h in answer.hits],
+                missed_facts=missed,
+                metrics=merged,
+                spread=spread,
+                judge_failures=failures,
+                latency_ms={key: _mean([lat[key] for lat in latencies]) or 0.0 for key in latencies[0]},
+            )
+        )
+        if progress:
+            progress(done + 1, len(cases))
+    return results
+
+
+def latency_summary(items: list[ItemResult]) -> dict[str, float]:
+    summary: dict[str, float] = {}
+    for stage in ("retrieval_ms", "answer_ms", "total_ms"):
+        values = [i.latency_ms[stage] for i in items if stage in i.latency_ms]
+        summary[f"{stage[:-3]}_p50_ms"] = round(m.percentile(values, 50), 2)
+        summary[f"{stage[:-3]}_p95_ms"] = round(m.percentile(values, 95), 2)
+    return summary
