@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 
-.PHONY: run test check bench system-deps clean
+.PHONY: run test check bench eval-gate system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,8 @@ $(VENV)/.synced: $(BIN)/python pyproject.toml uv.lock
 
 run: $(VENV)/.synced
 	$(BIN)/policy-assistant index
-	$(BIN)/policy-assistant search "西部地区在养老服务方面有哪些安排？" -k 3
+	@echo "政策问答助手：http://localhost:8501"
+	$(BIN)/streamlit run ui/app.py --server.port 8501
 
 system-deps:
 	scripts/install-system-deps.sh
@@ -31,7 +32,18 @@ test: $(VENV)/.synced system-deps check
 
 bench: $(VENV)/.synced
 	$(BIN)/python evals/bench_retrieval.py
+	$(BIN)/python evals/bench_answers.py
+	$(BIN)/python evals/bench_answers.py evals/datasets/heldout.jsonl
 	$(BIN)/python evals/bench_speed.py
+
+# The dev set must keep the quality the README reports (CI runs this after the tests).
+EVAL_OUT := .data/runs/ci-dev
+eval-gate: $(VENV)/.synced
+	$(BIN)/policy-assistant eval run evals/datasets/dev.jsonl --out $(EVAL_OUT)
+	$(BIN)/policy-assistant eval gate $(EVAL_OUT) \
+		--min key_fact_coverage=0.90 --min recall@5=0.95 --min gold_cited=0.90 \
+		--min citation_precision=0.85 --min quotes_verified=1.0 --min refusal_correct=0.90 \
+		--max false_refusal=0.05
 
 clean:
 	rm -rf $(VENV) .data test-artifacts
