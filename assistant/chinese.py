@@ -201,3 +201,11 @@ def words(text: str) -> list[str]:
 def char_bigrams(text: str) -> set[str]:
     norm = unicodedata.normalize("NFKC", text)
     return {run[i : i + 2] for run in _CJK_RUN.findall(norm) for i in range(len(run) - 1)}
+
+
+def pos_tag(text: str) -> list[tuple[str, str]]:
+    """(word, jieba part-of-speech flag) pairs, e.g. ns for place names, m for numerals, t for times."""
+    _jieba()
+    import jieba.posseg
+
+    return [(pair.word, pair.flag) for pair in jieba.posseg.lcut(text)]

@@ -15,7 +15,7 @@ from assistant.types import Chunk, Clause, Document
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # bump when chunk metadata or parsing changes, so documents are re-indexed
+SCHEMA_VERSION = 3  # bump when chunk metadata or parsing changes, so documents are re-indexed
 _BATCH = 256
 
 
@@ -47,7 +47,7 @@ def open_client(settings: Settings) -> Any:
 def collection_name(prefix: str, kind: str, model_id: str) -> str:
     """One collection per embedding model, so switching models never mixes vectors."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model_id).strip("-._")
-    return f"{prefix}-{kind}-{slug}"[:512]
+    return f"{prefix}-{kind}-v{SCHEMA_VERSION}-{slug}"[:512]
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,8 @@ class VectorStore:
 
     def __init__(self, client: Any, prefix: str, model_id: str):
         self.client = client
-        space = {"hnsw:space": "cosine"}
+        # A wide HNSW search: sentence-level ranking needs near-exact neighbours, and the corpora are small.
+        space = {"hnsw:space": "cosine", "hnsw:search_ef": 400, "hnsw:construction_ef": 400, "hnsw:M": 32}
         # embedding_function=None: we always pass vectors; Chroma's default would download a model.
         self.chunks = client.get_or_create_collection(
             collection_name(prefix, "chunks", model_id), embedding_function=None, metadata=space

@@ -6,18 +6,26 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.evidence import ScoredSentence
+from assistant.chinese import pos_tag
 
 NOT_FOUND = "文件中没有找到"
 """The one refusal phrase: answers, prompts, the LLM parser and the evals share it."""
 
 # What kind of answer a question asks for, and how to see it in a sentence.
-_ASKS = {
+_ASKS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None, str]] = {
     "number": (
         re.compile(
             r"多少|几个|几项|几成|比例是|比率|税率|费率|百分之|百分比|金额|数额|额度|多大|几亿|几万|标准是多少|具体数字|幅度"
         ),
         re.compile(r"\d|[一二三四五六七八九十百千万亿]+(?:个|项|亿|万|倍|成|年)|百分之|%"),
         "具体的数字（如金额、比例、税率或数量）",
+    ),
+    "place": (
+        re.compile(
+            r"哪些城市|哪几个城市|哪个城市|哪座城市|哪些省|哪几个省|哪个省|哪些地方|哪个地方|在哪里|在哪儿|建在哪|设在哪"
+        ),
+        None,
+        "具体的地点或名单",
     ),
     "date": (
         re.compile(r"哪一年|哪年|何时|什么时候|几月|几号|截止|期限|时间表|日期|多长时间|多久|哪天"),
@@ -60,6 +68,32 @@ def assess(
     kind = asked_kind(question)
     if kind is not None:
         _, shows, what = _ASKS[kind]
-        if not any(shows.search(s.sentence.text) for s in selected):
+        found = (lambda text: bool(places(text))) if shows is None else (lambda text: bool(shows.search(text)))
+        if not any(found(s.sentence.text) for s in selected):
             return Verdict(False, what)
     return Verdict(True)
+
+
+_GENERIC_PLACES = frozenset(
+    [
+        "西部",
+        "东部",
+        "中部",
+        "西部地区",
+        "东部地区",
+        "中西部",
+        "东中部",
+        "全国",
+        "国家",
+        "境外",
+        "境内",
+        "农村",
+        "城乡",
+        "地方",
+    ]
+)
+
+
+def places(text: str) -> list[str]:
+    """Place names in a sentence (jieba part of speech ns), without the generic regions every clause names."""
+    return [word for word, flag in pos_tag(text) if flag == "ns" and word not in _GENERIC_PLACES]

@@ -1,0 +1,263 @@
+"""The quiz data types: items, build requests and results, sessions, attempts and their statistics."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from assistant.chinese import match_key
+from assistant.types import clause_key
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+QuestionType = Literal["single", "multi", "tf", "blank"]
+QUESTION_TYPES: tuple[QuestionType, ...] = ("single", "multi", "tf", "blank")
+TYPE_LABELS: dict[QuestionType, str] = {"single": "单选题", "multi": "多选题", "tf": "判断题", "blank": "填空题"}
+
+Difficulty = Literal["easy", "medium", "hard"]
+DIFFICULTIES: tuple[Difficulty, ...] = ("easy", "medium", "hard")
+DIFFICULTY_LABELS: dict[Difficulty, str] = {"easy": "简单", "medium": "中等", "hard": "困难"}
+
+ItemStatus = Literal["draft", "approved", "rejected"]
+STATUS_LABELS: dict[ItemStatus, str] = {"draft": "待审核", "approved": "已通过", "rejected": "已驳回"}
+
+ItemOrigin = Literal["offline", "llm", "manual", "import"]
+GeneratorChoice = Literal["auto", "offline", "llm"]
+
+TermKind = Literal["year", "number", "province", "city", "institution", "measure", "slogan", "item", "phrase"]
+KIND_LABELS: dict[TermKind, str] = {
+    "year": "年份",
+    "number": "数字",
+    "province": "省区市",
+    "city": "城市",
+    "institution": "机构",
+    "measure": "举措",
+    "slogan": "提法",
+    "item": "列举项",
+    "phrase": "短语",
+}
+
+TRUE, FALSE = "正确", "错误"
+TF_OPTIONS = [TRUE, FALSE]
+BLANK = "____"
+"""The blank in a stem: where the answer of a fill-in or choice item stands in the source."""
+
+LETTERS = "ABCDEF"
+MAX_OPTIONS = len(LETTERS)
+
+
+class Swap(Model):
+    """A false true/false statement: one term of the source replaced by a same-kind term from elsewhere."""
+
+    original: str = Field(description="The term as the source has it.")
+    replacement: str = Field(description="The term the statement uses instead.")
+
+
+class QuizItem(Model):
+    """One question, tied to its source clause and the exact words there that support the answer."""
+
+    id: str = Field("", description="Stable identity; derived from the content when left empty.")
+    type: QuestionType
+    stem: str = Field(description="What the trainee reads; fill-in and choice stems may hold a blank (____).")
+    options: list[str] = Field(
+        default_factory=list, description="Choices (single, multi), 正确/错误 (tf), none (blank)."
+    )
+    answer: list[str] = Field(description="single/tf: one option; multi: every right option; blank: the missing words.")
+    doc_id: str
+    clause: str = Field(description="The source clause's name, e.g. 十七.")
+    label: str = Field(description="Human citation of the source clause.")
+    answer_span: str = Field(description="Words quoted verbatim from the clause that support the answer.")
+    span_start: int | None = Field(None, description="Offset of the answer span in the clause text, once verified.")
+    span_end: int | None = Field(None, description="End offset of the answer span in the clause text.")
+    explanation: str = ""
+    kind: TermKind | None = Field(None, description="The kind of term the answer and options are.")
+    swap: Swap | None = Field(None, description="For a false true/false statement: which term was replaced.")
+    difficulty: Difficulty = "medium"
+    origin: ItemOrigin = "offline"
+    status: ItemStatus = "draft"
+    author: str = ""
+    created_at: str | None = Field(None, description="When the bank first stored the item (ISO 8601, UTC).")
+
+    @model_validator(mode="after")
+    def _derive_id(self) -> QuizItem:
+        if not self.id:
+            self.id = content_id(self)
+        return self
+
+    @property
+    def key(self) -> str:
+        return clause_key(self.doc_id, self.clause)
+
+    @property
+    def right_options(self) -> list[str]:
+        return [o for o in self.options if o in self.answer]
+
+    def is_correct(self, response: list[str]) -> bool:
+        """All-or-nothing: the exact set of right options, or the missing words (normalised) for a blank."""
+        if self.type == "blank":
+            given = [_blank_key(r) for r in response if r.strip()]
+            return len(given) == len(self.answer) and given == [_blank_key(a) for a in self.answer]
+        return sorted(set(response)) == sorted(set(self.answer))
+
+
+_BLANK_NOISE = re.compile(r"[\"'“”‘’。，,；;、\s]")
+
+
+def _blank_key(text: str) -> str:
+    return _BLANK_NOISE.sub("", match_key(text))
+
+
+def content_id(item: QuizItem) -> str:
+    payload = json.dumps(
+        [item.doc_id, item.clause, item.type, item.stem, item.options, item.answer], ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+# --- building ------------------------------------------------------------
+
+
+class BuildRequest(Model):
+    """What a trainer asks for: a scope, how many questions of which types, how hard, and the seed."""
+
+    scope: str = Field("", description="Empty for whole documents; parts (二) or clauses (十七,十八).")
+    doc_ids: list[str] = Field(default_factory=list, description="Documents to draw from; empty means all.")
+    n: int = Field(20, ge=1, le=200, description="Number of questions.")
+    types: list[QuestionType] = Field(default_factory=lambda: list(QUESTION_TYPES), min_length=1)
+    difficulty: Difficulty = "medium"
+    seed: int | None = Field(None, description="Same seed, same quiz; None picks one and reports it.")
+    generator: GeneratorChoice = Field("auto", description="auto uses the LLM when one is configured.")
+    author: str = ""
+
+
+GATE_LABELS: dict[str, str] = {
+    "invalid": "大模型输出格式不合格",
+    "source": "答案未能在原文出处中逐字核实",
+    "distractors": "干扰项在同一条款中同样成立",
+    "options": "选项重复、数量不对或不同类",
+    "giveaway": "题干泄露了答案",
+    "duplicates": "与其他题目重复或过于相近",
+}
+GATES: tuple[str, ...] = tuple(GATE_LABELS)
+
+
+class GateReport(Model):
+    """How many candidates each quality gate removed; an item is counted at the first gate it fails."""
+
+    candidates: int = 0
+    removed: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(GATES, 0))
+    passed: int = 0
+    selected: int = 0
+
+
+class BuildResult(Model):
+    request: BuildRequest
+    seed: int
+    generator: Literal["offline", "llm"]
+    scope: str = Field(description="The resolved scope, in Chinese.")
+    clauses: list[str] = Field(description="Keys (doc#clause) of the clauses in scope.")
+    items: list[QuizItem]
+    report: GateReport
+    notices: list[str] = Field(default_factory=list, description="Chinese, for the trainer.")
+
+    def counts(self) -> dict[QuestionType, int]:
+        return {t: sum(1 for i in self.items if i.type == t) for t in QUESTION_TYPES}
+
+
+class QuizSet(Model):
+    """A file of items, as exported to and imported from JSON."""
+
+    title: str = "政策学习测验"
+    exported_at: str | None = None
+    items: list[QuizItem]
+
+
+# --- sessions and attempts ---------------------------------------------------
+
+
+class QuizSession(Model):
+    id: str
+    title: str
+    item_ids: list[str]
+    time_limit_minutes: int | None = Field(None, ge=1, le=600)
+    author: str = ""
+    created_at: str
+
+
+class Response(Model):
+    item_id: str
+    position: int
+    response: list[str]
+    correct: bool
+    hinted: bool = False
+    answered_at: str | None = None
+
+
+class Attempt(Model):
+    id: str
+    session_id: str
+    trainee: str
+    started_at: str
+    finished_at: str | None = None
+    responses: list[Response] = Field(default_factory=list)
+    hinted: list[str] = Field(default_factory=list, description="Items whose hint was opened before answering.")
+    total: int
+
+    @property
+    def score(self) -> int:
+        return sum(1 for r in self.responses if r.correct)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.total if self.total else 0.0
+
+
+class QuestionStat(Model):
+    position: int
+    item_id: str
+    type: QuestionType
+    stem: str
+    label: str
+    answered: int
+    correct: int
+    hinted: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.correct / self.answered if self.answered else None
+
+
+class ClauseStat(Model):
+    key: str
+    label: str
+    questions: int
+    answered: int
+    correct: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.correct / self.answered if self.answered else None
+
+
+class SessionResults(Model):
+    session: QuizSession
+    attempts: list[Attempt]
+    distribution: dict[str, int] = Field(description="Finished attempts per score band (percent).")
+    questions: list[QuestionStat]
+    clauses: list[ClauseStat]
+
+    @property
+    def finished(self) -> list[Attempt]:
+        return [a for a in self.attempts if a.finished_at]
+
+    @property
+    def mean_percent(self) -> float | None:
+        done = self.finished
+        return sum(a.percent for a in done) / len(done) if done else None
