@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from assistant.answer.condense import Exchange
 from assistant.errors import UserError
 from assistant.index import SyncReport
+from assistant.quiz.cli import quiz
 from assistant.retrieve import SearchFilter
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings, SettingsFileError
@@ -285,6 +286,7 @@ def chat(context: Context, mode: AnswerMode | None, jsonl: bool) -> None:
         try:
             answer: Answer | None = None
             streamed = False
+            streamed_text = ""
             for event in assistant.ask_stream(text, history=history, mode=mode):
                 if isinstance(event, Answer):
                     answer = event
@@ -292,6 +294,7 @@ def chat(context: Context, mode: AnswerMode | None, jsonl: bool) -> None:
                     if not streamed:
                         click.echo("答：", nl=False)
                     streamed = True
+                    streamed_text += event
                     click.echo(event, nl=False)
         except UserError as exc:
             err.print(f"[red]错误：[/red]{exc}", highlight=False)
@@ -299,8 +302,10 @@ def chat(context: Context, mode: AnswerMode | None, jsonl: bool) -> None:
         assert answer is not None
         if not streamed:
             click.echo("答：", nl=False)
-        if streamed and answer.mode != "llm":
+        if streamed and (answer.mode != "llm" or answer.answer != streamed_text.strip()):
+            # The verified answer differs from what streamed (fallback, or invalid markers removed).
             click.echo()
+            click.echo("核验后的回答：")
             click.echo(answer.answer)
             streamed = False
         print_answer(answer, streamed=streamed)
@@ -330,6 +335,9 @@ def lint(context: Context, as_json: bool) -> None:
 from assistant.evals.cli import eval_group  # noqa: E402  (registered after the core commands)
 
 cli.add_command(eval_group)
+
+
+cli.add_command(quiz)
 
 
 def main() -> None:

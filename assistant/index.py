@@ -55,8 +55,9 @@ class SyncReport(BaseModel):
 def corpus_fingerprint(*folders: Path) -> str:
     """Cheap change detector: names, sizes and modification times of the corpus files."""
     digest = hashlib.sha256()
-    for folder in folders:
-        digest.update(f"{folder}\n".encode())
+    for number, folder in enumerate(folders):
+        # Position, not absolute path: a copied or moved data directory is not a changed corpus.
+        digest.update(f"folder {number}\n".encode())
         if folder.is_dir():
             for path in corpus_files(folder):
                 stat = path.stat()

@@ -200,7 +200,9 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             if isinstance(behaviour, Status):
                 self._send_json(behaviour.status, behaviour.body)
             elif isinstance(behaviour, MalformedSSE):
-                self._send_sse([b"data: {not json\n\n", b'data: {"id": "broken", "choices": [\n\n', b"data: [DONE]\n\n"])
+                self._send_sse(
+                    [b"data: {not json\n\n", b'data: {"id": "broken", "choices": [\n\n', b"data: [DONE]\n\n"]
+                )
             else:
                 if isinstance(behaviour, Slow) and fake._closing.wait(behaviour.seconds):
                     return

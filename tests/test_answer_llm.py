@@ -20,6 +20,7 @@ from assistant.answer.refusal import NOT_FOUND
 from assistant.cite import locate_quote
 from assistant.service import PolicyAssistant
 from assistant.settings import LLMSettings, Settings
+from assistant.tokens import count_tokens
 from assistant.types import Answer, Clause
 from tests.conftest import DIRECTIVE_ID, clean_environment, write_doc
 from tests.fake_llm import FakeLLM
@@ -31,6 +32,7 @@ ELDER_LABEL = "《指导意见》六、（二十五）健全养老服务体系"
 REAL_QUOTE = "加快构建以居家为基础、社区为依托、机构为补充、医养相结合的养老服务体系"
 REAL_QUOTE_2 = "全面放开养老服务市场"
 FAKE_QUOTE = "国家为每位西部老人每月发放一千元养老补贴"
+SENT_CLAUSE = re.compile(r"\[\d+\] 《[^\n]+\n<条款>")  # one numbered clause block in the prompt
 UNANSWERABLE = "西部地区鼓励类产业企业所得税优惠税率是多少？"
 
 
@@ -320,6 +322,29 @@ def test_slow_endpoint_times_out_and_falls_back(llm, llm_assistant, elder):
     assert answer.answer != late
 
 
+def test_rejected_key_is_not_retried_and_falls_back(llm, llm_assistant):
+    llm.enqueue_status(401, "invalid api key")
+
+    answer = llm_assistant.ask(QUESTION)
+
+    assert answer.mode == "extractive"
+    assert answer.notice is not None
+    assert "拒绝了访问密钥" in answer.notice
+    assert len(llm.chat_requests) == 1
+
+
+def test_empty_reply_falls_back_with_a_notice(llm, llm_assistant):
+    llm.enqueue_text("")
+
+    answer = llm_assistant.ask(QUESTION)
+
+    assert answer.mode == "extractive"
+    assert answer.notice is not None
+    assert "没有返回内容" in answer.notice
+    assert answer.citations
+    assert all(c.verified for c in answer.citations)
+
+
 # --- refusals ---------------------------------------------------------------------------------
 
 
@@ -436,3 +461,33 @@ def test_failed_condense_request_uses_the_rule_rewrite(llm, llm_assistant):
     assert answer.standalone_question == "国家对西部地区的教育有什么支持？"
     assert f"问题：{answer.standalone_question}" in llm.chat_requests[-1].message("user")
 
+
+# --- the context budget -----------------------------------------------------------------------
+
+
+def test_small_context_window_still_sends_clauses_within_budget(llm, llm_assistant):
+    config = llm_config(llm) | {"context_tokens": 2048, "answer_tokens": 1024}
+    settings = Settings(data_dir=llm_assistant.settings.data_dir, llm=config)
+    assistant = PolicyAssistant(settings, embedder=llm_assistant.embedder)
+    llm.enqueue_text(f"要“{REAL_QUOTE}”[1]。")
+
+    answer = assistant.ask(QUESTION)
+
+    user = llm.chat_requests[0].message("user")
+    assert f"[1] {ELDER_LABEL}" in user
+    assert count_tokens(user) + count_tokens(llm.chat_requests[0].message("system")) <= 2048 - 1024
+    assert answer.mode == "llm"
+
+
+def test_model_is_never_asked_to_answer_without_any_clause(llm, llm_assistant):
+    # The smallest window the settings accept, half reserved for the answer: valid settings whose prompt budget leaves no room for a clause: the model, told to use only the
+    # clauses given, would answer that the documents say nothing, although the directive does.
+    config = llm_config(llm) | {"context_tokens": 1024, "answer_tokens": 512}
+    settings = Settings(data_dir=llm_assistant.settings.data_dir, llm=config)
+    assistant = PolicyAssistant(settings, embedder=llm_assistant.embedder)
+    llm.enqueue_text(f"{NOT_FOUND}任何条款。")
+
+    answer = assistant.ask(QUESTION)
+
+    assert all(SENT_CLAUSE.search(r.message("user")) for r in llm.chat_requests)
+    assert answer.refused is False

@@ -74,7 +74,7 @@ def source_card(assistant: PolicyAssistant, citations: list[Citation], key: str)
     first = citations[0]
     clause = clause_for(assistant, first.doc_id, first.clause)
     with st.container(border=True):
-        numbers = "".join(f"[{c.n}]" for c in citations)
+        numbers = "".join(dict.fromkeys(f"[{c.n}]" for c in citations))
         st.markdown(f"**{safe_md(numbers)} {safe_md(first.label)}**")
         if all(c.verified for c in citations):
             st.badge("已核实：引文与原文逐字一致", icon=":material/verified:", color="green")
@@ -118,10 +118,11 @@ def render_answer(assistant: PolicyAssistant, answer: Answer, key: str) -> None:
         st.markdown(safe_md(answer.answer))
     if answer.notice:
         st.info(safe_md(answer.notice), icon=":material/info:")
-    groups: dict[int, list[Citation]] = {}
+    # One card per clause, however many of its sentences are quoted.
+    groups: dict[tuple[str, str], list[Citation]] = {}
     for citation in answer.citations:
-        groups.setdefault(citation.n, []).append(citation)
-    for n, citations in groups.items():
+        groups.setdefault((citation.doc_id, citation.clause), []).append(citation)
+    for n, citations in enumerate(groups.values()):
         source_card(assistant, citations, f"{key}-{n}")
     cited = {(c.doc_id, c.clause) for c in answer.citations}
     related = [h for h in answer.hits if (h.doc_id, h.clause) not in cited]

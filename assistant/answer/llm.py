@@ -125,9 +125,10 @@ def _reason(exc: Exception) -> str:
     return "大模型服务返回错误"
 
 
-def format_clauses(clauses: list[Clause], budget: int) -> str:
-    """Numbered clauses, best first, as many as fit the token budget (the last one truncated)."""
+def format_clauses(clauses: list[Clause], budget: int) -> tuple[str, list[Clause]]:
+    """Numbered clauses, best first, as many as fit the token budget (the last one truncated); and those sent."""
     blocks: list[str] = []
+    sent: list[Clause] = []
     used = 0
     for n, clause in enumerate(clauses, start=1):
         block = f"[{n}] {clause.label}\n<条款>{clause.text}</条款>"
@@ -136,10 +137,12 @@ def format_clauses(clauses: list[Clause], budget: int) -> str:
             remaining = budget - used - 40
             if remaining > 100:
                 blocks.append(f"[{n}] {clause.label}\n<条款>{truncate_to_tokens(clause.text, remaining)}</条款>")
+                sent.append(clause)
             break
         blocks.append(block)
+        sent.append(clause)
         used += cost
-    return "\n\n".join(blocks)
+    return "\n\n".join(blocks), sent
 
 
 def verify_generated(text: str, provided: list[Clause]) -> tuple[str, list[Citation], list[int]]:
@@ -167,25 +170,35 @@ class LLMAnswerer:
         self.prompts = prompts
         self.settings = settings
 
-    def messages(self, question: str, clauses: list[Clause]) -> list[dict[str, str]]:
+    def messages(self, question: str, clauses: list[Clause]) -> tuple[list[dict[str, str]], list[Clause]]:
+        """The chat messages and the clauses that fit the context budget (only those may be cited)."""
         system = self.prompts.render("answer_system", not_found=NOT_FOUND)
         frame = self.prompts.render("answer_user", clauses="", question=question, not_found=NOT_FOUND)
         budget = self.settings.context_tokens - self.settings.answer_tokens - count_tokens(system + frame) - 64
-        user = self.prompts.render(
-            "answer_user", clauses=format_clauses(clauses, budget), question=question, not_found=NOT_FOUND
-        )
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        text, sent = format_clauses(clauses, budget)
+        user = self.prompts.render("answer_user", clauses=text, question=question, not_found=NOT_FOUND)
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}], sent
 
     def stream_draft(self, question: str, retrieval: Retrieval, fallback: ExtractiveAnswerer) -> Iterator[str | Draft]:
         _, _, verdict = fallback.evidence(retrieval)
         if not verdict.covered:
             # Calibrated refusal: the model is not asked to answer what the documents do not cover.
-            yield fallback.draft(retrieval)
+            draft = fallback.draft(retrieval)
+            draft.fell_back = True
+            yield draft
             return
-        clauses = [r.clause for r in retrieval.ranked]
+        messages, clauses = self.messages(question, [r.clause for r in retrieval.ranked])
+        if not clauses:
+            log.error(
+                "llm context too small for any clause: context_tokens=%d answer_tokens=%d",
+                self.settings.context_tokens,
+                self.settings.answer_tokens,
+            )
+            yield self._fallback(fallback, retrieval, "大模型的上下文窗口放不下任何条款，已改用原文摘录回答。")
+            return
         parts: list[str] = []
         try:
-            for delta in self.chat.stream(self.messages(question, clauses)):
+            for delta in self.chat.stream(messages):
                 parts.append(delta)
                 yield delta
         except LLMUnavailable as exc:

@@ -56,6 +56,13 @@ class Conversation(BaseModel):
     id: str
     turns: list[Turn] = Field(min_length=1)
 
+    @field_validator("id")
+    @classmethod
+    def _strip_id(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
 
 @dataclass
 class Dataset:
@@ -117,17 +124,22 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
 def _rows(path: Path, data: bytes) -> list[tuple[int, dict[str, Any]]]:
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
-        rows = []
+        rows, problems = [], []
         for number, line in enumerate(data.decode("utf-8-sig").splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                raise InvalidDataset([DatasetProblem(number, "?", f"不是合法的 JSON（{exc.msg}）")]) from exc
+                problems.append(DatasetProblem(number, "?", f"不是合法的 JSON（{exc.msg}）"))
+                continue
             if not isinstance(value, dict):
-                raise InvalidDataset([DatasetProblem(number, "?", "每行必须是一个 JSON 对象")])
+                problems.append(DatasetProblem(number, "?", "每行必须是一个 JSON 对象"))
+                continue
             rows.append((number, value))
+        if problems:
+            # Report the syntax errors together with every row that fails validation.
+            raise InvalidDataset(sorted(problems + _validate(path, rows)[1], key=lambda p: p.row))
         return rows
     if suffix == ".csv":
         text = data.decode("utf-8-sig")
@@ -161,32 +173,38 @@ def _check_columns(header: Sequence[str]) -> None:
         raise UserError(f"表格缺少列：{'、'.join(missing)}。需要的列：{'、'.join(COLUMNS)}。")
 
 
+def _validate(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> tuple[Dataset, list[DatasetProblem]]:
+    dataset = Dataset(name=path.stem)
+    problems: list[DatasetProblem] = []
+    for number, row in rows:
+        model: type[BaseModel] = Conversation if "turns" in row else EvalItem
+        try:
+            parsed = model.model_validate(row)
+        except ValidationError as exc:
+            fields = "、".join(".".join(str(p) for p in e["loc"]) or "?" for e in exc.errors())
+            problems.append(DatasetProblem(number, str(row.get("id", "?")).strip(), f"字段有误：{fields}"))
+            continue
+        if isinstance(parsed, Conversation):
+            dataset.conversations.append(parsed)
+            item_id = parsed.id
+        else:
+            assert isinstance(parsed, EvalItem)
+            dataset.items.append(parsed)
+            item_id = parsed.id
+        if item_id in dataset.rows:
+            problems.append(DatasetProblem(number, item_id, f"编号与第 {dataset.rows[item_id]} 行重复"))
+        else:
+            dataset.rows[item_id] = number
+    return dataset, problems
+
+
 def load_dataset(path: Path, data: bytes | None = None) -> Dataset:
     """Parse a dataset file; raises InvalidDataset listing every malformed row."""
     if data is None:
         if not path.is_file():
             raise UserError(f"找不到数据集文件：{path}")
         data = path.read_bytes()
-    dataset = Dataset(name=path.stem)
-    problems: list[DatasetProblem] = []
-    for number, row in _rows(path, data):
-        model: type[BaseModel] = Conversation if "turns" in row else EvalItem
-        try:
-            parsed = model.model_validate(row)
-        except ValidationError as exc:
-            fields = "、".join(".".join(str(p) for p in e["loc"]) or "?" for e in exc.errors())
-            problems.append(DatasetProblem(number, str(row.get("id", "?")), f"字段有误：{fields}"))
-            continue
-        if isinstance(parsed, Conversation):
-            dataset.conversations.append(parsed)
-        else:
-            assert isinstance(parsed, EvalItem)
-            dataset.items.append(parsed)
-        item_id = str(row.get("id"))
-        if item_id in dataset.rows:
-            problems.append(DatasetProblem(number, item_id, f"编号与第 {dataset.rows[item_id]} 行重复"))
-        else:
-            dataset.rows[item_id] = number
+    dataset, problems = _validate(path, _rows(path, data))
     if problems:
         raise InvalidDataset(problems)
     return dataset

@@ -25,8 +25,9 @@ _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 
 class JudgeScores(BaseModel):
-    correctness: float = Field(ge=0, le=1)
-    faithfulness: float = Field(ge=0, le=1)
+    # strict: true/false or "0.8" from a sloppy judge is a failure, not a score
+    correctness: float = Field(ge=0, le=1, strict=True)
+    faithfulness: float = Field(ge=0, le=1, strict=True)
     reason: str = ""
 
 

@@ -92,8 +92,9 @@ class RunResult(BaseModel):
 def score_answer(
     answer: Answer, answerable: bool, gold: list[str], facts: list[str], k: int
 ) -> tuple[dict[str, float | None], list[str]]:
-    retrieved = [h.clause for h in answer.hits]
-    cited = [c.clause for c in answer.citations]
+    # doc#clause keys match gold written either as 十七 or as doc_id#十七
+    retrieved = [h.key for h in answer.hits]
+    cited = [f"{c.doc_id}#{c.clause}" for c in answer.citations]
     scores: dict[str, float | None] = dict.fromkeys(HIGHER_IS_BETTER + LOWER_IS_BETTER)
     scores["quotes_verified"] = m.quotes_verified([c.verified for c in answer.citations])
     if not answerable:

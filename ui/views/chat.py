@@ -36,12 +36,12 @@ def feedback(answer: Answer, message_id: str) -> None:
     if done:
         st.caption("已收到您的反馈，谢谢！")
         return
-    left, right, _ = st.columns([1, 1, 6])
-    if left.button("有帮助", icon=":material/thumb_up:", key=f"up-{message_id}"):
+    row = st.container(horizontal=True)
+    if row.button("有帮助", icon=":material/thumb_up:", key=f"up-{message_id}"):
         feedback_store(assistant.settings).record(message_id, answer, "up", assistant.settings)
         state["feedback_done"][message_id] = "up"
         st.rerun()
-    if right.button("有问题", icon=":material/thumb_down:", key=f"down-{message_id}"):
+    if row.button("有问题", icon=":material/thumb_down:", key=f"down-{message_id}"):
         state[f"open-{message_id}"] = True
     if state.get(f"open-{message_id}"):
         with st.form(key=f"form-{message_id}"):
@@ -63,28 +63,26 @@ def show_assistant_message(answer: Answer, message_id: str) -> None:
     feedback(answer, message_id)
 
 
-header, actions = st.columns([3, 2], vertical_alignment="bottom")
-header.title(APP_NAME)
-header.caption("依据政策原文作答，每条引文均与原文逐字核对。")
+st.title(APP_NAME, anchor=False)
+st.caption("依据政策原文作答，每条引文均与原文逐字核对。")
 answers = [m["answer"] for m in state["messages"] if m["role"] == "assistant"]
-with actions:
-    a, b, c = st.columns(3)
-    a.button("新对话", icon=":material/add_comment:", on_click=new_conversation, width="stretch")
-    if answers:
-        b.download_button(
-            "导出 Markdown",
-            conversation_markdown(answers),
-            file_name="政策问答记录.md",
-            mime="text/markdown",
-            width="stretch",
-        )
-        c.download_button(
-            "导出 Word",
-            conversation_docx(answers),
-            file_name="政策问答记录.docx",
-            mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            width="stretch",
-        )
+actions = st.container(horizontal=True)
+actions.button("新对话", icon=":material/add_comment:", on_click=new_conversation)
+if answers:
+    actions.download_button(
+        "导出 Markdown",
+        conversation_markdown(answers),
+        file_name="政策问答记录.md",
+        mime="text/markdown",
+        icon=":material/download:",
+    )
+    actions.download_button(
+        "导出 Word",
+        conversation_docx(answers),
+        file_name="政策问答记录.docx",
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        icon=":material/download:",
+    )
 
 for message in state["messages"]:
     with st.chat_message(message["role"]):

@@ -40,7 +40,7 @@ def anchor(clause: Clause) -> str:
     return f"clause-{clause.order}"
 
 
-st.title(document.title)
+st.title(safe_md(document.title), anchor=False)
 origin = "系统自带" if document.origin == "corpus" else "上传文档"
 st.caption(f"文档编号 {document.doc_id} · {origin} · {len(document.clauses)} 个条款 · 提示 {len(findings)} 条")
 

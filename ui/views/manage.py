@@ -18,6 +18,9 @@ settings = assistant.settings
 index = assistant.index
 
 st.title("文档管理")
+flash = st.session_state.pop("manage_flash", None)
+if flash:
+    st.success(flash)
 rows = [
     {
         "文档": d.title,
@@ -96,7 +99,7 @@ else:
     if st.button("删除", disabled=not confirm):
         try:
             remove_uploaded(index, target)
-            st.success("已删除。")
+            st.session_state["manage_flash"] = "已删除。"
             st.rerun()
         except UserError as exc:
             st.error(safe_md(str(exc)))
