@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -22,8 +22,9 @@ from assistant.quiz.cli import quiz
 from assistant.retrieve import SearchFilter
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings, SettingsFileError
-from assistant.types import Answer, AnswerMode
+from assistant.types import Answer, AnswerMode, SearchResult
 
+ResultT = TypeVar("ResultT", SearchResult, Answer)
 err = Console(stderr=True)
 log = logging.getLogger("assistant.cli")
 
@@ -135,6 +136,31 @@ def _questions(question: str | None, batch: TextIO | None) -> list[str]:
     return [question]
 
 
+def for_each_question(
+    questions: list[str],
+    batched: bool,
+    as_json: bool,
+    key: str,
+    produce: Callable[[str], ResultT],
+    show: Callable[[ResultT], None],
+) -> None:
+    """Answer every question; in a batch a bad question becomes an error line instead of ending the run."""
+    for text in questions:
+        try:
+            result = produce(text)
+        except UserError as exc:
+            if not batched:
+                raise
+            log.warning("batch question skipped: %s", exc)
+            if as_json:
+                click.echo(json.dumps({key: text, "error": str(exc)}, ensure_ascii=False))
+            continue
+        if as_json:
+            click.echo(result.model_dump_json())
+        else:
+            show(result)
+
+
 def _filter(doc: tuple[str, ...], part: tuple[str, ...]) -> SearchFilter | None:
     return SearchFilter(doc_ids=doc, parts=part) if doc or part else None
 
@@ -160,19 +186,8 @@ def search(
     questions = _questions(question, batch)
     assistant = context.ready()
     where = _filter(doc, part)
-    for text in questions:
-        try:
-            result = assistant.search(text, k, where)
-        except UserError as exc:
-            if batch is None:
-                raise
-            log.warning("batch question skipped: %s", exc)
-            if as_json:
-                click.echo(json.dumps({"query": text, "error": str(exc)}, ensure_ascii=False))
-            continue
-        if as_json:
-            click.echo(result.model_dump_json())
-            continue
+
+    def show(result: SearchResult) -> None:
         click.echo(f"问题：{result.query}")
         for hit in result.hits:
             dense = "-" if hit.scores["dense"] is None else f"{hit.scores['dense']:.3f}"
@@ -181,6 +196,8 @@ def search(
             snippet = hit.text if len(hit.text) <= 120 else hit.text[:120] + "…"
             click.echo(f"   {snippet}")
         click.echo()
+
+    for_each_question(questions, batch is not None, as_json, "query", lambda q: assistant.search(q, k, where), show)
 
 
 MODE = click.Choice(["extractive", "llm"])
@@ -228,22 +245,15 @@ def ask(
     assistant = context.ready()
     assistant.engine.resolve_mode(mode)
     where = _filter(doc, part)
-    for text in questions:
-        try:
-            answer = assistant.ask(text, mode=mode, where=where)
-        except UserError as exc:
-            if batch is None:
-                raise
-            log.warning("batch question skipped: %s", exc)
-            if as_json:
-                click.echo(json.dumps({"question": text, "error": str(exc)}, ensure_ascii=False))
-            continue
-        if as_json:
-            click.echo(answer.model_dump_json())
-        else:
-            click.echo(f"问：{answer.question}")
-            print_answer(answer)
-            click.echo()
+
+    def show(answer: Answer) -> None:
+        click.echo(f"问：{answer.question}")
+        print_answer(answer)
+        click.echo()
+
+    for_each_question(
+        questions, batch is not None, as_json, "question", lambda q: assistant.ask(q, mode=mode, where=where), show
+    )
 
 
 @cli.command()
