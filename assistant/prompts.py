@@ -13,6 +13,7 @@ PROMPT_VARIABLES: dict[str, frozenset[str]] = {
     "answer_system": frozenset({"not_found"}),
     "answer_user": frozenset({"clauses", "question", "not_found"}),
     "condense": frozenset({"history", "question"}),
+    "quiz_generate": frozenset({"clauses", "count", "types", "difficulty", "blank"}),
     "judge": frozenset({"question", "key_facts", "clauses", "answer"}),
 }
 

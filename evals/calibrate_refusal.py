@@ -27,8 +27,10 @@ def main(argv: list[str]) -> None:
         retrieval = assistant.searcher.retrieve(item.question, assistant.settings.retrieval.k)
         selected, best, _ = extractive.evidence(retrieval)
         cases.append((item, retrieval.query, selected, best))
-    print(f"dataset {dataset.name}: {sum(not c[0].answerable for c in cases)} unanswerable, "
-          f"{sum(c[0].answerable for c in cases)} answerable")
+    print(
+        f"dataset {dataset.name}: {sum(not c[0].answerable for c in cases)} unanswerable, "
+        f"{sum(c[0].answerable for c in cases)} answerable"
+    )
     print("| min_dense | min_lexical | refusal accuracy | false refusals |\n|---|---|---|---|")
     default = Thresholds()
     for min_dense in (0.80, 0.83, 0.845, 0.855, 0.865, 0.875, 0.885):
@@ -38,8 +40,10 @@ def main(argv: list[str]) -> None:
             unanswerable = [r for item, r in refused if not item.answerable]
             answerable = [r for item, r in refused if item.answerable]
             mark = "  ← default" if thresholds == default else ""
-            print(f"| {min_dense} | {min_lexical} | {sum(unanswerable) / len(unanswerable):.3f} | "
-                  f"{sum(answerable) / len(answerable):.3f} |{mark}")
+            print(
+                f"| {min_dense} | {min_lexical} | {sum(unanswerable) / len(unanswerable):.3f} | "
+                f"{sum(answerable) / len(answerable):.3f} |{mark}"
+            )
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ pages = [
     st.Page("views/documents.py", title="原文", icon=":material/article:", url_path="documents"),
     st.Page("views/evals.py", title="评测", icon=":material/analytics:", url_path="evals"),
     st.Page("views/manage.py", title="管理", icon=":material/admin_panel_settings:", url_path="manage"),
+    st.Page("views/quiz_build.py", title="出题", icon=":material/quiz:", url_path="quiz-build"),
+    st.Page("views/quiz_take.py", title="答题", icon=":material/edit_note:", url_path="quiz-take"),
+    st.Page("views/quiz_results.py", title="成绩", icon=":material/leaderboard:", url_path="quiz-results"),
 ]
 navigation = st.navigation(pages)
 assistant = ready_assistant()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import re
 import threading
 
 import streamlit as st
+from pydantic import SecretStr
 
 from assistant.cite import highlight_spans
 from assistant.errors import UserError
@@ -64,6 +66,21 @@ def ready_assistant() -> PolicyAssistant:
         st.error(str(exc))
         st.stop()
         raise
+
+
+def require_admin(password: SecretStr | None, form_key: str, page: str) -> None:
+    """Stop the page until the admin password is entered; with no password configured the page stays open."""
+    if password is None or st.session_state.get("admin"):
+        return
+    with st.form(form_key):
+        typed = st.text_input("管理员密码", type="password")
+        if st.form_submit_button("登录"):
+            if hmac.compare_digest(typed.encode(), password.get_secret_value().encode()):
+                st.session_state["admin"] = True
+                st.rerun()
+            log.warning("admin login failed page=%s", page)
+            st.error("密码不正确。")
+    st.stop()
 
 
 def clause_for(assistant: PolicyAssistant, doc_id: str, clause: str) -> Clause | None:

@@ -86,7 +86,12 @@ class QuizItem(Model):
     created_at: str | None = Field(None, description="When the bank first stored the item (ISO 8601, UTC).")
 
     @model_validator(mode="after")
-    def _derive_id(self) -> QuizItem:
+    def _canonical(self) -> QuizItem:
+        if self.type in ("single", "multi"):
+            # Right options in option order, so an item reads back from any format unchanged.
+            self.answer = [o for o in self.options if o in self.answer] + [
+                a for a in self.answer if a not in self.options
+            ]
         if not self.id:
             self.id = content_id(self)
         return self

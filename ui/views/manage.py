@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
-import logging
-
 import streamlit as st
-from components import get_assistant, safe_md
+from components import get_assistant, require_admin, safe_md
 
 from assistant.errors import UserError
 from assistant.ingest.readers import SUPPORTED_SUFFIXES
 from assistant.uploads import remove_uploaded, save_upload
 
-log = logging.getLogger("assistant.ui.manage")
 assistant = get_assistant()
 settings = assistant.settings
 index = assistant.index
@@ -45,17 +41,7 @@ if password is None:
     )
     st.stop()
 
-if not st.session_state.get("admin"):
-    with st.form("login"):
-        typed = st.text_input("管理员密码", type="password")
-        if st.form_submit_button("登录"):
-            if hmac.compare_digest(typed.encode(), password.get_secret_value().encode()):
-                st.session_state["admin"] = True
-                st.rerun()
-            else:
-                log.warning("admin login failed")
-                st.error("密码不正确。")
-    st.stop()
+require_admin(password, "login", "manage")
 
 st.subheader("上传文档", anchor=False)
 st.caption(

@@ -1,0 +1,131 @@
+"""Building a quiz: resolve the scope, generate candidates, pass them through the gates, pick n."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter
+from typing import TYPE_CHECKING, Literal
+
+from assistant.errors import UserError
+from assistant.quiz.gates import Checker, Deduplicator, apply_gates, summary
+from assistant.quiz.generate import OfflineGenerator
+from assistant.quiz.scope import resolve_scope
+from assistant.quiz.terms import Lexicon
+from assistant.quiz.types import FALSE, QUESTION_TYPES, TYPE_LABELS, BuildRequest, BuildResult, GateReport, QuizItem
+from assistant.types import Clause, Document
+
+if TYPE_CHECKING:
+    from assistant.quiz.llm_generate import ChatModel
+    from assistant.service import PolicyAssistant
+
+log = logging.getLogger(__name__)
+
+# Questions about named places, years and measures teach more than those about generic list items.
+_WEAK_KINDS = ("item", "phrase")
+
+
+def documents_for(assistant: PolicyAssistant, doc_ids: list[str]) -> list[Document]:
+    documents = assistant.index.documents
+    if not doc_ids:
+        return documents
+    known = {d.doc_id: d for d in documents}
+    missing = [d for d in doc_ids if d not in known]
+    if missing:
+        raise UserError(f"找不到文档“{'、'.join(missing)}”，可用的文档编号：{'、'.join(known) or '无'}。")
+    return [known[d] for d in doc_ids]
+
+
+def checker_for(documents: list[Document]) -> Checker:
+    clauses: list[Clause] = [c for d in documents for c in d.clauses]
+    return Checker({c.key: c for c in clauses}, Lexicon.build(clauses))
+
+
+def build_quiz(assistant: PolicyAssistant, request: BuildRequest, chat: ChatModel | None = None) -> BuildResult:
+    """A quiz of up to request.n gated items; the LLM writes it when one is configured (or passed in)."""
+    documents = documents_for(assistant, request.doc_ids)
+    scope = resolve_scope(request.scope, documents)
+    seed = request.seed if request.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
+    rng = random.Random(seed)
+    checker = checker_for(documents)
+    report = GateReport()
+    notices: list[str] = []
+    use_llm = request.generator == "llm" or (
+        request.generator == "auto" and (chat is not None or assistant.settings.llm.configured)
+    )
+    if request.generator == "llm" and chat is None and not assistant.settings.llm.configured:
+        raise UserError("没有配置大模型接口，无法用大模型出题；请设置 POLICY_ASSISTANT_LLM__BASE_URL，或改用离线出题。")
+    generator: Literal["offline", "llm"] = "offline"
+    candidates: list[QuizItem] = []
+    if use_llm:
+        from assistant.answer.llm import LLMUnavailable
+        from assistant.quiz.llm_generate import LLMGenerator, default_chat
+
+        try:
+            llm = LLMGenerator(
+                chat or default_chat(assistant), assistant.settings.prompts_dir, checker.lexicon, assistant.settings.llm
+            )
+            candidates, invalid = llm.candidates(scope.clauses, request, rng)
+            report.removed["invalid"] += invalid
+            report.candidates += invalid
+            generator = "llm"
+        except LLMUnavailable as exc:
+            log.warning("quiz llm generator unavailable, offline instead: %s", exc)
+            notices.append(f"{exc.reason}，已改用离线出题。")
+    if generator == "offline":
+        candidates = OfflineGenerator(checker.lexicon).candidates(scope.clauses, request, rng)
+    rng.shuffle(candidates)
+    passed = apply_gates(candidates, checker, report)
+    ordered = _interleave(passed, request, Deduplicator(report))
+    report.passed = len(ordered)
+    items = _in_paper_order(ordered[: request.n], scope.clauses)
+    report.selected = len(items)
+    if len(items) < request.n:
+        notices.append(f"所选范围只生成了 {len(items)} 道合格题目（要求 {request.n} 道），可扩大范围或增加题型。")
+    missing = [TYPE_LABELS[t] for t in request.types if not any(i.type == t for i in items)]
+    if missing and items:
+        notices.append(f"所选范围没有可出的{'、'.join(missing)}。")
+    log.info("quiz built generator=%s seed=%d scope=%r %s", generator, seed, request.scope, summary(report))
+    return BuildResult(
+        request=request,
+        seed=seed,
+        generator=generator,
+        scope=scope.description,
+        clauses=[c.key for c in scope.clauses],
+        items=items,
+        report=report,
+        notices=notices,
+    )
+
+
+def _interleave(items: list[QuizItem], request: BuildRequest, deduplicator: Deduplicator) -> list[QuizItem]:
+    """Round robin over the requested types, skipping near duplicates; within a type, strong kinds first,
+    then the least-used clause, true and false statements alternating."""
+    queues = {t: [i for i in items if i.type == t] for t in request.types}
+    used: Counter[str] = Counter()
+    last_tf: list[str] = [FALSE]
+    ordered: list[QuizItem] = []
+
+    def rank(item: QuizItem, position: int) -> tuple[bool, bool, int, int]:
+        repeat = item.type == "tf" and item.answer == last_tf  # so a quiz is never all 正确
+        return (item.kind in _WEAK_KINDS, repeat, used[item.key], position)
+
+    while any(queues.values()):
+        for kind in request.types:
+            queue = queues[kind]
+            while queue:
+                item = queue.pop(min(range(len(queue)), key=lambda i: rank(queue[i], i)))
+                if deduplicator.admit(item):
+                    used[item.key] += 1
+                    if item.type == "tf":
+                        last_tf = item.answer
+                    ordered.append(item)
+                    break
+    return ordered
+
+
+def _in_paper_order(items: list[QuizItem], clauses: list[Clause]) -> list[QuizItem]:
+    """Grouped by type as a paper is (单选, 多选, 判断, 填空), each group in document order."""
+    position = {c.key: i for i, c in enumerate(clauses)}
+    rank = {t: i for i, t in enumerate(QUESTION_TYPES)}
+    return sorted(items, key=lambda i: (rank[i.type], position.get(i.key, 0), i.span_start or 0))

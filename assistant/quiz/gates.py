@@ -1,0 +1,251 @@
+"""Quality gates every quiz item passes, whichever generator wrote it; each gate counts what it removed.
+
+The source gate verifies the answer span against its clause with assistant.cite, exactly like the
+citations of an answer; the other gates judge the question as a question.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from assistant.chinese import char_bigrams, match_key
+from assistant.cite import locate_quote, make_citation
+from assistant.quiz.terms import Lexicon
+from assistant.quiz.types import BLANK, FALSE, GATE_LABELS, GATES, TF_OPTIONS, TRUE, GateReport, QuizItem
+from assistant.types import Citation, Clause
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_OVERLAP = 0.6
+"""Share of the shorter stem's character bigrams found in the other stem that makes two items near duplicates."""
+_REFERENCE = re.compile(r"^《[^》]{1,40}》[^：:]{0,40}[：:]")
+_RIGHT_CUT = "。；;！？!?（("
+
+
+@dataclass
+class Checker:
+    """The gates for items drawn from these clauses, with the documents' terms for the same-kind check."""
+
+    clauses: dict[str, Clause]
+    lexicon: Lexicon
+
+    def citation(self, item: QuizItem) -> Citation | None:
+        """The item's answer span as a citation of its clause (verified or not); None if the clause is gone."""
+        clause = self.clauses.get(item.key)
+        return make_citation(1, clause, item.answer_span) if clause else None
+
+    def verified(self, item: QuizItem) -> QuizItem:
+        """The item with its span offsets filled in from verification (unchanged when it does not verify)."""
+        citation = self.citation(item)
+        if citation is None or not citation.verified:
+            return item
+        return item.model_copy(update={"span_start": citation.start, "span_end": citation.end})
+
+    def problems(self, item: QuizItem) -> list[str]:
+        """Every per-item gate the item fails, in gate order (empty when it passes)."""
+        return [name for name, gate in self._gates() if not gate(item)]
+
+    def first_problem(self, item: QuizItem) -> str | None:
+        return next((name for name, gate in self._gates() if not gate(item)), None)
+
+    def _gates(self) -> list[tuple[str, Callable[[QuizItem], bool]]]:
+        return [
+            ("source", self.answer_stands_in_source),
+            ("distractors", self.no_distractor_is_true),
+            ("options", self.options_are_sound),
+            ("giveaway", stem_keeps_the_answer),
+        ]
+
+    # --- the gates -------------------------------------------------------------
+
+    def answer_stands_in_source(self, item: QuizItem) -> bool:
+        clause = self.clauses.get(item.key)
+        if clause is None:
+            return False
+        citation = make_citation(1, clause, item.answer_span)
+        if not citation.verified or citation.start is None or citation.end is None:
+            return False
+        span = match_key(clause.text[citation.start : citation.end])
+        stem = match_key(item.stem)
+        if item.type == "tf":
+            if item.answer == [TRUE]:
+                return item.swap is None and span in stem
+            if item.answer != [FALSE] or item.swap is None:
+                return False
+            original, replacement = item.swap.original, item.swap.replacement
+            restored = match_key(item.stem.replace(replacement, original, 1))
+            return match_key(original) in span and match_key(replacement) in stem and span in restored
+        answers = [match_key(a) for a in item.answer]
+        if not answers or not all(answers) or not all(a in span for a in answers):
+            return False
+        if BLANK in item.stem:
+            return _blank_fits(item, span)
+        return True
+
+    def no_distractor_is_true(self, item: QuizItem) -> bool:
+        clause = self.clauses.get(item.key)
+        if clause is None:
+            return False
+        text = match_key(clause.text)
+        if item.type == "tf":
+            if item.answer != [FALSE] or item.swap is None:
+                return True
+            statement = _REFERENCE.sub("", item.stem)
+            return match_key(item.swap.replacement) not in text and locate_quote(statement, clause.text) is None
+        wrong = [o for o in item.options if o not in item.answer]
+        return not any(match_key(o) in text for o in wrong)
+
+    def options_are_sound(self, item: QuizItem) -> bool:
+        options, answer = item.options, item.answer
+        if item.type == "tf":
+            if options != TF_OPTIONS or answer not in ([TRUE], [FALSE]):
+                return False
+            if item.swap is None or item.kind is None:
+                return True
+            swap = item.swap
+            return match_key(swap.original) != match_key(swap.replacement) and all(
+                self.lexicon.fits(t, item.kind) for t in (swap.original, swap.replacement)
+            )
+        if item.type == "blank":
+            return not options and len(answer) == 1 and 1 <= len(answer[0].strip()) <= 20
+        if not set(answer) <= set(options) or len(set(answer)) != len(answer):
+            return False
+        if item.type == "single" and not (3 <= len(options) <= 6 and len(answer) == 1):
+            return False
+        if item.type == "multi" and not (4 <= len(options) <= 6 and 2 <= len(answer) < len(options)):
+            return False
+        keys = [match_key(o) for o in options]
+        if not all(keys) or len(set(keys)) != len(keys):
+            return False
+        if any(a != b and a in b for a in keys for b in keys):
+            return False  # 四川 and 四川省 are one option twice
+        return self._same_kind(item)
+
+    def _same_kind(self, item: QuizItem) -> bool:
+        if item.kind is not None:
+            return all(self.lexicon.fits(o, item.kind) for o in item.options)
+        candidates = set().union(*(self.lexicon.kinds(o) for o in item.options))
+        return any(all(self.lexicon.fits(o, kind) for o in item.options) for kind in sorted(candidates))
+
+
+def stem_keeps_the_answer(item: QuizItem) -> bool:
+    """The stem must not state the answer (or, for a false statement, the term it replaced)."""
+    stem = match_key(item.stem)
+    if item.type == "tf":
+        return item.swap is None or match_key(item.swap.original) not in stem
+    return not any(match_key(a) in stem for a in item.answer if match_key(a))
+
+
+def _blank_fits(item: QuizItem, span: str) -> bool:
+    """The words around the blank stand in the span with exactly the answer between them."""
+    body = _REFERENCE.sub("", item.stem)
+    if BLANK not in body:
+        return False
+    at = body.index(BLANK)
+    after = body[at + len(BLANK) :]
+    ends = [i for i in (after.find(c) for c in _RIGHT_CUT) if i >= 0]
+    # make_citation drops quote marks at the ends of a span, so the context does too.
+    left = match_key(body[:at])[-12:].lstrip("\"'")
+    right = match_key(after[: min(ends)] if ends else after)[:12].rstrip("\"'")
+    if len(left) + len(right) < 2:
+        return False
+    answers = [match_key(a) for a in item.answer]
+    start = 0
+    while (found := span.find(left, start)) >= 0:
+        middle_start = found + len(left)
+        end = span.find(right, middle_start) if right else len(span)
+        if end >= 0:
+            middle = span[middle_start:end]
+            if item.type == "multi":
+                if all(a in middle for a in answers):
+                    return True
+            elif middle == answers[0] or (not right and middle.startswith(answers[0])):
+                return True
+        start = found + 1
+    return False
+
+
+def _body(stem: str) -> str:
+    return _REFERENCE.sub("", stem)
+
+
+@dataclass(frozen=True)
+class _Signature:
+    key: str
+    tf: bool
+    answers: frozenset[str]
+    bigrams: frozenset[str]
+    stem: str
+
+
+def _signature(item: QuizItem) -> _Signature:
+    return _Signature(
+        item.key,
+        item.type == "tf",
+        frozenset(match_key(x) for x in item.answer),
+        frozenset(char_bigrams(_body(item.stem))),
+        match_key(item.stem),
+    )
+
+
+def _alike(a: _Signature, b: _Signature) -> bool:
+    if a.key == b.key:
+        if not a.tf and not b.tf and a.answers == b.answers:
+            return True
+        # One stem states the other's answer: asked together, the second question answers the first.
+        if (not b.tf and any(x in a.stem for x in b.answers)) or (not a.tf and any(x in b.stem for x in a.answers)):
+            return True
+    if not a.bigrams or not b.bigrams:
+        return a.stem == b.stem
+    return len(a.bigrams & b.bigrams) / min(len(a.bigrams), len(b.bigrams)) >= DUPLICATE_OVERLAP
+
+
+def near_duplicates(a: QuizItem, b: QuizItem) -> bool:
+    """The same fact asked twice, or stems so alike that one gives the other away."""
+    return _alike(_signature(a), _signature(b))
+
+
+def apply_gates(candidates: Iterable[QuizItem], checker: Checker, report: GateReport) -> list[QuizItem]:
+    """Candidates that pass every per-item gate, in order, counting removals in the report."""
+    kept = []
+    for item in candidates:
+        report.candidates += 1
+        problem = checker.first_problem(item)
+        if problem:
+            report.removed[problem] += 1
+            log.debug("quiz candidate removed gate=%s item=%s", problem, item.id)
+            continue
+        kept.append(checker.verified(item))
+    return kept
+
+
+class Deduplicator:
+    """Admits an item unless it nearly duplicates one admitted before; counts what it turns away."""
+
+    def __init__(self, report: GateReport):
+        self.report = report
+        self.signatures: list[_Signature] = []
+
+    def admit(self, item: QuizItem) -> bool:
+        signature = _signature(item)
+        if any(_alike(signature, other) for other in self.signatures):
+            self.report.removed["duplicates"] += 1
+            return False
+        self.signatures.append(signature)
+        return True
+
+
+def drop_duplicates(ordered: Iterable[QuizItem], report: GateReport) -> list[QuizItem]:
+    """Items in order, skipping any near duplicate of one already kept."""
+    deduplicator = Deduplicator(report)
+    return [item for item in ordered if deduplicator.admit(item)]
+
+
+def summary(report: GateReport) -> str:
+    """One Chinese line: candidates, removals per gate that removed any, and how many were kept."""
+    parts = [f"{GATE_LABELS[g]} {report.removed.get(g, 0)}" for g in GATES if report.removed.get(g, 0)]
+    removed = "；".join(parts) if parts else "无"
+    return f"候选 {report.candidates} 道，剔除：{removed}；合格 {report.passed} 道，选用 {report.selected} 道。"

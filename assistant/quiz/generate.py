@@ -1,0 +1,356 @@
+"""The offline generator: questions built from the clause text itself, no model needed.
+
+Blanks fall on the terms that carry meaning; distractors are terms of the same kind from other
+clauses; true/false statements are verbatim or have one term swapped; multiple choice comes from
+enumerations in the text. Every candidate still passes the quality gates afterwards.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+
+from assistant.chinese import CN_NUMERAL, match_key
+from assistant.cite import make_citation
+from assistant.quiz.terms import Enumeration, Lexicon, Term
+from assistant.quiz.types import (
+    BLANK,
+    FALSE,
+    TF_OPTIONS,
+    TRUE,
+    BuildRequest,
+    Difficulty,
+    QuizItem,
+    Swap,
+    TermKind,
+)
+from assistant.types import Clause, Sentence
+
+BLANKABLE: frozenset[TermKind] = frozenset({"year", "number", "province", "city", "institution", "measure", "slogan"})
+PHRASE_CHARS = 48
+"""Longest stretch of a sentence a stem quotes around its blank."""
+STATEMENT_CHARS = 60
+MIN_CONTEXT_CHARS = 6
+MULTI_OPTIONS: dict[Difficulty, int] = {"easy": 4, "medium": 5, "hard": 6}
+_SEGMENT_END = "，,；;：:"
+_DEPENDENT_OPENERS = "是为并且而但也还又就将把被从向与及和"
+_TITLE = re.compile(r"^《[^》]+》")
+
+
+def clause_reference(clause: Clause) -> str:
+    """《指导意见》第（十七）条, 《指导意见》序言, 《指导意见》“总体要求”部分."""
+    match = _TITLE.match(clause.label)
+    title = match.group() if match else f"《{clause.doc_title}》"
+    name = clause.clause
+    if re.fullmatch(CN_NUMERAL, name):
+        return f"{title}第（{name}）条"
+    if name.startswith("第") or name in ("序言", "结语"):
+        return f"{title}{name}"
+    return f"{title}“{name}”部分"
+
+
+class OfflineGenerator:
+    origin = "offline"
+
+    def __init__(self, lexicon: Lexicon):
+        self.lexicon = lexicon
+
+    def candidates(self, clauses: list[Clause], request: BuildRequest, rng: random.Random) -> list[QuizItem]:
+        """Every candidate question the clauses offer for the requested types, in document order."""
+        out: list[QuizItem] = []
+        for clause in clauses:
+            out += _ClauseWriter(self.lexicon, clause, request, rng).items()
+        return out
+
+
+class _ClauseWriter:
+    def __init__(self, lexicon: Lexicon, clause: Clause, request: BuildRequest, rng: random.Random):
+        self.lexicon = lexicon
+        self.clause = clause
+        self.request = request
+        self.difficulty = request.difficulty
+        self.rng = rng
+        self.reference = clause_reference(clause)
+        self.text = match_key(clause.text)
+        self.sentences = [
+            s
+            for s in clause.sentences
+            if s.text.strip() != clause.heading.strip() and not s.text.lstrip().startswith(("(", "（"))
+        ]
+
+    def items(self) -> list[QuizItem]:
+        types = set(self.request.types)
+        out: list[QuizItem] = []
+        terms = [t for t in self.lexicon.terms.get(self.clause.key, []) if self._specific(t)]
+        for term in terms:
+            sentence = self._sentence(term.start, term.end)
+            if sentence is None:
+                continue
+            if "blank" in types and (item := self._blank(term, sentence)):
+                out.append(item)
+            if "single" in types and (item := self._single(term, sentence)):
+                out.append(item)
+        if "multi" in types:
+            for enumeration in self.lexicon.enumerations.get(self.clause.key, []):
+                if (item := self._multi(enumeration)) is not None:
+                    out.append(item)
+        if "tf" in types:
+            for sentence in self.sentences:
+                out += self._true_false(sentence, terms)
+        return out
+
+    # --- building blocks -------------------------------------------------------
+
+    def _specific(self, term: Term) -> bool:
+        """A term worth asking about: a meaningful kind, and not repeated all over the document."""
+        return term.kind in BLANKABLE and self.lexicon.clause_count.get(match_key(term.text), 0) <= 2
+
+    def _sentence(self, start: int, end: int) -> Sentence | None:
+        return next((s for s in self.sentences if s.start <= start and end <= s.end), None)
+
+    def _window(self, sentence: Sentence, start: int, end: int) -> tuple[int, int]:
+        """The comma-separated stretch of the sentence around [start, end), at most PHRASE_CHARS long."""
+        text = self.clause.text
+        cuts = [sentence.start]
+        cuts += [i + 1 for i in range(sentence.start, sentence.end) if text[i] in _SEGMENT_END]
+        cuts.append(sentence.end)
+        segments = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+        first = next(i for i, (a, b) in enumerate(segments) if a <= start < b)
+        last = next(i for i, (a, b) in enumerate(segments) if a < end <= b)
+        while True:
+            grown = False
+            if last + 1 < len(segments) and segments[last + 1][1] - segments[first][0] <= PHRASE_CHARS:
+                last += 1
+                grown = True
+            if first > 0 and segments[last][1] - segments[first - 1][0] <= PHRASE_CHARS:
+                first -= 1
+                grown = True
+            if not grown:
+                break
+        # A stretch that opens on a bare predicate (是…, 并…) has lost its subject: take the clause before.
+        while first > 0 and text[segments[first][0]] in _DEPENDENT_OPENERS:
+            first -= 1
+        a, b = segments[first][0], segments[last][1]
+        while b > a and text[b - 1] in _SEGMENT_END + " ":
+            b -= 1
+        return a, b
+
+    def _statement(self, sentence: Sentence, start: int, end: int) -> tuple[int, int]:
+        """A true/false statement: the whole sentence when it is short enough, else the stretch around the term."""
+        if len(sentence.text) <= STATEMENT_CHARS:
+            return sentence.start, sentence.end
+        return self._window(sentence, start, end)
+
+    def _stem(self, a: int, b: int, start: int, end: int, hint: str = "") -> str:
+        text = self.clause.text
+        body = text[a:start] + BLANK + text[end:b]
+        if body[-1] not in "。；;！？!?":
+            body += "。"
+        return f"{self.reference}提出：{body}{hint}"
+
+    def _item(self, **fields: object) -> QuizItem:
+        span = str(fields["answer_span"])
+        citation = make_citation(1, self.clause, span)
+        return QuizItem(
+            doc_id=self.clause.doc_id,
+            clause=self.clause.clause,
+            label=self.clause.label,
+            span_start=citation.start,
+            span_end=citation.end,
+            difficulty=self.difficulty,
+            origin="offline",
+            author=self.request.author,
+            **fields,
+        )
+
+    def _source(self, span: str) -> str:
+        return source_line(self.clause.label, span)
+
+    def _context_ok(self, a: int, b: int, start: int, end: int) -> bool:
+        return (b - a) - (end - start) >= MIN_CONTEXT_CHARS
+
+    # --- question types ----------------------------------------------------------
+
+    def _blank(self, term: Term, sentence: Sentence) -> QuizItem | None:
+        a, b = self._window(sentence, term.start, term.end)
+        if not self._context_ok(a, b, term.start, term.end):
+            return None
+        hint = f"（提示：{len(term.text)} 个字）" if self.difficulty == "easy" and _is_cjk(term.text) else ""
+        span = self.clause.text[a:b]
+        return self._item(
+            type="blank",
+            stem=self._stem(a, b, term.start, term.end, hint),
+            options=[],
+            answer=[term.text],
+            answer_span=span,
+            explanation=f"正确答案是“{term.text}”。{self._source(span)}",
+            kind=term.kind,
+        )
+
+    def _single(self, term: Term, sentence: Sentence) -> QuizItem | None:
+        a, b = self._window(sentence, term.start, term.end)
+        if not self._context_ok(a, b, term.start, term.end):
+            return None
+        distractors = self._distractors(term.text, term.kind, term.family, 3)
+        if len(distractors) < 3:
+            return None
+        options = [term.text, *distractors]
+        self.rng.shuffle(options)
+        span = self.clause.text[a:b]
+        return self._item(
+            type="single",
+            stem=self._stem(a, b, term.start, term.end),
+            options=options,
+            answer=[term.text],
+            answer_span=span,
+            explanation=f"正确答案是“{term.text}”。{self._source(span)}",
+            kind=term.kind,
+        )
+
+    def _multi(self, enumeration: Enumeration) -> QuizItem | None:
+        items = [t.text for t in enumeration.items]
+        total = MULTI_OPTIONS[self.difficulty]
+        if len(items) >= 6:
+            return None
+        wanted = max(1, total - len(items))
+        sample = enumeration.items[0]
+        distractors = self._distractors(sample.text, enumeration.kind, sample.family, wanted, exclude=items)
+        if len(distractors) < wanted or len(items) + len(distractors) < 4:
+            return None
+        sentence = self._sentence(enumeration.start, enumeration.end)
+        if sentence is None:
+            return None
+        a, b = self._window(sentence, enumeration.start, enumeration.end)
+        if not self._context_ok(a, b, enumeration.start, enumeration.end):
+            return None
+        options = items + distractors
+        self.rng.shuffle(options)
+        span = self.clause.text[a:b]
+        return self._item(
+            type="multi",
+            stem=self._stem(a, b, enumeration.start, enumeration.end),
+            options=options,
+            answer=items,
+            answer_span=span,
+            explanation=f"正确答案是“{'、'.join(items)}”。{self._source(span)}",
+            kind=enumeration.kind,
+        )
+
+    def _true_false(self, sentence: Sentence, terms: list[Term]) -> list[QuizItem]:
+        """A verbatim statement of the sentence, and one with a term swapped when a same-kind term exists."""
+        inside = [t for t in terms if sentence.start <= t.start and t.end <= sentence.end]
+        anchor = self.rng.choice(inside) if inside else None
+        out = []
+        a, b = self._statement(sentence, anchor.start, anchor.end) if anchor else (sentence.start, sentence.end)
+        span = self.clause.text[a:b].rstrip("。；;")
+        if 12 <= len(span) <= STATEMENT_CHARS:
+            out.append(
+                self._item(
+                    type="tf",
+                    stem=f"{self.reference}提出：{span}。",
+                    options=list(TF_OPTIONS),
+                    answer=[TRUE],
+                    answer_span=span,
+                    explanation=f"该说法正确，与原文一致。{self._source(span)}",
+                    kind=None,
+                )
+            )
+        for term in self.rng.sample(inside, len(inside)):
+            replacement = self._distractors(term.text, term.kind, term.family, 1)
+            if not replacement:
+                continue
+            a, b = self._statement(sentence, term.start, term.end)
+            span = self.clause.text[a:b].rstrip("。；;")
+            if len(span) < 12:
+                continue
+            text = self.clause.text
+            statement = (text[a : term.start] + replacement[0] + text[term.end : b]).rstrip("。；;")
+            out.append(
+                self._item(
+                    type="tf",
+                    stem=f"{self.reference}提出：{statement}。",
+                    options=list(TF_OPTIONS),
+                    answer=[FALSE],
+                    answer_span=span,
+                    explanation=(f"该说法错误：原文是“{term.text}”，不是“{replacement[0]}”。{self._source(span)}"),
+                    kind=term.kind,
+                    swap=Swap(original=term.text, replacement=replacement[0]),
+                )
+            )
+            break
+        return out
+
+    # --- distractors -------------------------------------------------------------
+
+    def _distractors(
+        self, answer: str, kind: TermKind, family: str, count: int, exclude: list[str] | None = None
+    ) -> list[str]:
+        """Same-kind terms from other clauses that this clause does not contain, closest first when hard."""
+        avoid = [match_key(x) for x in [answer, *(exclude or [])]]
+        pool = self.lexicon.pool.get(kind, [])
+        heads = {x[-1] for x in [answer, *(exclude or [])]}
+        if kind == "item":
+            # Listed items have no kind of their own; the head noun (…工程, …人员) stands in for one.
+            pool = [e for k in ("item", "measure") for e in self.lexicon.pool.get(k, []) if e.text[-1] in heads]
+        scored: list[tuple[float, float, str]] = []
+        for entry in pool:
+            key = match_key(entry.text)
+            if entry.clause_key == self.clause.key or key in self.text:
+                continue
+            if any(key in a or a in key for a in avoid):
+                continue
+            closeness = self._closeness(answer, family, entry.text, entry.family, entry.part)
+            scored.append((closeness, self.rng.random(), entry.text))
+        scored.sort(reverse=True)
+        chosen: list[str] = []
+        for _, _, text in scored:
+            key = match_key(text)
+            if any(key in c or c in key for c in map(match_key, chosen)):
+                continue  # 金融 next to 跨境金融 would be one option twice
+            chosen.append(text)
+            if len(chosen) == count:
+                break
+        if len(chosen) < count and kind in ("year", "number"):
+            chosen += self._numeric(answer, kind, count - len(chosen), avoid + [match_key(c) for c in chosen])
+        return chosen
+
+    def _closeness(self, answer: str, family: str, text: str, other_family: str, part: str) -> float:
+        weight = {"easy": -1.0, "medium": 0.5, "hard": 2.0}[self.difficulty]
+        score = 0.0
+        if family and other_family == family:
+            score += 1.0 + max(weight, 0.0)
+        if part and part == self.clause.part:
+            score += weight
+        if abs(len(text) - len(answer)) <= 2:
+            score += 1.0
+        return score
+
+    def _numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str]) -> list[str]:
+        """Nearby years or numbers the clause does not state, when the document has too few of its own."""
+        value = float(answer)
+        steps: list[float] = [5, -5, 10, -10, 15, 30, -15] if kind == "year" else [1, -1, 2, value, -value / 2, 5]
+        if self.difficulty == "easy":
+            steps = list(reversed(steps))
+        out = []
+        for step in steps:
+            candidate = value + step
+            if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100):
+                continue
+            text = str(int(candidate)) if candidate.is_integer() else f"{candidate:g}"
+            key = match_key(text)
+            if key in avoid or key in self.text or text in out:
+                continue
+            out.append(text)
+            if len(out) == count:
+                break
+        return out
+
+
+def source_line(label: str, span: str) -> str:
+    """原文（《指导意见》…）：“…”。 — the explanation's citation of the answer span."""
+    return f"原文（{label}）：“{span.rstrip('。；;，,')}”。"
+
+
+def _is_cjk(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text)

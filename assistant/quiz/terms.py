@@ -1,0 +1,359 @@
+"""Terms that carry meaning in a clause, and their kinds: places, years, numbers, institutions, measures, slogans.
+
+Questions blank these terms out; distractors are terms of the same kind found elsewhere. jieba's
+part-of-speech tags find the word boundaries; a small gazetteer decides what is a place, because
+jieba tags many ordinary words (深度, 城市) as place names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant.chinese import match_key
+from assistant.quiz.gazetteer import (
+    CITIES,
+    GENERIC_MEASURES,
+    INSTITUTION_SUFFIXES,
+    INSTITUTIONS,
+    LEADING_VERBS,
+    MEASURE_SUFFIXES,
+    MUNICIPALITIES,
+    PROVINCES,
+)
+from assistant.quiz.types import TermKind
+from assistant.types import Clause
+
+_NOUNISH = frozenset(["n", "nz", "nt", "ns", "nr", "nrt", "nrfg", "j", "l", "vn", "b", "an", "f", "eng", "i"])
+_STOP_FLAGS = frozenset(
+    ["x", "p", "c", "u", "uj", "ul", "uv", "ud", "ug", "uz", "d", "ad", "r", "m", "q", "y", "e", "o", "zg"]
+)
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年)")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(?:%|％|个|万|亿|倍|岁|项|家|所|条|公里|千米|吨|元|人))")
+_QUOTED = re.compile(r"“([^“”，。；,;]{2,12})”")
+_ENUM_JOINERS = ("以及", "和", "及")
+MAX_TERM_CHARS = 16
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str
+    flag: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Term:
+    """A meaningful term at [start, end) of its clause's text."""
+
+    text: str
+    kind: TermKind
+    start: int
+    end: int
+    family: str = ""  # measures: their suffix (示范区, 政策 …); distractors prefer the same family
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    """A run of listed items (支持重庆、四川、陕西…) at [start, end) of the clause text."""
+
+    items: tuple[Term, ...]
+    kind: TermKind
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _posseg():
+    from assistant.chinese import _jieba
+
+    _jieba()  # shared, quiet initialisation of the dictionary
+    import jieba.posseg
+
+    return jieba.posseg
+
+
+@lru_cache(maxsize=512)
+def tokenize(text: str) -> tuple[Token, ...]:
+    """jieba words with part-of-speech flags and their offsets in text."""
+    out, cursor = [], 0
+    for pair in _posseg().lcut(text):
+        word, flag = pair.word, pair.flag
+        out.append(Token(word, flag, cursor, cursor + len(word)))
+        cursor += len(word)
+    return tuple(out)
+
+
+def place_kind(word: str) -> TermKind | None:
+    name = word[:-1] if len(word) > 2 and word[-1] in "省市" else word
+    if name in MUNICIPALITIES:
+        return "city" if word.endswith("市") else "province"
+    if name in PROVINCES:
+        return "province"
+    if name in CITIES:
+        return "city"
+    return None
+
+
+def kinds_of(text: str) -> set[TermKind]:
+    """The kinds a free-standing text can be (without its context): empty when nothing fits."""
+    text = text.strip().strip('“”"')
+    kinds: set[TermKind] = set()
+    if re.fullmatch(r"(?:19|20)\d{2}(?:年)?", text):
+        kinds.add("year")
+    elif re.fullmatch(r"\d+(?:\.\d+)?\D{0,2}", text):
+        kinds.add("number")
+    place = place_kind(text)
+    if place:
+        kinds.add(place)
+        if text in MUNICIPALITIES:
+            kinds.add("city")  # 重庆 is both a provincial-level unit and a city
+    if text in INSTITUTIONS or (len(text) >= 4 and text.endswith(INSTITUTION_SUFFIXES)):
+        kinds.add("institution")
+    elif len(text) >= 3 and text.endswith(MEASURE_SUFFIXES) and text not in GENERIC_MEASURES:
+        kinds.add("measure")
+    return kinds
+
+
+def _term_start(
+    tokens: tuple[Token, ...], end_index: int, limit: int = MAX_TERM_CHARS, cover: int | None = None
+) -> int | None:
+    """Index of the first token of the noun phrase ending at tokens[end_index] (reaching back to `cover`)."""
+    start = end_index
+    length = len(tokens[end_index].word)
+    while start > 0:
+        token = tokens[start - 1]
+        if cover is not None and token.start >= cover:
+            start -= 1
+            length += len(token.word)
+            continue
+        if token.flag in _STOP_FLAGS or token.word in LEADING_VERBS or "、" in token.word:
+            break
+        if token.flag not in _NOUNISH and not token.flag.startswith("v"):
+            break
+        if length + len(token.word) > limit:
+            return None
+        start -= 1
+        length += len(token.word)
+    # A phrase opens with a noun, never with a verb or adjective.
+    while start < end_index and tokens[start].flag not in _NOUNISH:
+        start += 1
+    return start
+
+
+def _suffix_at(text: str, tokens: tuple[Token, ...], index: int, starts: set[int]) -> str | None:
+    """The institution or measure suffix that ends at tokens[index] and begins on a word boundary."""
+    token = tokens[index]
+    if token.flag == "v" and token.word != "制":
+        return None  # 控制 ends in 制 but is a verb
+    for suffix in INSTITUTION_SUFFIXES + MEASURE_SUFFIXES:
+        begin = token.end - len(suffix)
+        if text[begin : token.end] == suffix and (begin in starts or begin > token.start):
+            return suffix
+    return None
+
+
+def _named_terms(text: str, tokens: tuple[Token, ...]) -> list[Term]:
+    terms: list[Term] = []
+    starts = {t.start for t in tokens}
+    for index, token in enumerate(tokens):
+        place = place_kind(token.word)
+        if place:
+            terms.append(Term(token.word, place, token.start, token.end, place))
+            continue
+        if token.word in INSTITUTIONS:
+            terms.append(Term(token.word, "institution", token.start, token.end, "institution"))
+            continue
+        suffix = _suffix_at(text, tokens, index, starts)
+        if suffix is None:
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is not None and following.flag in ("n", "nz", "nt", "ns", "nr"):
+            continue  # a modifier (寄宿制学校), not the name itself
+        start = _term_start(tokens, index, cover=token.end - len(suffix))
+        if start is None:
+            continue
+        phrase = text[tokens[start].start : token.end]
+        kinds = kinds_of(phrase)
+        if len(phrase) - len(suffix) < 2 or not kinds & {"institution", "measure"}:
+            continue
+        kind: TermKind = "institution" if "institution" in kinds else "measure"
+        terms.append(Term(phrase, kind, tokens[start].start, token.end, suffix if kind == "measure" else kind))
+    return terms
+
+
+def _forward_item(tokens: tuple[Token, ...], start: int, places: bool) -> tuple[int, int] | None:
+    """Token range [start, stop) of the last listed item, which ends where the predicate begins."""
+    if start >= len(tokens):
+        return None
+    if places:
+        return (start, start + 1) if place_kind(tokens[start].word) else None
+    stop, length = start, 0
+    while stop < len(tokens):
+        token = tokens[stop]
+        if token.flag in _STOP_FLAGS or token.word in LEADING_VERBS or length + len(token.word) > 12:
+            break
+        if token.flag not in _NOUNISH and not token.flag.startswith("v"):
+            break
+        stop += 1
+        length += len(token.word)
+    while stop > start and tokens[stop - 1].flag not in _NOUNISH:
+        stop -= 1
+    return (start, stop) if stop > start else None
+
+
+def _enumerations(text: str, tokens: tuple[Token, ...]) -> list[Enumeration]:
+    """Runs like 重庆、四川、陕西 or 新疆、西藏和青海, with every item a short noun phrase."""
+    found: list[Enumeration] = []
+    index = 0
+    while index < len(tokens):
+        if tokens[index].word != "、" or index == 0:
+            index += 1
+            continue
+        first = _term_start(tokens, index - 1, limit=12)
+        if first is None or first >= index:
+            index += 1
+            continue
+        ranges = [(first, index)]
+        cursor = index  # at a separator
+        while True:
+            stop = cursor + 1
+            while stop < len(tokens) and tokens[stop].word != "、" and not _breaks(tokens[stop]):
+                stop += 1
+            segment = (cursor + 1, stop)
+            if stop < len(tokens) and tokens[stop].word == "、" and _whole_item(tokens, *segment):
+                ranges.append(segment)
+                cursor = stop
+                continue
+            places = all(place_kind(text[tokens[a].start : tokens[b - 1].end]) for a, b in ranges)
+            joiner = next((k for k in range(*segment) if tokens[k].word in _ENUM_JOINERS), None)
+            if joiner is not None and _whole_item(tokens, cursor + 1, joiner):
+                ranges.append((cursor + 1, joiner))
+                last = _forward_item(tokens, joiner + 1, places)
+            else:
+                last = _forward_item(tokens, cursor + 1, places)
+            if last:
+                ranges.append(last)
+            break
+        index = cursor + 1
+        if not _opens(tokens[first - 1]) if first > 0 else False:
+            continue  # 更高质量发展、更有效率: the list began before the first item
+        after = ranges[-1][1]
+        if after < len(tokens) and not _closes(tokens[after]):
+            continue
+        bounds = [(tokens[a].start, tokens[b - 1].end) for a, b in ranges]
+        items = [text[a:b] for a, b in bounds]
+        place_kinds = [place_kind(i) for i in items]
+        needed = 2 if all(place_kinds) else 3
+        if len(items) < needed or any(not 2 <= len(i) <= 12 for i in items) or len(set(items)) < len(items):
+            continue
+        if any(i in MEASURE_SUFFIXES or i in GENERIC_MEASURES for i in items):
+            continue  # 试验区 alone is the tail of a longer name the parse cut off
+        if max(len(i) for i in items) > 3 * min(len(i) for i in items):
+            continue
+        kind: TermKind
+        if all(place_kinds):
+            kind = "city" if place_kinds.count("city") > place_kinds.count("province") else "province"
+        else:
+            kind = "item"
+        terms = tuple(Term(i, kind, a, b, kind) for i, (a, b) in zip(items, bounds))
+        found.append(Enumeration(terms, kind, bounds[0][0], bounds[-1][1]))
+    return found
+
+
+def _opens(token: Token) -> bool:
+    """What may stand just before a list: punctuation, a preposition, a conjunction or a verb."""
+    return token.flag in ("x", "p", "c", "v", "uj") or token.word in LEADING_VERBS
+
+
+def _closes(token: Token) -> bool:
+    """What may stand just after a list: 等, punctuation, a verb or a preposition."""
+    return token.word in ("等", "为") or token.flag in ("x", "p", "v", "u", "uj") or token.word in LEADING_VERBS
+
+
+def _breaks(token: Token) -> bool:
+    return token.flag == "x" and token.word not in ("—", "-", "+")
+
+
+def _whole_item(tokens: tuple[Token, ...], start: int, stop: int) -> bool:
+    """Tokens [start, stop) form one listed item: short, no joiner, no opening verb, ends in a noun."""
+    if stop <= start:
+        return False
+    words = tokens[start:stop]
+    length = sum(len(t.word) for t in words)
+    return (
+        2 <= length <= 12
+        and not any(t.word in _ENUM_JOINERS or t.word == "等" for t in words)
+        and words[0].word not in LEADING_VERBS
+        and words[-1].flag in _NOUNISH
+    )
+
+
+def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
+    """Every meaningful term of a clause, in order, and its enumerations."""
+    text = clause.text
+    tokens = tokenize(text)
+    terms: list[Term] = []
+    terms += [Term(m.group(1), "year", m.start(1), m.end(1), "year") for m in _YEAR.finditer(text)]
+    terms += [Term(m.group(1), "number", m.start(1), m.end(1), "number") for m in _NUMBER.finditer(text)]
+    terms += [Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan") for m in _QUOTED.finditer(text)]
+    terms += _named_terms(text, tokens)
+    terms.sort(key=lambda t: (t.start, -t.end))
+    return terms, _enumerations(text, tokens)
+
+
+@dataclass
+class PoolEntry:
+    text: str
+    kind: TermKind
+    family: str
+    clause_key: str
+    part: str
+
+
+@dataclass
+class Lexicon:
+    """Every term of the documents, by kind: the source of distractors and of the same-kind check."""
+
+    terms: dict[str, list[Term]] = field(default_factory=dict)
+    enumerations: dict[str, list[Enumeration]] = field(default_factory=dict)
+    pool: dict[str, list[PoolEntry]] = field(default_factory=dict)
+    known: dict[str, set[TermKind]] = field(default_factory=dict)
+    clause_count: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, clauses: Iterable[Clause]) -> Lexicon:
+        lexicon = cls()
+        seen: dict[tuple[str, str], PoolEntry] = {}
+        for clause in clauses:
+            terms, enumerations = clause_terms(clause)
+            lexicon.terms[clause.key] = terms
+            lexicon.enumerations[clause.key] = enumerations
+            listed = [t for e in enumerations for t in e.items]
+            counted: set[str] = set()
+            for term in terms + listed:
+                key = match_key(term.text)
+                lexicon.known.setdefault(key, set()).add(term.kind)
+                if key not in counted:
+                    counted.add(key)
+                    lexicon.clause_count[key] = lexicon.clause_count.get(key, 0) + 1
+                if (term.kind, key) not in seen:
+                    entry = PoolEntry(term.text, term.kind, term.family, clause.key, clause.part)
+                    seen[(term.kind, key)] = entry
+                    lexicon.pool.setdefault(term.kind, []).append(entry)
+        return lexicon
+
+    def kinds(self, text: str) -> set[TermKind]:
+        kinds = set(self.known.get(match_key(text.strip().strip('“”"')), set())) | kinds_of(text)
+        return kinds or {"phrase"}
+
+    def fits(self, text: str, kind: TermKind) -> bool:
+        """Whether text can stand as a term of this kind (a plain phrase fits the loose kinds)."""
+        kinds = self.kinds(text)
+        return kind in kinds or (kind in LOOSE_KINDS and bool(kinds & LOOSE_KINDS))
+
+
+LOOSE_KINDS: frozenset[TermKind] = frozenset({"item", "measure", "slogan", "phrase"})

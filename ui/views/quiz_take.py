@@ -1,0 +1,212 @@
+"""答题: a trainee takes a quiz session — one question at a time, 查看提示 with the source, score at the end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import streamlit as st
+from components import clause_for, get_assistant, highlighted, safe_md
+
+from assistant.cite import highlight_spans, make_citation
+from assistant.errors import UserError
+from assistant.quiz.bank import GRACE, quiz_bank
+from assistant.quiz.types import LETTERS, TYPE_LABELS, Attempt, QuizItem, QuizSession
+
+assistant = get_assistant()
+bank = quiz_bank(assistant.settings)
+state = st.session_state
+
+
+def answer_text(item: QuizItem, response: list[str]) -> str:
+    if not response:
+        return "未作答"
+    if item.type in ("single", "multi"):
+        return "、".join(f"{LETTERS[item.options.index(r)]}. {r}" for r in response if r in item.options) or "未作答"
+    return "；".join(response)
+
+
+def hint_card(item: QuizItem) -> None:
+    """The source clause with the answer span highlighted (查看提示)."""
+    clause = clause_for(assistant, item.doc_id, item.clause)
+    with st.container(border=True):
+        st.markdown(f"**提示 · {safe_md(item.label)}**")
+        if clause is None:
+            st.caption(safe_md(f"原文：{item.answer_span}"))
+            return
+        spans = highlight_spans(clause, [make_citation(1, clause, item.answer_span)])
+        st.markdown(highlighted(clause.text, spans))
+
+
+def leave() -> None:
+    for key in ("quiz_attempt", "quiz_position"):
+        state.pop(key, None)
+
+
+def start_screen() -> None:
+    st.title("答题")
+    sessions = bank.sessions()
+    if not sessions:
+        st.info("还没有可参加的测验，请等待培训老师组卷。")
+        st.stop()
+    titles = {s.id: s for s in sessions}
+    wanted = st.query_params.get("session")
+    index = list(titles).index(wanted) if wanted in titles else 0
+    chosen = st.selectbox(
+        "测验",
+        options=list(titles),
+        index=index,
+        format_func=lambda sid: f"{titles[sid].title}（{len(titles[sid].item_ids)} 题）",
+        key="quiz-take-session",
+    )
+    session = titles[chosen]
+    limit = f"限时 {session.time_limit_minutes} 分钟" if session.time_limit_minutes else "不限时"
+    st.caption(f"共 {len(session.item_ids)} 题，{limit}。每题作答后可查看原文出处；作答前查看提示的题目会被标记。")
+    name = st.text_input("姓名", max_chars=40, key="quiz-take-name", placeholder="请输入您的姓名")
+    if st.button("开始答题", type="primary", key="quiz-start"):
+        try:
+            attempt = bank.start_attempt(chosen, name)
+        except UserError as exc:
+            st.error(safe_md(str(exc)))
+            st.stop()
+        state["quiz_attempt"] = attempt.id
+        state["quiz_position"] = 0
+        st.rerun()
+    st.stop()
+
+
+def collect(item: QuizItem) -> list[str]:
+    """The trainee's answer from the question's widgets."""
+    key = f"quiz-answer-{item.id}"
+    if item.type == "multi":
+        return [o for i, o in enumerate(item.options) if state.get(f"{key}-{i}")]
+    value = state.get(key)
+    if item.type == "blank":
+        return [value.strip()] if isinstance(value, str) and value.strip() else []
+    return [value] if value else []
+
+
+def question_widgets(item: QuizItem, answered: list[str] | None) -> None:
+    key = f"quiz-answer-{item.id}"
+    disabled = answered is not None
+    if item.type == "multi":
+        st.caption("多选题：选出全部正确的选项。")
+        for i, option in enumerate(item.options):
+            st.checkbox(
+                safe_md(f"{LETTERS[i]}. {option}"),
+                key=f"{key}-{i}",
+                disabled=disabled,
+                value=option in (answered or []),
+            )
+    elif item.type == "blank":
+        st.text_input("填写答案", key=key, disabled=disabled, value=(answered or [""])[0])
+    else:
+        labels = {o: safe_md(f"{LETTERS[i]}. {o}" if item.type == "single" else o) for i, o in enumerate(item.options)}
+        st.radio(
+            "请选择",
+            options=item.options,
+            index=item.options.index(answered[0]) if answered and answered[0] in item.options else None,
+            format_func=lambda o: labels[o],
+            key=key,
+            disabled=disabled,
+        )
+
+
+def question_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem]) -> None:
+    position = min(state.get("quiz_position", 0), len(items) - 1)
+    item = items[position]
+    responses = {r.item_id: r for r in attempt.responses}
+    response = responses.get(item.id)
+    st.title(safe_md(session.title))
+    st.progress(position / len(items), text=f"第 {position + 1} / {len(items)} 题 · {TYPE_LABELS[item.type]}")
+    deadline = bank.deadline(attempt)
+    if deadline is not None:
+        left = max(0, int((deadline - datetime.now(UTC)).total_seconds() // 60))
+        st.caption(f"请在 {deadline.astimezone().strftime('%H:%M')} 前交卷（约剩 {left} 分钟）。")
+    st.subheader(safe_md(item.stem), anchor=False)
+    question_widgets(item, response.response if response else None)
+    if response is None:
+        submit, hint, _ = st.columns([1, 1, 4])
+        if submit.button("提交答案", type="primary", key="quiz-submit"):
+            given = collect(item)
+            if not given:
+                st.warning("请先作答再提交。")
+            else:
+                try:
+                    bank.answer(attempt.id, item.id, given)
+                except UserError as exc:
+                    st.error(safe_md(str(exc)))
+                    st.stop()
+                st.rerun()
+        if hint.button("查看提示", key="quiz-hint"):
+            bank.open_hint(attempt.id, item.id)
+            st.rerun()
+        if item.id in attempt.hinted:
+            st.caption("已查看提示，本题将标记为“看过提示”。")
+            hint_card(item)
+    else:
+        if response.correct:
+            st.success("回答正确。", icon=":material/check_circle:")
+        else:
+            st.error(safe_md(f"回答错误。正确答案：{answer_text(item, item.answer)}"), icon=":material/cancel:")
+        if item.explanation:
+            st.markdown(safe_md(item.explanation))
+        hint_card(item)
+        if position + 1 < len(items) and st.button("下一题", type="primary", key="quiz-next"):
+            state["quiz_position"] = position + 1
+            st.rerun()
+    last = position + 1 == len(items) and response is not None
+    if st.button("交卷", type="primary" if last else "secondary", key="quiz-finish"):
+        bank.finish(attempt.id)
+        st.rerun()
+
+
+def result_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem]) -> None:
+    st.title(safe_md(f"{session.title} · 成绩"))
+    responses = {r.item_id: r for r in attempt.responses}
+    hinted = sum(1 for r in attempt.responses if r.hinted)
+    st.metric(safe_md(f"{attempt.trainee} 的得分"), f"{attempt.score} / {attempt.total}")
+    hinted_note = f"其中 {hinted} 题在作答前查看了提示。" if hinted else ""
+    st.caption(f"百分制 {attempt.percent:.0f} 分。{hinted_note}")
+    for number, item in enumerate(items, start=1):
+        response = responses.get(item.id)
+        correct = response is not None and response.correct
+        with st.container(border=True):
+            mark = ":green[:material/check_circle:]" if correct else ":red[:material/cancel:]"
+            st.markdown(f"{mark} **{number}. {TYPE_LABELS[item.type]}** {safe_md(item.stem)}")
+            st.markdown(
+                safe_md(f"你的答案：{answer_text(item, response.response if response else [])}")
+                + "  \n"
+                + safe_md(f"正确答案：{answer_text(item, item.answer)}")
+            )
+            if response is not None and response.hinted:
+                st.caption("作答前查看了提示")
+            if item.explanation:
+                st.markdown(safe_md(f"解析：{item.explanation}"))
+            st.caption(safe_md(f"出处：{item.label}"))
+            with st.expander("查看原文"):
+                hint_card(item)
+    st.button("返回", on_click=leave, key="quiz-leave")
+
+
+attempt_id = state.get("quiz_attempt")
+if attempt_id is None:
+    start_screen()
+try:
+    attempt = bank.attempt(attempt_id)
+    session = bank.session(attempt.session_id)
+except UserError as exc:
+    st.error(safe_md(str(exc)))
+    leave()
+    st.stop()
+items = bank.items(ids=session.item_ids)
+if not items:
+    st.error("这场测验的题目已从题库删除，请联系培训老师。")
+    st.stop()
+deadline = bank.deadline(attempt)
+if attempt.finished_at is None and deadline is not None and datetime.now(UTC) > deadline + GRACE:
+    st.warning("已到答题时限，系统已自动交卷。")
+    attempt = bank.finish(attempt.id)
+if attempt.finished_at:
+    result_screen(attempt, session, items)
+else:
+    question_screen(attempt, session, items)
