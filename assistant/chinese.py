@@ -192,6 +192,11 @@ def search_tokens(text: str) -> list[str]:
     return words + bigrams
 
 
+def segment(text: str) -> list[str]:
+    """jieba precise-mode segmentation of the text as given (every character kept)."""
+    return _jieba().lcut(text)
+
+
 def words(text: str) -> list[str]:
     """Content words (jieba precise mode) without stopwords and punctuation."""
     norm = unicodedata.normalize("NFKC", text).lower()

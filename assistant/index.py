@@ -24,6 +24,8 @@ from assistant.types import Chunk, Clause, Document, IngestError
 
 log = logging.getLogger(__name__)
 
+LEXICAL_VERSION = 2  # bump when the BM25 tokens or what the lexical index stores change
+
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is Chinese, for a progress bar."""
 
@@ -112,7 +114,7 @@ class PolicyIndex:
         self.lexical = lexical
 
     def _clauses_fingerprint(self) -> str:
-        digest = hashlib.sha256()
+        digest = hashlib.sha256(f"lexical-v{LEXICAL_VERSION}".encode())
         for key, clause in self.clauses.items():
             digest.update(key.encode())
             digest.update(hashlib.sha256(clause.text.encode()).digest())

@@ -7,30 +7,48 @@ import logging
 import os
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from assistant.chinese import search_tokens
+from assistant.chinese import BIGRAM_MARK, search_tokens, segment
 
 log = logging.getLogger(__name__)
 
 _KEYS_FILE = "keys.json"
 
 
+COMMON_SHARE = 0.6  # a word in more than this share of clauses says nothing about a question's topic
+MIN_CLAUSES_FOR_COMMON = 20  # too few clauses for word frequencies to mean anything
+
+
 class LexicalIndex:
-    def __init__(self, keys: list[str], bm25: bm25s.BM25, fingerprint: str):
+    def __init__(self, keys: list[str], bm25: bm25s.BM25, fingerprint: str, common_words: frozenset[str] = frozenset()):
         self.keys = keys
         self.fingerprint = fingerprint
+        self.common_words = common_words
         self._bm25 = bm25
         self._position = {key: i for i, key in enumerate(keys)}
 
     @classmethod
     def build(cls, keys: list[str], texts: list[str], fingerprint: str) -> LexicalIndex:
+        tokens = [search_tokens(t) or [""] for t in texts]
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index([search_tokens(t) or [""] for t in texts], show_progress=False)
-        return cls(list(keys), bm25, fingerprint)
+        bm25.index(tokens, show_progress=False)
+        common: frozenset[str] = frozenset()
+        if len(texts) >= MIN_CLAUSES_FOR_COMMON:
+            counts = Counter(w for clause in tokens for w in set(clause) if not w.startswith(BIGRAM_MARK))
+            common = frozenset(w for w, n in counts.items() if n / len(texts) > COMMON_SHARE)
+        return cls(list(keys), bm25, fingerprint, common)
+
+    def topical(self, query: str) -> str:
+        """The query without words found in most clauses (西部, 地区, 建设…), which dilute a dense embedding."""
+        if not self.common_words:
+            return query
+        kept = "".join(w for w in segment(query) if w not in self.common_words)
+        return kept if len(kept.strip()) >= 2 else query
 
     def scores(self, query: str, allowed: set[str] | None = None) -> np.ndarray:
         """BM25 score of every clause (0 where the clause is filtered out)."""
@@ -53,7 +71,11 @@ class LexicalIndex:
         staging = Path(tempfile.mkdtemp(prefix=".lexical-", dir=directory.parent))
         self._bm25.save(str(staging))
         (staging / _KEYS_FILE).write_text(
-            json.dumps({"fingerprint": self.fingerprint, "keys": self.keys}, ensure_ascii=False), "utf-8"
+            json.dumps(
+                {"fingerprint": self.fingerprint, "keys": self.keys, "common_words": sorted(self.common_words)},
+                ensure_ascii=False,
+            ),
+            "utf-8",
         )
         retired = directory.with_name(directory.name + ".old")
         if retired.exists():
@@ -72,4 +94,4 @@ class LexicalIndex:
         except (OSError, ValueError, KeyError) as exc:
             log.info("lexical index not loaded from %s: %s", directory, exc)
             return None
-        return cls(meta["keys"], bm25, meta["fingerprint"])
+        return cls(meta["keys"], bm25, meta["fingerprint"], frozenset(meta.get("common_words", [])))

@@ -94,7 +94,8 @@ class HybridSearcher:
         ranked: dict[str, RankedClause] = {}
         if self.dense_weight > 0 or self.sentence_weight > 0:
             t = time.perf_counter()
-            vector = self.index.embedder.embed_query(query)
+            topical = self.index.lexical.topical(query) if self.index.lexical else query
+            vector = self.index.embedder.embed_query(topical)
             timings.embed_ms = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             store = self.index.store

@@ -34,7 +34,7 @@ ANSWERABLE_CASES = [
     "dev-030",
     # multi_clause
     "dev-042",
-    "dev-043",
+    "dev-046",
     "dev-045",
 ]
 UNANSWERABLE = [i for i, item in DEV.items() if not item.answerable]
