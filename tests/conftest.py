@@ -7,6 +7,7 @@ embedding the directive is the slowest step of the suite.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,25 @@ from assistant.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 DIRECTIVE = REPO / "corpus" / "western-development-guideline-2020.txt"
+COMMAND = REPO / ".venv" / "bin" / "policy-assistant"
+
+
+def run_cli(
+    env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None, timeout: int = 600
+) -> subprocess.CompletedProcess[str]:
+    """The installed console script, as a user runs it."""
+    return subprocess.run(
+        [str(COMMAND), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
 DIRECTIVE_ID = "western-development-guideline-2020"
 
 _FOREIGN_ENV = ("CHROMA_HOST", "CHROMA_PORT")

@@ -166,7 +166,7 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"  # keep-alive and chunked streaming, like the real API
 
         def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output clean
+            """Silent: http.server would print every request into the test output."""
 
         def _headers(self) -> dict[str, str]:
             return {k.lower(): v for k, v in self.headers.items()}

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, write_doc
+from tests.conftest import run_cli, write_doc
 
-COMMAND = REPO / ".venv" / "bin" / "policy-assistant"
 FLOOD = """关于做好防汛工作的通知
 
 （一）压实防汛责任。各级政府要落实防汛抗旱行政首长
@@ -33,16 +31,7 @@ def make_home(root: Path) -> dict[str, str]:
 
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None):
-    return subprocess.run(
-        [str(COMMAND), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=cwd,
-        timeout=300,
-    )
+    return run_cli(env, *args, stdin=stdin, cwd=cwd, timeout=300)
 
 
 @pytest.fixture(scope="module")

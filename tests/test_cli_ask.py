@@ -11,10 +11,9 @@ from pathlib import Path
 import pytest
 
 from assistant.service import PolicyAssistant
-from tests.conftest import DIRECTIVE_ID, REPO
+from tests.conftest import DIRECTIVE_ID, run_cli
 from tests.fake_llm import FakeLLM
 
-COMMAND = REPO / ".venv" / "bin" / "policy-assistant"
 ANSWER_KEYS = {
     "question",
     "standalone_question",
@@ -40,16 +39,7 @@ def env(directive_assistant: PolicyAssistant) -> dict[str, str]:
 
 
 def run(env: dict[str, str], cwd: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(COMMAND), *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=cwd,
-        timeout=300,
-    )
+    return run_cli(env, *args, stdin=stdin, cwd=cwd, timeout=300)
 
 
 def one_line(text: str) -> str:

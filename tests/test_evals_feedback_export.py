@@ -13,17 +13,14 @@ import pytest
 
 from assistant.feedback import FeedbackStore
 from assistant.types import Answer
-from tests.conftest import REPO
+from tests.conftest import run_cli
 
-COMMAND = REPO / ".venv" / "bin" / "policy-assistant"
 DOWN_QUESTION = "意见对河长制是怎么要求的？"
 UP_QUESTION = "意见提出加快规划建设哪些重大铁路工程？"
 
 
 def cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(COMMAND), *args], capture_output=True, text=True, encoding="utf-8", env=env, cwd=cwd, timeout=600
-    )
+    return run_cli(env, *args, cwd=cwd)
 
 
 def environment_for(data_dir: Path) -> dict[str, str]:

@@ -21,9 +21,8 @@ from assistant.evals.runner import RunResult
 from assistant.evals.runs import RunStore, evaluate
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
-from tests.conftest import REPO, clean_environment
+from tests.conftest import REPO, clean_environment, run_cli
 
-COMMAND = REPO / ".venv" / "bin" / "policy-assistant"
 DEV = REPO / "evals" / "datasets" / "dev.jsonl"
 RUN_FILES = {
     "config.json",
@@ -305,15 +304,7 @@ def test_bootstrap_interval_lies_within_the_observed_changes_and_is_reproducible
 
 
 def cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(COMMAND), *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=cwd,
-        timeout=600,
-    )
+    return run_cli(env, *args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")

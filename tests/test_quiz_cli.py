@@ -16,9 +16,7 @@ from assistant.quiz.bank import QuizBank
 from assistant.quiz.export import read_items
 from assistant.quiz.types import BuildResult
 from assistant.service import PolicyAssistant
-from tests.conftest import REPO
-
-COMMAND = REPO / ".venv" / "bin" / "policy-assistant"
+from tests.conftest import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -33,15 +31,7 @@ def home(directive_assistant: PolicyAssistant, tmp_path_factory: pytest.TempPath
 
 def run(home: tuple[dict[str, str], Path], *args: str) -> subprocess.CompletedProcess[str]:
     env, root = home
-    return subprocess.run(
-        [str(COMMAND), "quiz", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=root,
-        timeout=300,
-    )
+    return run_cli(env, "quiz", *args, cwd=root, timeout=300)
 
 
 def test_build_prints_the_quiz_as_json(home):
