@@ -161,6 +161,22 @@ def for_each_question(
             show(result)
 
 
+def question_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--batch, --doc, --part and --json, shared by search and ask."""
+    for option in reversed(
+        [
+            click.option(
+                "--batch", type=click.File("r", encoding="utf-8"), help="问题文件，每行一个；- 表示标准输入。"
+            ),
+            click.option("--doc", multiple=True, help="只在指定文档中检索（文档编号，可重复）。"),
+            click.option("--part", multiple=True, help="只在指定部分中检索（如 二，可重复）。"),
+            click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（批量时每行一个对象）。"),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 def _filter(doc: tuple[str, ...], part: tuple[str, ...]) -> SearchFilter | None:
     return SearchFilter(doc_ids=doc, parts=part) if doc or part else None
 
@@ -168,10 +184,7 @@ def _filter(doc: tuple[str, ...], part: tuple[str, ...]) -> SearchFilter | None:
 @cli.command()
 @click.argument("question", required=False)
 @click.option("-k", "k", type=click.IntRange(1, 50), default=None, help="返回的条款数。")
-@click.option("--batch", type=click.File("r", encoding="utf-8"), help="问题文件，每行一个；- 表示标准输入。")
-@click.option("--doc", multiple=True, help="只在指定文档中检索（文档编号，可重复）。")
-@click.option("--part", multiple=True, help="只在指定部分中检索（如 二，可重复）。")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（批量时每行一个对象）。")
+@question_options
 @pass_context
 def search(
     context: Context,
@@ -225,11 +238,8 @@ def print_answer(answer: Answer, streamed: bool = False) -> None:
 
 @cli.command()
 @click.argument("question", required=False)
-@click.option("--batch", type=click.File("r", encoding="utf-8"), help="问题文件，每行一个；- 表示标准输入。")
 @click.option("--mode", type=MODE, default=None, help="回答方式：extractive（离线摘录）或 llm（大模型）。")
-@click.option("--doc", multiple=True, help="只在指定文档中检索（文档编号，可重复）。")
-@click.option("--part", multiple=True, help="只在指定部分中检索（如 二，可重复）。")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（批量时每行一个对象）。")
+@question_options
 @pass_context
 def ask(
     context: Context,
