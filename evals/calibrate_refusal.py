@@ -33,7 +33,7 @@ def main(argv: list[str]) -> None:
     )
     print("| min_dense | min_lexical | refusal accuracy | false refusals |\n|---|---|---|---|")
     default = Thresholds()
-    for min_dense in (0.80, 0.83, 0.845, 0.855, 0.865, 0.875, 0.885):
+    for min_dense in (0.85, 0.86, 0.87, 0.875, 0.88, 0.885, 0.89):
         for min_lexical in (0.25, 0.35, 0.45):
             thresholds = replace(default, min_dense=min_dense, min_lexical=min_lexical)
             refused = [(item, not assess(q, sel, best, thresholds).covered) for item, q, sel, best in cases]

@@ -39,7 +39,7 @@ _ASKS: dict[str, tuple[re.Pattern[str], re.Pattern[str] | None, str]] = {
 class Thresholds:
     """Calibrated on evals/datasets/dev.jsonl (see README)."""
 
-    min_dense: float = 0.855
+    min_dense: float = 0.875
     min_lexical: float = 0.35
 
 
