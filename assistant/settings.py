@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -165,8 +164,3 @@ def settings_file_path() -> Path | None:
         return path
     default = Path.cwd() / DEFAULT_SETTINGS_FILE
     return default if default.is_file() else None
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -203,7 +202,3 @@ class VectorStore:
             return {}
         got = self.sentences.get(where={"clause_key": {"$in": clause_keys}}, include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
-
-
-def chroma_path(settings: Settings) -> Path:
-    return settings.index_dir / "chroma"
