@@ -48,6 +48,7 @@ class PolicyAssistant:
     @cached_property
     def engine(self) -> AnswerEngine:
         extractive = ExtractiveAnswerer(self.index, max_sentences=self.settings.answer.max_sentences)
+        rules = RuleCondenser(self.embedder)
         llm = llm_condenser = None
         if self.settings.llm.configured:
             from assistant.answer.llm import LLMAnswerer, LLMCondenser, OpenAICompatibleChat
@@ -56,13 +57,13 @@ class PolicyAssistant:
             prompts = load_prompts(self.settings.prompts_dir)
             chat = OpenAICompatibleChat(self.settings.llm)
             llm = LLMAnswerer(chat, prompts, self.settings.llm)
-            llm_condenser = LLMCondenser(chat, prompts, fallback=RuleCondenser(self.embedder))
+            llm_condenser = LLMCondenser(chat, prompts, fallback=rules)
         mode = self.settings.answer.mode
         default: AnswerMode = "llm" if mode == "llm" or (mode == "auto" and llm is not None) else "extractive"
         return AnswerEngine(
             self.searcher,
             extractive,
-            RuleCondenser(self.embedder),
+            rules,
             llm=llm,
             llm_condenser=llm_condenser,
             k=self.settings.retrieval.k,
