@@ -32,7 +32,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 SHOTS = REPO / "test-artifacts" / "browser"
-SCREENSHOT = REPO / "docs" / "screenshot-chat.png"
+# The README picture; copied to docs/screenshot-chat.png by hand (tests never write tracked files).
+SCREENSHOT = SHOTS / "readme-chat.png"
 ELDERLY = "西部地区在养老服务方面有哪些安排？"
 ELDERLY_LABEL = "《指导意见》六、（二十五）健全养老服务体系"
 VERIFIED = "已核实：引文与原文逐字一致"
