@@ -6,6 +6,7 @@ import hmac
 import logging
 import re
 import threading
+import time
 
 import streamlit as st
 from pydantic import SecretStr
@@ -45,12 +46,22 @@ def get_assistant() -> PolicyAssistant:
     return PolicyAssistant(Settings())
 
 
+STALE_CHECK_SECONDS = 10
+
+
+@st.cache_data(show_spinner=False)
+def corpus_changed(folders: str, window: float) -> bool:
+    """Whether the corpus changed since indexing; checked once per window, not on every rerun of every session."""
+    return get_assistant().index.is_stale()
+
+
 def ready_assistant() -> PolicyAssistant:
     """The assistant with its index built; the first start shows progress while it embeds the corpus."""
     try:
         assistant = get_assistant()
         index = assistant.index
-        if index.ready and not index.is_stale():
+        folders = f"{assistant.settings.corpus_dir}|{assistant.settings.upload_dir}"
+        if index.ready and not corpus_changed(folders, time.monotonic() // STALE_CHECK_SECONDS):
             return assistant
         with _build_lock:
             if not index.ready or index.is_stale():
@@ -61,6 +72,7 @@ def ready_assistant() -> PolicyAssistant:
 
                 assistant.ensure_index(progress)
                 bar.empty()
+                corpus_changed.clear()
         return assistant
     except UserError as exc:
         st.error(str(exc))
