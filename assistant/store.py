@@ -178,8 +178,8 @@ class VectorStore:
     def _best_per_clause(
         collection: Any, vector: np.ndarray, n: int, doc_ids: list[str] | None, parts: list[str] | None
     ) -> list[tuple[str, float]]:
-        total = collection.count()
-        if total == 0 or (doc_ids is not None and not doc_ids) or (parts is not None and not parts):
+        # No count() first: Chroma answers an oversized n_results with what it has, and every call is a round trip.
+        if (doc_ids is not None and not doc_ids) or (parts is not None and not parts):
             return []
         conditions: list[dict[str, Any]] = []
         if doc_ids is not None:
@@ -188,7 +188,7 @@ class VectorStore:
             conditions.append({"part": {"$in": parts}})
         where = conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
         result = collection.query(
-            query_embeddings=[vector], n_results=min(n, total), where=where, include=["metadatas", "distances"]
+            query_embeddings=[vector], n_results=n, where=where, include=["metadatas", "distances"]
         )
         best: dict[str, float] = {}
         for meta, distance in zip(result["metadatas"][0], result["distances"][0]):
