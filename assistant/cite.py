@@ -9,13 +9,29 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.chinese import normalize_for_match
+from assistant.chinese import CN_NUMERAL, normalize_for_match
 from assistant.types import Citation, Clause
 
 MIN_QUOTE_CHARS = 4  # shorter quotes ("发展") would verify against almost anything
 MARKER = re.compile(r"\[(\d{1,3})\]")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,400})[”\"」』]")
 _ELLIPSIS = re.compile(r"……|…|\.\.\.")
+
+
+def clause_reference(title: str, clause: str) -> str:
+    """How an official text names a clause: 《指导意见》第（十七）条, 《办法》第三条, 《指导意见》序言, 《…》“总体要求”部分."""
+    if re.fullmatch(CN_NUMERAL, clause):
+        return f"《{title}》第（{clause}）条"
+    if clause.startswith("第") or clause in ("序言", "结语"):
+        return f"《{title}》{clause}"
+    if clause.isdigit():
+        return f"《{title}》第{clause}项"
+    return f"《{title}》“{clause}”部分"
+
+
+def short_title(label: str) -> str:
+    """The short title a clause label starts with: 《指导意见》二、（三）… → 指导意见."""
+    return label.split("》", 1)[0].lstrip("《")
 
 
 @dataclass(frozen=True)

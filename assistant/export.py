@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import datetime
 
-from assistant.chinese import CN_NUMERAL
-from assistant.types import Answer, Citation
-
-
-def _clause_reference(citation: Citation, doc_title: str) -> str:
-    clause = citation.clause
-    if re.fullmatch(CN_NUMERAL, clause):
-        return f"《{doc_title}》第（{clause}）条"
-    if clause.startswith("第"):
-        return f"《{doc_title}》{clause}"
-    if clause.isdigit():
-        return f"《{doc_title}》第{clause}项"
-    if clause in ("序言", "结语"):
-        return f"《{doc_title}》{clause}部分"
-    return f"《{doc_title}》“{clause}”部分"
+from assistant.cite import clause_reference, short_title
+from assistant.types import Answer
 
 
 def official_citation(answer: Answer) -> str:
@@ -30,7 +16,7 @@ def official_citation(answer: Answer) -> str:
     for citation in answer.citations:
         if not citation.verified:
             continue
-        reference = _clause_reference(citation, titles.get(citation.doc_id, citation.label.split("》")[0].lstrip("《")))
+        reference = clause_reference(titles.get(citation.doc_id, short_title(citation.label)), citation.clause)
         quote = citation.quote.rstrip("。；;")
         sentences.append(f"根据{reference}，“{quote}”。")
     return "".join(sentences)

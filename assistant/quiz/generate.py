@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import itertools
 import random
-import re
 
-from assistant.chinese import CN_NUMERAL, match_key
-from assistant.cite import make_citation
+from assistant.chinese import match_key
+from assistant.cite import clause_reference, make_citation, short_title
 from assistant.quiz.terms import Enumeration, Lexicon, Term
 from assistant.quiz.types import (
     BLANK,
@@ -35,19 +34,6 @@ MIN_CONTEXT_CHARS = 6
 MULTI_OPTIONS: dict[Difficulty, int] = {"easy": 4, "medium": 5, "hard": 6}
 _SEGMENT_END = "，,；;：:"
 _DEPENDENT_OPENERS = "是为并且而但也还又就将把被从向与及和"
-_TITLE = re.compile(r"^《[^》]+》")
-
-
-def clause_reference(clause: Clause) -> str:
-    """《指导意见》第（十七）条, 《指导意见》序言, 《指导意见》“总体要求”部分."""
-    match = _TITLE.match(clause.label)
-    title = match.group() if match else f"《{clause.doc_title}》"
-    name = clause.clause
-    if re.fullmatch(CN_NUMERAL, name):
-        return f"{title}第（{name}）条"
-    if name.startswith("第") or name in ("序言", "结语"):
-        return f"{title}{name}"
-    return f"{title}“{name}”部分"
 
 
 class OfflineGenerator:
@@ -71,7 +57,7 @@ class _ClauseWriter:
         self.request = request
         self.difficulty = request.difficulty
         self.rng = rng
-        self.reference = clause_reference(clause)
+        self.reference = clause_reference(short_title(clause.label), clause.clause)
         self.text = match_key(clause.text)
         self.sentences = [
             s
