@@ -78,7 +78,8 @@ class PolicyAssistant:
         where: SearchFilter | None = None,
         k: int | None = None,
     ) -> Answer:
-        return self.engine.ask(validate_question(question), history, mode, where, k)
+        answers = [e for e in self.ask_stream(question, history, mode, where, k) if isinstance(e, Answer)]
+        return answers[-1]
 
     def ask_stream(
         self,

@@ -25,8 +25,8 @@ def main(argv: list[str]) -> None:
     cases = []
     for item in load_items(dataset):
         retrieval = assistant.searcher.retrieve(item.question, assistant.settings.retrieval.k)
-        selected, best, _ = extractive.evidence(retrieval)
-        cases.append((item, retrieval.query, selected, best))
+        evidence = extractive.evidence(retrieval)
+        cases.append((item, retrieval.query, evidence.selected, evidence.best))
     print(
         f"dataset {dataset.name}: {sum(not c[0].answerable for c in cases)} unanswerable, "
         f"{sum(c[0].answerable for c in cases)} answerable"

@@ -57,21 +57,6 @@ class AnswerEngine:
             )
         return mode
 
-    def ask(
-        self,
-        question: str,
-        history: list[Exchange] | None = None,
-        mode: AnswerMode | None = None,
-        where: SearchFilter | None = None,
-        k: int | None = None,
-    ) -> Answer:
-        answer: Answer | None = None
-        for event in self.stream(question, history, mode, where, k):
-            if isinstance(event, Answer):
-                answer = event
-        assert answer is not None
-        return answer
-
     def stream(
         self,
         question: str,

@@ -24,6 +24,15 @@ class Draft:
     fell_back: bool = False  # a model failed and the extractive answer stands in
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """The sentences chosen to answer, the best-scoring ones, and whether they cover the question."""
+
+    selected: list[ScoredSentence]
+    best: list[ScoredSentence]
+    verdict: Verdict
+
+
 @dataclass
 class SelectionPolicy:
     max_sentences: int = 6
@@ -108,24 +117,25 @@ class ExtractiveAnswerer:
         self.thresholds = thresholds or Thresholds()
         self.weights = weights or EvidenceWeights()
         self._idf: BigramIdf | None = None
-        self._idf_for: int | None = None
+        self._idf_for: str | None = None
 
     def idf(self) -> BigramIdf:
-        # Rebuilt when the index changes (documents added or removed).
-        marker = id(self.index.lexical)
+        # Rebuilt when the indexed clauses change (documents added, changed or removed).
+        marker = self.index.lexical.fingerprint if self.index.lexical else None
         if self._idf is None or self._idf_for != marker:
             self._idf, self._idf_for = BigramIdf(self.index), marker
         return self._idf
 
-    def evidence(self, retrieval: Retrieval) -> tuple[list[ScoredSentence], list[ScoredSentence], Verdict]:
+    def evidence(self, retrieval: Retrieval) -> Evidence:
         scored = score_sentences(retrieval, self.index, self.idf(), self.weights)
         best = [s for s in scored if not s.is_heading] or scored
         selected = select_sentences(scored, self.policy)
-        return selected, best, assess(retrieval.query, selected, best, self.thresholds)
+        return Evidence(selected, best, assess(retrieval.query, selected, best, self.thresholds))
 
-    def draft(self, retrieval: Retrieval) -> Draft:
-        selected, best, verdict = self.evidence(retrieval)
-        if not verdict.covered:
-            return Draft(refusal_text(verdict, best), refused=True)
-        text, citations = compose(selected)
+    def draft(self, retrieval: Retrieval, evidence: Evidence | None = None) -> Draft:
+        """The quoted answer or the refusal; pass `evidence` when it was already computed for this retrieval."""
+        found = evidence or self.evidence(retrieval)
+        if not found.verdict.covered:
+            return Draft(refusal_text(found.verdict, found.best), refused=True)
+        text, citations = compose(found.selected)
         return Draft(text, refused=False, citations=citations)

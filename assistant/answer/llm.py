@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, cast
 
 from assistant.answer.condense import Exchange, RuleCondenser
@@ -180,13 +180,20 @@ class LLMAnswerer:
         return [{"role": "system", "content": system}, {"role": "user", "content": user}], sent
 
     def stream_draft(self, question: str, retrieval: Retrieval, fallback: ExtractiveAnswerer) -> Iterator[str | Draft]:
-        _, _, verdict = fallback.evidence(retrieval)
-        if not verdict.covered:
+        evidence = fallback.evidence(retrieval)
+        if not evidence.verdict.covered:
             # Calibrated refusal: the model is not asked to answer what the documents do not cover.
-            draft = fallback.draft(retrieval)
+            draft = fallback.draft(retrieval, evidence)
             draft.fell_back = True
             yield draft
             return
+
+        def fall_back(notice: str) -> Draft:
+            """The extractive answer, from the evidence already scored, with the reason the model's was not used."""
+            draft = fallback.draft(retrieval, evidence)
+            draft.notice, draft.fell_back = notice, True
+            return draft
+
         messages, clauses = self.messages(question, [r.clause for r in retrieval.ranked])
         if not clauses:
             log.error(
@@ -194,7 +201,7 @@ class LLMAnswerer:
                 self.settings.context_tokens,
                 self.settings.answer_tokens,
             )
-            yield self._fallback(fallback, retrieval, "大模型的上下文窗口放不下任何条款，已改用原文摘录回答。")
+            yield fall_back("大模型的上下文窗口放不下任何条款，已改用原文摘录回答。")
             return
         parts: list[str] = []
         try:
@@ -202,20 +209,20 @@ class LLMAnswerer:
                 parts.append(delta)
                 yield delta
         except LLMUnavailable as exc:
-            yield self._fallback(fallback, retrieval, f"{exc.reason}，已改用原文摘录回答。")
+            yield fall_back(f"{exc.reason}，已改用原文摘录回答。")
             return
-        yield self._check("".join(parts).strip(), clauses, fallback, retrieval)
+        yield self._check("".join(parts).strip(), clauses, fall_back)
 
-    def _check(self, text: str, clauses: list[Clause], fallback: ExtractiveAnswerer, retrieval: Retrieval) -> Draft:
+    def _check(self, text: str, clauses: list[Clause], fall_back: Callable[[str], Draft]) -> Draft:
         if not text:
-            return self._fallback(fallback, retrieval, "大模型没有返回内容，已改用原文摘录回答。")
+            return fall_back("大模型没有返回内容，已改用原文摘录回答。")
         if text.startswith(NOT_FOUND) or (NOT_FOUND in text[:40] and not MARKER.search(text)):
             return Draft(text, refused=True)
         cleaned, citations, invalid = verify_generated(text, clauses)
         if not citations:
-            return self._fallback(fallback, retrieval, "大模型的回答没有标注出处，无法核实，已改用原文摘录回答。")
+            return fall_back("大模型的回答没有标注出处，无法核实，已改用原文摘录回答。")
         if not any(c.verified for c in citations):
-            return self._fallback(fallback, retrieval, "大模型回答中的引文均未能在原文中逐字核实，已改用原文摘录回答。")
+            return fall_back("大模型回答中的引文均未能在原文中逐字核实，已改用原文摘录回答。")
         notices = []
         if invalid:
             numbers = "、".join(f"[{n}]" for n in invalid)
@@ -224,13 +231,6 @@ class LLMAnswerer:
         if unverified:
             notices.append(f"有 {unverified} 处引文未能在原文中逐字核实，已标注为“未核实”。")
         return Draft(cleaned, refused=False, citations=citations, notice="".join(notices) or None)
-
-    @staticmethod
-    def _fallback(fallback: ExtractiveAnswerer, retrieval: Retrieval, notice: str) -> Draft:
-        draft = fallback.draft(retrieval)
-        draft.notice = notice
-        draft.fell_back = True
-        return draft
 
 
 class LLMCondenser:
