@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import TextIO, TypeVar
 
 import click
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -21,7 +20,7 @@ from assistant.index import SyncReport
 from assistant.quiz.cli import quiz
 from assistant.retrieve import SearchFilter
 from assistant.service import PolicyAssistant
-from assistant.settings import Settings, SettingsFileError
+from assistant.settings import Settings, load_settings
 from assistant.types import Answer, AnswerMode, SearchResult
 
 ResultT = TypeVar("ResultT", SearchResult, Answer)
@@ -43,16 +42,6 @@ def configure_logging(settings: Settings) -> None:
     root.setLevel(logging.INFO)
     for noisy in ("httpx", "chromadb", "urllib3", "jieba", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except SettingsFileError as exc:
-        raise UserError(f"找不到设置文件：{exc}。请检查 POLICY_ASSISTANT_SETTINGS_FILE。") from exc
-    except ValidationError as exc:
-        fields = "、".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-        raise UserError(f"设置有误（{fields}），请对照 README 中的设置说明修改。") from exc
 
 
 @contextmanager

@@ -6,13 +6,15 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from assistant.errors import UserError
 
 ENV_PREFIX = "POLICY_ASSISTANT_"
 SETTINGS_FILE_ENV = ENV_PREFIX + "SETTINGS_FILE"
@@ -154,13 +156,28 @@ class ChromaEnvSource(PydanticBaseSettingsSource):
 class SettingsFileError(ValueError):
     """The settings file named in the environment does not exist."""
 
+    def __init__(self, path: Path):
+        super().__init__(f"{SETTINGS_FILE_ENV} points at a missing file: {path}")
+        self.path = path
+
 
 def settings_file_path() -> Path | None:
     named = os.environ.get(SETTINGS_FILE_ENV)
     if named:
         path = Path(named)
         if not path.is_file():
-            raise SettingsFileError(f"{SETTINGS_FILE_ENV} points at a missing file: {path}")
+            raise SettingsFileError(path)
         return path
     default = Path.cwd() / DEFAULT_SETTINGS_FILE
     return default if default.is_file() else None
+
+
+def load_settings() -> Settings:
+    """Settings from the environment and the settings file; a mistake becomes one Chinese sentence."""
+    try:
+        return Settings()
+    except SettingsFileError as exc:
+        raise UserError(f"找不到设置文件 {exc.path}，请检查环境变量 POLICY_ASSISTANT_SETTINGS_FILE。") from exc
+    except ValidationError as exc:
+        fields = "、".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise UserError(f"设置有误（{fields}），请对照 README 中的设置说明修改。") from exc

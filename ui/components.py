@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from assistant.cite import highlight_spans
 from assistant.errors import UserError
 from assistant.service import PolicyAssistant
-from assistant.settings import Settings
+from assistant.settings import load_settings
 from assistant.types import Answer, Citation, Clause, Hit
 
 log = logging.getLogger("assistant.ui")
@@ -43,7 +43,7 @@ def highlighted(text: str, spans: list[tuple[int, int]]) -> str:
 @st.cache_resource(show_spinner=False)
 def get_assistant() -> PolicyAssistant:
     """One assistant per process: the index, embedder and retriever are shared by every session."""
-    return PolicyAssistant(Settings())
+    return PolicyAssistant(load_settings())
 
 
 STALE_CHECK_SECONDS = 10

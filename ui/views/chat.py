@@ -71,14 +71,14 @@ actions.button("新对话", icon=":material/add_comment:", on_click=new_conversa
 if answers:
     actions.download_button(
         "导出 Markdown",
-        conversation_markdown(answers),
+        lambda: conversation_markdown(answers),  # built on click, not on every rerun
         file_name="政策问答记录.md",
         mime="text/markdown",
         icon=":material/download:",
     )
     actions.download_button(
         "导出 Word",
-        conversation_docx(answers),
+        lambda: conversation_docx(answers),
         file_name="政策问答记录.docx",
         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         icon=":material/download:",
