@@ -236,13 +236,3 @@ class PolicyIndex:
         self._catalog_path.unlink(missing_ok=True)
         shutil.rmtree(self._lexical_path, ignore_errors=True)
         self.catalog, self.lexical, self.clauses = None, None, {}
-
-    def remove_document(self, doc_id: str) -> None:
-        """Forget a document in Chroma and the catalog; the caller deletes its file from the corpus."""
-        with self._lock():
-            self.store.delete_document(doc_id)
-            if self.catalog is not None:
-                remaining = [d for d in self.catalog.documents if d.doc_id != doc_id]
-                catalog = self.catalog.model_copy(update={"documents": remaining, "corpus_fingerprint": ""})
-                write_text_atomic(self._catalog_path, catalog.model_dump_json())
-                self._install(catalog)

@@ -78,5 +78,5 @@ def remove_uploaded(index: PolicyIndex, doc_id: str) -> None:
         log.error("refusing to delete outside the upload folder: %s", path)
         raise UserError("该文档不在上传目录中，不能删除。")
     path.unlink(missing_ok=True)
-    index.remove_document(doc_id)
+    index.sync()  # the ordinary sync drops what is no longer in the folders, in Chroma and BM25 alike
     log.info("document removed doc_id=%s", doc_id)
