@@ -46,10 +46,22 @@ def clause_key(doc_id: str, clause: str) -> str:
     return f"{doc_id}#{clause}"
 
 
+DocumentKind = str
+"""法律 / 行政法规 / 部门规章 / 司法解释 / 意见 / 通知 / 规划 / 其他; a data file maps titles and folders to kinds."""
+
+
 class Document(Model):
     doc_id: str
-    title: str
-    short_title: str
+    title: str = Field(description="Full title as the document gives it, e.g. 中华人民共和国社会保险法.")
+    short_title: str = Field(description="The title legal writing cites by, e.g. 社会保险法 or 指导意见.")
+    kind: DocumentKind = Field("", description="法律, 行政法规, 部门规章, 司法解释, 意见, 通知, 规划 …; empty if unknown.")
+    issuer: str = Field("", description="Issuing body (发布机关), empty if the document does not say.")
+    promulgated: str | None = Field(None, description="公布/通过 date, ISO yyyy-mm-dd.")
+    effective: str | None = Field(None, description="施行 date, ISO yyyy-mm-dd.")
+    doc_number: str | None = Field(None, description="文号, e.g. 国发〔2020〕12号, where present.")
+    version_date: str | None = Field(None, description="Date of this version (file name date or latest amendment).")
+    in_force: bool = Field(True, description="False for an older version of a document that has a newer one.")
+    aliases: list[str] = Field(default_factory=list, description="Other names users call it by (common abbreviations).")
     path: str
     origin: Literal["corpus", "uploaded"] = "corpus"
     format: str
@@ -95,6 +107,10 @@ class Hit(Model):
     rank: int
     doc_id: str
     doc_title: str
+    doc_kind: str = ""
+    issuer: str = ""
+    version_date: str | None = None
+    in_force: bool = True
     clause: str
     part: str
     label: str
@@ -128,6 +144,15 @@ class Citation(Model):
 AnswerMode = Literal["extractive", "llm"]
 
 
+class Claim(Model):
+    """One sentence of an answer, with the citations it carries and whether every part of it verifies."""
+
+    text: str
+    citations: list[int] = Field(default_factory=list, description="Citation numbers n this claim cites.")
+    supported: bool = Field(description="True only when every quote and every fact in the claim is in its clauses.")
+    reason: str | None = Field(None, description="Why the claim is unsupported (Chinese), for the UI and evals.")
+
+
 class Answer(Model):
     question: str
     standalone_question: str
@@ -138,3 +163,6 @@ class Answer(Model):
     hits: list[Hit]
     notice: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)
+    claims: list[Claim] = Field(default_factory=list, description="Every sentence of the answer, verified or not.")
+    truncated: bool = Field(False, description="The model stopped at its length limit (finish_reason=length).")
+    sources_seen: int | None = Field(None, description="How many sources the model actually saw after truncation.")
