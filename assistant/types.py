@@ -54,7 +54,9 @@ class Document(Model):
     doc_id: str
     title: str = Field(description="Full title as the document gives it, e.g. 中华人民共和国社会保险法.")
     short_title: str = Field(description="The title legal writing cites by, e.g. 社会保险法 or 指导意见.")
-    kind: DocumentKind = Field("", description="法律, 行政法规, 部门规章, 司法解释, 意见, 通知, 规划 …; empty if unknown.")
+    kind: DocumentKind = Field(
+        "", description="法律, 行政法规, 部门规章, 司法解释, 意见, 通知, 规划 …; empty if unknown."
+    )
     issuer: str = Field("", description="Issuing body (发布机关), empty if the document does not say.")
     promulgated: str | None = Field(None, description="公布/通过 date, ISO yyyy-mm-dd.")
     effective: str | None = Field(None, description="施行 date, ISO yyyy-mm-dd.")
