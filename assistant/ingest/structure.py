@@ -124,6 +124,22 @@ def _demote_inline_parts(paragraphs: list[Paragraph]) -> None:
             paragraph.kind, paragraph.match = None, None
 
 
+def _settle_numbered_paragraphs(body: list[Paragraph]) -> None:
+    """一、…。 lines are clauses only where nothing else numbers the clauses; then 一、…： lines are clauses too."""
+    if any(p.kind in CLAUSE_KINDS[:-1] for p in body):
+        for paragraph in body:
+            if paragraph.kind == "cn_item":
+                paragraph.kind, paragraph.match = None, None
+        return
+    if not any(p.kind == "cn_item" for p in body):
+        return
+    for paragraph in body:
+        text = paragraph.text
+        if paragraph.kind == "part" and not text.startswith("#") and (text.endswith(("：", ":")) or "，" in text):
+            match = re.match(rf"^(?P<label>(?P<num>{CN_NUMERAL})、)[\s\u3000]*(?P<body>.*)$", text)
+            paragraph.kind, paragraph.match = "cn_item", match
+
+
 def _title_of(paragraphs: list[Paragraph], fallback: str) -> tuple[str, list[Paragraph]]:
     if paragraphs:
         first = paragraphs[0]
@@ -144,13 +160,24 @@ def _rejoin(paragraphs: list[Paragraph]) -> tuple[list[Block], list[int]]:
         if blocks:
             previous = blocks[-1]
             tail = previous.paragraphs[-1]
-            if previous.head.kind not in PART_KINDS and paragraph.kind is None and not ends_paragraph(tail.text):
+            if (
+                previous.head.kind not in PART_KINDS
+                and paragraph.kind is None
+                and not ends_paragraph(tail.text)
+                and not _is_markup(tail.text)
+                and not _is_markup(paragraph.text)
+            ):
                 previous.joins.append(len(previous.text))
                 previous.paragraphs.append(paragraph)
                 page_breaks.append(paragraph.start)
                 continue
         blocks.append(Block([paragraph]))
     return blocks, page_breaks
+
+
+def _is_markup(text: str) -> bool:
+    """A Markdown table row or an HTML comment: a line of its own, never a paragraph cut by a page break."""
+    return text.startswith(("|", "<!--")) or text.endswith(("|", "-->"))
 
 
 def _number(numeral: str) -> int:
@@ -181,10 +208,7 @@ def parse_structure(source: str, fallback_title: str, short_title: str | None = 
     else:
         title, body = _title_of(paragraphs, fallback_title)
     short = short_title or short_title_of(title)
-    if any(p.kind in CLAUSE_KINDS[:-1] for p in body):
-        for paragraph in body:  # 一、…。 lines are clauses only where nothing else numbers the clauses
-            if paragraph.kind == "cn_item":
-                paragraph.kind, paragraph.match = None, None
+    _settle_numbered_paragraphs(body)
     blocks, page_breaks = _rejoin(body)
     kinds = {b.head.kind for b in blocks}
     clause_kind = next((k for k in CLAUSE_KINDS if k in kinds), None)
