@@ -30,7 +30,7 @@ HEADING_PATTERNS: dict[str, re.Pattern[str]] = {
     "arabic": re.compile(rf"^{_MD_PREFIX}(?P<label>(?P<num>\d{{1,3}})[.、．](?!\d))[\s\u3000]*(?P<body>\S.*)$"),
     "arabic_paren": re.compile(rf"^{_MD_PREFIX}(?P<label>[（(](?P<num>\d{{1,3}})[）)])[\s\u3000]*(?P<body>\S.*)$"),
     # 一、人民法院依法可以…。: a numbered paragraph that is a rule, not a part title (judicial interpretations).
-    "cn_item": re.compile(rf"^(?P<label>(?P<num>{CN_NUMERAL})、)[\s\u3000]*(?P<body>.*[。；;].*)$"),
+    "cn_item": re.compile(rf"^(?P<label>(?P<num>{CN_NUMERAL})、)[\s\u3000]*(?P<body>\S.*)$"),
     "preamble": re.compile(r"^#{1,6}\s*(?P<title>序\s*言)$"),
     "heading": re.compile(r"^#{2,6}\s+(?P<title>\S.*)$"),
 }
@@ -124,6 +124,21 @@ def _demote_inline_parts(paragraphs: list[Paragraph]) -> None:
             paragraph.kind, paragraph.match = None, None
 
 
+def _without_repeated_title(body: list[Paragraph], title: str) -> list[Paragraph]:
+    """The body may open by repeating the title, broken over lines; that is not a preamble."""
+    wanted = re.sub(r"\s+", "", title)
+    seen = ""
+    for count, paragraph in enumerate(body[:4], start=1):
+        if paragraph.kind is not None:
+            break
+        seen += re.sub(r"\s+", "", paragraph.text.lstrip("# "))
+        if seen == wanted:
+            return body[count:]
+        if not wanted.startswith(seen):
+            break
+    return body
+
+
 def _settle_numbered_paragraphs(body: list[Paragraph]) -> None:
     """一、…。 lines are clauses only where nothing else numbers the clauses; then 一、…： lines are clauses too."""
     if any(p.kind in CLAUSE_KINDS[:-1] for p in body):
@@ -208,6 +223,7 @@ def parse_structure(source: str, fallback_title: str, short_title: str | None = 
     else:
         title, body = _title_of(paragraphs, fallback_title)
     short = short_title or short_title_of(title)
+    body = _without_repeated_title(body, title)
     _settle_numbered_paragraphs(body)
     blocks, page_breaks = _rejoin(body)
     kinds = {b.head.kind for b in blocks}
