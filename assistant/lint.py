@@ -17,7 +17,9 @@ _LATIN_IN_CJK = re.compile(rf"(?<=[{_CJK}])\s*(?P<word>[A-Za-z]+(?:\s+[A-Za-z]+)
 _EXCERPT = 12
 _ROMAN = re.compile(r"[IVXLC]+")
 # The number an article or numbered paragraph starts with: 第十七条之一, 一、.
-_ARTICLE_LABEL = re.compile(r"^(?:#{1,6}\s*)?(?:第[^条\s]{1,8}条(?:之[零一二三四五六七八九十百]+)?|[零一二三四五六七八九十百]+、)")
+_ARTICLE_LABEL = re.compile(
+    r"^(?:#{1,6}\s*)?(?:第[^条\s]{1,8}条(?:之[零一二三四五六七八九十百]+)?|[零一二三四五六七八九十百]+、)"
+)
 
 
 def _excerpt(text: str, start: int, end: int) -> str:

@@ -60,7 +60,11 @@ def test_two_documents_with_the_same_short_title_are_cited_in_full(tmp_path):
     corpus = tmp_path / "corpus"
     write_doc(corpus, "care.txt", NOTICE.format(topic="加强社区养老服务工作"))
     write_doc(corpus, "school.txt", NOTICE.format(topic="加强农村学校建设"))
-    write_doc(corpus, "guideline.txt", "中共中央国务院关于推进西部大开发的指导意见\n\n一、总体要求\n\n（一）指导思想。坚持发展。\n")
+    write_doc(
+        corpus,
+        "guideline.txt",
+        "中共中央国务院关于推进西部大开发的指导意见\n\n一、总体要求\n\n（一）指导思想。坚持发展。\n",
+    )
     documents = {d.doc_id: d for d in load_corpus(corpus).documents}
     assert documents["care"].short_title == "关于加强社区养老服务工作的通知"
     assert documents["school"].clauses[0].label == "《关于加强农村学校建设的通知》一、（一）完善服务网络"

@@ -59,7 +59,12 @@ def test_law_articles_are_the_citable_units_in_order():
     assert articles(law) == [f"第{int_to_cn(n)}条" for n in range(1, 61)]
     assert [c.number for c in law.clauses] == list(range(1, 61))
     first = law.clauses[0]
-    assert (first.part, first.label, first.kind, first.is_article) == ("第一章 总则", "《企业所得税法》第一条", "article", True)
+    assert (first.part, first.label, first.kind, first.is_article) == (
+        "第一章 总则",
+        "《企业所得税法》第一条",
+        "article",
+        True,
+    )
     # The first sentence is the rule itself and stays in the quotable text.
     assert first.sentences[0].text.startswith("第一条 在中华人民共和国境内，企业和其他取得收入的组织")
     assert first.text.endswith("个人独资企业、合伙企业不适用本法。")
@@ -150,7 +155,9 @@ def test_title_repeated_at_the_top_of_the_body_is_not_a_preamble():
 
 
 def test_title_is_the_heading_line_even_when_it_ends_in_a_bracket(tmp_path):
-    text = "# 工伤认定办法（试行）\n\n2010年1月1日 施行\n\n<!-- INFO END -->\n\n第一条 为规范工伤认定程序，制定本办法。\n"
+    text = (
+        "# 工伤认定办法（试行）\n\n2010年1月1日 施行\n\n<!-- INFO END -->\n\n第一条 为规范工伤认定程序，制定本办法。\n"
+    )
     document = load_document(write_doc(tmp_path, "gongshang.md", text))
     assert document.title == "工伤认定办法（试行）"
     assert [c.clause for c in document.clauses] == ["第一条"]
@@ -181,7 +188,9 @@ def test_document_record_from_metadata(path, kind, issuer, promulgated, effectiv
 
 
 def test_doc_number_below_the_title_of_a_plain_document(tmp_path):
-    text = "国务院关于加快发展养老服务业的若干意见\n\n国发〔2013〕35号\n\n一、总体要求\n\n（一）指导思想。坚持保障基本。\n"
+    text = (
+        "国务院关于加快发展养老服务业的若干意见\n\n国发〔2013〕35号\n\n一、总体要求\n\n（一）指导思想。坚持保障基本。\n"
+    )
     document = load_document(write_doc(tmp_path, "yanglao.txt", text))
     assert document.doc_number == "国发〔2013〕35号"
     assert document.kind == "意见"

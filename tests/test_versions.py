@@ -30,13 +30,18 @@ def test_documents_with_one_version_are_in_force(documents):
     assert all(d.in_force for d in documents if "对外贸易法" not in d.title)
 
 
-@pytest.mark.parametrize("name", ["对外贸易法", "《对外贸易法》", "中华人民共和国对外贸易法", "《中华人民共和国对外贸易法》"])
+@pytest.mark.parametrize(
+    "name", ["对外贸易法", "《对外贸易法》", "中华人民共和国对外贸易法", "《中华人民共和国对外贸易法》"]
+)
 def test_newest_version_by_default(documents, name):
     found = find_version(documents, name)
     assert found is not None and found.version_date == "2022-12-30"
 
 
-@pytest.mark.parametrize(("year", "date"), [(2016, "2016-11-07"), (2020, "2016-11-07"), (2022, "2022-12-30"), (2024, "2022-12-30"), (1990, "2016-11-07")])
+@pytest.mark.parametrize(
+    ("year", "date"),
+    [(2016, "2016-11-07"), (2020, "2016-11-07"), (2022, "2022-12-30"), (2024, "2022-12-30"), (1990, "2016-11-07")],
+)
 def test_version_by_year(documents, year, date):
     found = find_version(documents, "对外贸易法", year)
     assert found is not None and found.version_date == date

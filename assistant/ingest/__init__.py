@@ -169,7 +169,9 @@ def load_corpus(
             if document.doc_id in seen:
                 reason = f"与文件“{display_name(seen[document.doc_id])}”的文档编号相同，请重命名其中一个文件。"
                 log.warning("ingest failed path=%r detail=duplicate doc_id %s", shown, document.doc_id)
-                report.errors.append(IngestError(path=shown, reason=reason, detail=f"duplicate doc_id {document.doc_id}"))
+                report.errors.append(
+                    IngestError(path=shown, reason=reason, detail=f"duplicate doc_id {document.doc_id}")
+                )
                 continue
             seen[document.doc_id] = path
             report.documents.append(document.model_copy(update={"origin": origin}))

@@ -51,9 +51,9 @@ def split_front_matter(source: str) -> FrontMatter:
     """Title and metadata lines of a LawRefBook-style file (or YAML front matter); else no front matter."""
     yaml = _YAML.match(source)
     if yaml:
-        lines = [ln.strip() for ln in yaml["body"].splitlines() if ln.strip()]
-        title = next((ln.split(":", 1)[1].strip().strip("\"'") for ln in lines if ln.startswith("title:")), None)
-        return FrontMatter(title=title or None, lines=lines, body_start=yaml.end())
+        keys = [ln.strip() for ln in yaml["body"].splitlines() if ln.strip()]
+        named = next((ln.split(":", 1)[1].strip().strip("\"'") for ln in keys if ln.startswith("title:")), None)
+        return FrontMatter(title=named or None, lines=keys, body_start=yaml.end())
     marker = source.find(INFO_END)
     if marker < 0:
         return FrontMatter(title=None)

@@ -43,7 +43,6 @@ _REFERENCE_START = tuple("的、，,》）)及和或与至第")
 CLAUSE_KINDS = ("article", "cn_paren", "arabic", "arabic_paren", "cn_item")
 
 
-
 @dataclass
 class Paragraph:
     text: str
@@ -245,7 +244,7 @@ def parse_structure(source: str, fallback_title: str, short_title: str | None = 
             part_name = "" if kind == "preamble" else match.group("title").strip() or block.text
             current = None
             continue
-        if kind == clause_kind and match is not None:
+        if clause_kind is not None and kind == clause_kind and match is not None:
             current = _clause_draft(clause_kind, match, part, block)
             drafts.append(current)
             continue
