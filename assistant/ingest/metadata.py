@@ -18,7 +18,7 @@ _NUMERAL = r"[零〇一二三四五六七八九十百千\d]+"
 # 国务院令第306号, 国家工商行政管理总局令第73号, 国发〔2020〕12号
 _DECREE = re.compile(rf"(?P<org>[\u4e00-\u9fff、]{{2,40}}?)令第(?P<n>{_NUMERAL})号")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔［\[(（]\d{4}[〕］\])）]\s*第?\d{1,4}\s*号")
-_CONGRESS = re.compile(rf"第{_NUMERAL}届(?P<org>全国人民代表大会(?:常务委员会)?)第{_NUMERAL}次会议")
+_CONGRESS = re.compile(rf"(?:第{_NUMERAL}届)?(?P<org>全国人民代表大会(?:常务委员会)?)第{_NUMERAL}次会议")
 _COMMITTEE = re.compile(rf"(?P<org>[\u4e00-\u9fff]{{2,20}}?)(?:第{_NUMERAL}届)?(?:审判|检察)委员会")
 _STATE_COUNCIL_MEETING = re.compile(rf"(?P<org>国务院)第{_NUMERAL}次常务会议")
 _PLAIN_ISSUER = re.compile(r"^(?P<org>[\u4e00-\u9fff、]{2,40}?)(?:公告)?(?:公布|发布|批准|印发)")
