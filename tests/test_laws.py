@@ -195,3 +195,26 @@ def test_doc_number_below_the_title_of_a_plain_document(tmp_path):
     assert document.doc_number == "国发〔2013〕35号"
     assert document.kind == "意见"
     assert document.issuer == "国务院"
+
+
+def test_plain_text_law_keeps_its_bracketed_note_and_contents_out_of_the_clauses(tmp_path):
+    text = (
+        "中华人民共和国企业所得税法\n\n"
+        "（2007年3月16日第十届全国人民代表大会第五次会议通过\n"
+        "根据2017年2月24日第十二届全国人民代表大会常务委员会第二十六次会议《关于修改〈中华人民共和国企业所得税法〉的决定》第一次修正\n"
+        "根据2018年12月29日第十三届全国人民代表大会常务委员会第七次会议《关于修改〈中华人民共和国电力法〉等四部法律的决定》第二次修正）\n\n"
+        "目　　录\n\n第一章　总则\n\n第二章　应纳税所得额\n\n"
+        "第一章　总则\n\n"
+        "第一条　在中华人民共和国境内，企业和其他取得收入的组织为企业所得税的纳税人。\n\n"
+        "第二章　应纳税所得额\n\n"
+        "第五条　企业每一纳税年度的收入总额，减除不征税收入后的余额，为应纳税所得额。\n"
+    )
+    law = load_document(write_doc(tmp_path, "企业所得税法.txt", text))
+    assert [(c.clause, c.part) for c in law.clauses] == [("第一条", "第一章　总则"), ("第五条", "第二章　应纳税所得额")]
+    assert (law.kind, law.issuer, law.promulgated, law.version_date) == (
+        "法律",
+        "全国人民代表大会",
+        "2007-03-16",
+        "2018-12-29",
+    )
+    assert law.short_title == "企业所得税法"

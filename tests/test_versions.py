@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest import load_corpus
-from assistant.ingest.versions import find_version, versions_of
+from assistant.ingest.versions import find_version, version_mentions, versions_of
 
 LAWS = Path(__file__).parent / "fixtures" / "laws"
 
@@ -59,3 +59,22 @@ def test_versions_are_marked_in_any_file_order(tmp_path):
         (corpus / f"z-{name}" if "2022" in name else corpus / name).write_bytes((LAWS / name).read_bytes())
     in_force = {d.doc_id: d.in_force for d in load_corpus(corpus).documents}
     assert in_force == {"对外贸易法-2016-11-07": False, "z-对外贸易法-2022-12-30": True}
+
+
+@pytest.mark.parametrize(
+    ("question", "mentions"),
+    [
+        ("2016年版《对外贸易法》第十条是怎么规定的？", [("对外贸易法", 2016)]),
+        ("《对外贸易法》第十条是怎么规定的？", [("对外贸易法", None)]),
+        ("2016年修正的《对外贸易法》和《海关法》有什么不同？", [("对外贸易法", 2016), ("海关法", None)]),
+        ("对外贸易经营者要备案吗？", []),
+    ],
+)
+def test_version_mentions_in_a_question(question, mentions):
+    assert version_mentions(question) == mentions
+
+
+def test_a_mentioned_year_finds_the_older_version(documents):
+    ((name, year),) = version_mentions("2016年版《对外贸易法》第十条是怎么规定的？")
+    found = find_version(documents, name, year)
+    assert found is not None and found.doc_id == "对外贸易法-2016-11-07" and not found.in_force

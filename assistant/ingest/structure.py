@@ -123,6 +123,32 @@ def _demote_inline_parts(paragraphs: list[Paragraph]) -> None:
             paragraph.kind, paragraph.match = None, None
 
 
+_NOTE_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_NOTE_VERBS = ("通过", "公布", "发布", "修正", "修订", "施行", "印发")
+_MAX_NOTE_PARAGRAPHS = 12
+
+
+def _leading_notes(body: list[Paragraph]) -> tuple[list[str], list[Paragraph]]:
+    """（2007年3月16日…通过 … 第二次修正） under the title, and a 目录 line: metadata, not a preamble."""
+    notes: list[str] = []
+    index = 0
+    while index < len(body) and body[index].kind is None:
+        text = body[index].text
+        if re.sub(r"\s+", "", text) == "目录":
+            index += 1
+            continue
+        if not (text.startswith(("（", "(")) and _NOTE_DATE.search(text) and any(v in text for v in _NOTE_VERBS)):
+            break
+        end = index
+        while not body[end].text.endswith(("）", ")")) and end + 1 < min(len(body), index + _MAX_NOTE_PARAGRAPHS):
+            end += 1
+        if not body[end].text.endswith(("）", ")")):
+            break
+        notes.extend(p.text.strip("（）()") for p in body[index : end + 1])
+        index = end + 1
+    return notes, body[index:]
+
+
 def _without_repeated_title(body: list[Paragraph], title: str) -> list[Paragraph]:
     """The body may open by repeating the title, broken over lines; that is not a preamble."""
     wanted = re.sub(r"\s+", "", title)
@@ -221,6 +247,8 @@ def parse_structure(source: str, fallback_title: str, short_title: str | None = 
         title, body = front.title, paragraphs
     else:
         title, body = _title_of(paragraphs, fallback_title)
+        notes, body = _leading_notes(body)
+        front = FrontMatter(title=None, lines=notes, body_start=front.body_start)
     short = short_title or short_title_of(title)
     body = _without_repeated_title(body, title)
     _settle_numbered_paragraphs(body)

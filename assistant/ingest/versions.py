@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from assistant.ingest.labels import label_rules
@@ -51,6 +52,14 @@ def find_version(documents: list[Document], name: str, year: int | None = None) 
         return same_year[-1]
     earlier = [d for y, d in dated if y < year]
     return earlier[-1] if earlier else versions[0]
+
+
+_MENTION = re.compile(r"(?:(?P<year>\d{4})\s*年\s*(?:版|修正|修订|修改)?(?:的)?\s*)?《(?P<name>[^《》]{2,80})》")
+
+
+def version_mentions(text: str) -> list[tuple[str, int | None]]:
+    """(name, year) for each 《…》 in a question: 2016年版《对外贸易法》 → ("对外贸易法", 2016)."""
+    return [(m["name"], int(m["year"]) if m["year"] else None) for m in _MENTION.finditer(text)]
 
 
 def _names(name: str) -> set[str]:
