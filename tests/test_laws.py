@@ -218,3 +218,20 @@ def test_plain_text_law_keeps_its_bracketed_note_and_contents_out_of_the_clauses
         "2018-12-29",
     )
     assert law.short_title == "企业所得税法"
+
+
+def test_a_law_in_word_format_parses_into_articles(tmp_path):
+    import docx
+
+    source = INCOME_TAX.read_text("utf-8").split(INFO_END)[1]
+    word = docx.Document()
+    word.add_paragraph("中华人民共和国企业所得税法")
+    word.add_paragraph("（2007年3月16日第十届全国人民代表大会第五次会议通过）")
+    for line in source.splitlines():
+        if line.strip():
+            word.add_paragraph(line.lstrip("# "))
+    word.save(tmp_path / "企业所得税法.docx")
+    law = load_document(tmp_path / "企业所得税法.docx")
+    markdown = load_document(INCOME_TAX)
+    assert (law.title, law.kind, law.promulgated) == ("中华人民共和国企业所得税法", "法律", "2007-03-16")
+    assert [(c.clause, c.part, c.text) for c in law.clauses] == [(c.clause, c.part, c.text) for c in markdown.clauses]
