@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest import load_corpus, load_document
-from assistant.ingest.labels import full_label, short_label, short_title_of, statute_verb, title_in_marks
+from assistant.ingest.labels import (
+    aliases_of,
+    full_label,
+    short_label,
+    short_title_of,
+    statute_verb,
+    title_in_marks,
+)
 from tests.conftest import write_doc
 
 SOCIAL_INSURANCE = (
@@ -86,3 +93,16 @@ def test_real_interpretations_never_share_a_label_title():
 )  # fmt: skip
 def test_statute_verb(kind, verb):
     assert statute_verb(kind) == verb
+
+
+@pytest.mark.parametrize(
+    ("title", "short", "aliases"),
+    [
+        ("中华人民共和国社会保险法", "社会保险法", []),
+        ("中华人民共和国专利法实施细则", "中华人民共和国专利法实施细则", ["专利法实施细则"]),
+        ("最高人民法院关于审理劳动争议案件适用法律问题的解释（一）", "最高人民法院关于审理劳动争议案件适用法律问题的解释（一）", ["审理劳动争议案件适用法律问题的解释（一）"]),
+        ("最高人民法院关于人民法院执行工作若干问题的规定（试行）", "最高人民法院关于人民法院执行工作若干问题的规定（试行）", ["人民法院执行工作若干问题的规定（试行）", "最高人民法院关于人民法院执行工作若干问题的规定", "人民法院执行工作若干问题的规定"]),
+    ],
+)  # fmt: skip
+def test_aliases(title, short, aliases):
+    assert aliases_of(title, short) == aliases

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.ingest.kinds import classify
-from assistant.ingest.labels import relabel, short_title_of, unique_short_titles
+from assistant.ingest.labels import aliases_of, relabel, short_title_of, unique_short_titles
 from assistant.ingest.metadata import doc_number_in, issuer_in_title, read_metadata
 from assistant.ingest.readers import SUPPORTED_SUFFIXES, Budget, ReadError, read_document
 from assistant.ingest.structure import parse_structure
@@ -106,7 +106,9 @@ def load_document(path: Path, limits: IngestSettings | None = None) -> Document:
         clauses=clauses,
         page_breaks=parsed.page_breaks,
     )
-    return relabel(document, short_title_of(parsed.title, kind))
+    short = short_title_of(parsed.title, kind)
+    document.aliases = aliases_of(parsed.title, short)
+    return relabel(document, short)
 
 
 def scan_corpus(corpus_dir: Path) -> tuple[list[Path], list[IngestError]]:

@@ -52,6 +52,17 @@ def short_title_of(title: str, kind: str = "") -> str:
     return title
 
 
+def aliases_of(title: str, short_title: str) -> list[str]:
+    """Other names a user may type: without 中华人民共和国, without the issuing body before 关于, without （试行）."""
+    rules = label_rules()
+    forms = [title.removeprefix(rules.country_prefix)]
+    about = re.match(r"^[^关]{2,40}?关于(?P<rest>.{4,})$", title)
+    if about:
+        forms.append(about["rest"])
+    forms += [re.sub(r"（(试行|暂行)）$", "", form) for form in list(forms)]
+    return [f for f in dict.fromkeys(forms) if f and f not in (title, short_title)]
+
+
 def statute_verb(kind: str) -> str:
     """规定 for laws, regulations, rules and judicial interpretations; 提出 for 意见, 规划, 通知 …."""
     verbs = label_rules().verbs
