@@ -32,15 +32,23 @@ class LexicalIndex:
         self._bm25 = bm25
         self._position = {key: i for i, key in enumerate(keys)}
 
+    @staticmethod
+    def tokenize(texts: list[str]) -> list[list[str]]:
+        """The BM25 tokens of each text; the index keeps them per document so an update re-tokenises only it."""
+        return [search_tokens(t) or [""] for t in texts]
+
     @classmethod
     def build(cls, keys: list[str], texts: list[str], fingerprint: str) -> LexicalIndex:
-        tokens = [search_tokens(t) or [""] for t in texts]
+        return cls.build_from_tokens(keys, cls.tokenize(texts), fingerprint)
+
+    @classmethod
+    def build_from_tokens(cls, keys: list[str], tokens: list[list[str]], fingerprint: str) -> LexicalIndex:
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
         bm25.index(tokens, show_progress=False)
         common: frozenset[str] = frozenset()
-        if len(texts) >= MIN_CLAUSES_FOR_COMMON:
+        if len(tokens) >= MIN_CLAUSES_FOR_COMMON:
             counts = Counter(w for clause in tokens for w in set(clause) if not w.startswith(BIGRAM_MARK))
-            common = frozenset(w for w, n in counts.items() if n / len(texts) > COMMON_SHARE)
+            common = frozenset(w for w, n in counts.items() if n / len(tokens) > COMMON_SHARE)
         return cls(list(keys), bm25, fingerprint, common)
 
     def topical(self, query: str) -> str:

@@ -103,6 +103,23 @@ class VectorStore:
             )
         return result
 
+    def replace_document(
+        self,
+        document: Document,
+        chunks: list[tuple[Clause, Chunk]],
+        chunk_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        """The new version in place of the old: upsert first, then remove ids the new version no longer has."""
+        self.add_document(document, chunks, chunk_vectors, sentence_vectors)
+        keep_chunks = {chunk.id for _, chunk in chunks}
+        keep_sentences = {f"{c.key}:s{s.index}" for c in document.clauses for s in c.sentences}
+        for collection, keep in ((self.chunks, keep_chunks), (self.sentences, keep_sentences)):
+            ids = collection.get(where={"doc_id": document.doc_id}, include=[])["ids"]
+            stale = [i for i in ids if i not in keep]
+            for start in range(0, len(stale), _BATCH):
+                collection.delete(ids=stale[start : start + _BATCH])
+
     def delete_document(self, doc_id: str) -> None:
         self.chunks.delete(where={"doc_id": doc_id})
         self.sentences.delete(where={"doc_id": doc_id})
