@@ -6,7 +6,6 @@ import fcntl
 import hashlib
 import json
 import logging
-import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from assistant.ingest import corpus_files, load_corpus
 from assistant.jobs import JobWriter
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
-from assistant.store import SCHEMA_VERSION, VectorStore, open_client
+from assistant.store import SCHEMA_VERSION, VectorStore, collection_name, open_client
 from assistant.types import Chunk, Clause, Document, IngestError
 from assistant.vector_cache import CachedEmbedder, VectorCache
 
@@ -81,16 +80,47 @@ class PolicyIndex:
         self.embedder = embedder
         self.directory = settings.index_dir
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.store = VectorStore(open_client(settings), settings.chroma.collection_prefix, embedder.model_id)
+        self.store = VectorStore(
+            open_client(settings),
+            settings.chroma.collection_prefix,
+            embedder.model_id,
+            self._read_generation(),
+            on_missing=self._reopen,
+        )
         # The cache outlives rebuilds and collections: keyed by model and text, never by document.
         self.passages = CachedEmbedder(embedder, VectorCache(self.directory / "vectors.sqlite3"))
-        self.state = IndexState(self.directory / f"state-{self.store.chunks.name}.sqlite3")
+        self.state = self._open_state(self.store)
         self.catalog: Catalog | None = None
         self.lexical: LexicalIndex | None = None
         self.clauses: dict[str, Clause] = {}
         self._load()
 
     # --- state on disk -----------------------------------------------------
+
+    def _open_state(self, store: VectorStore) -> IndexState:
+        return IndexState(self.directory / f"state-{store.chunks.name}.sqlite3")
+
+    @property
+    def _generation_path(self) -> Path:
+        return self.directory / f"generation-{collection_name('', 'x', self.embedder.model_id)}"
+
+    def _read_generation(self) -> int:
+        try:
+            return int(self._generation_path.read_text("utf-8").strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def _reopen(self) -> bool:
+        """Another process swapped in a rebuilt index: follow it (called when our collections vanished)."""
+        generation = self._read_generation()
+        if generation == self.store.generation:
+            return False
+        self.store.open(generation)
+        self.state.close()
+        self.state = self._open_state(self.store)
+        self.catalog = None
+        self._load(save_lexical=False)
+        return True
 
     @property
     def _lexical_path(self) -> Path:
@@ -191,7 +221,7 @@ class PolicyIndex:
 
         While another process is updating the index, answer from what it has indexed so far instead of waiting.
         """
-        if self.ready and not self.is_stale():
+        if self.ready and not self.is_stale() and self.vectors_intact():
             return None
         with self._lock(wait=False) as locked:
             if locked:
@@ -201,6 +231,14 @@ class PolicyIndex:
             return self.sync(progress=progress)
         log.info("index is being updated by another process; answering from %d documents", len(self.documents))
         return None
+
+    def vectors_intact(self) -> bool:
+        """The vector store holds as many chunks and sentences as the index state says (two counts, no scan)."""
+        counts = self.store.counts()  # may follow a swapped-in rebuild, which replaces self.state
+        intact = self.state.totals() == counts
+        if not intact:
+            log.warning("vector store and index state disagree on counts; the next sync repairs it")
+        return intact
 
     # --- building ----------------------------------------------------------
 
@@ -251,42 +289,52 @@ class PolicyIndex:
         return report
 
     def _run_sync(self, corpus: Path, rebuild: bool, job: JobWriter) -> SyncReport:
+        store, state = self.store, self.state
         if rebuild:
-            self._drop_everything()
+            # Build beside the live index and swap at the end: readers keep answering from the old one meanwhile.
+            store = VectorStore(self.store.client, self.store.prefix, self.store.model_id, self.store.generation + 1)
+            store.drop()  # leftovers of an interrupted rebuild
+            store.open(store.generation)
+            state_path = self._open_state(store).path
+            for leftover in state_path.parent.glob(state_path.name + "*"):
+                leftover.unlink()
+            state = self._open_state(store)
         job.update("正在读取文档", 0, 0)
         fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
         loaded = load_corpus(corpus, self.settings.upload_dir)
         report = SyncReport(errors=loaded.errors)
-        states = self.state.states()
-        damaged, orphans = self._check_vectors(states)
+        states = state.states()
+        damaged, orphans = self._check_vectors(states, store, state)
         wanted = {d.doc_id: d for d in loaded.documents}
         for doc_id in sorted((set(states) | orphans) - set(wanted)):
-            self.store.delete_document(doc_id)
-            self.state.delete(doc_id)
+            store.delete_document(doc_id)
+            state.delete(doc_id)
             report.removed.append(doc_id)
         todo: list[Document] = []
         for document in loaded.documents:
-            state = states.get(document.doc_id)
-            if state and document.doc_id not in damaged and self._current(state, document):
+            known = states.get(document.doc_id)
+            if known and document.doc_id not in damaged and self._current(known, document):
                 report.unchanged.append(document.doc_id)
-                self._refresh_record(document)
+                self._refresh_record(document, state)
                 continue
             todo.append(document)
             if document.doc_id in damaged:
                 report.repaired.append(document.doc_id)
-            (report.updated if state or document.doc_id in orphans else report.added).append(document.doc_id)
+            (report.updated if known or document.doc_id in orphans else report.added).append(document.doc_id)
         embedded_before, reused_before = self.passages.embedded, self.passages.reused
         for number, document in enumerate(todo, start=1):
-            self._index_document(document, number, len(todo), job)
+            self._index_document(document, number, len(todo), job, store, state)
         report.embedded_texts = self.passages.embedded - embedded_before
         report.reused_texts = self.passages.reused - reused_before
-        self.state.set_meta(
+        state.set_meta(
             {
                 "corpus_dir": str(corpus),
                 "corpus_fingerprint": fingerprint,
                 "order": json.dumps([d.doc_id for d in loaded.documents]),
             }
         )
+        if rebuild:
+            self._swap(store, state)
         self._remember_corpus(corpus)
         catalog = Catalog(
             model_id=self.embedder.model_id,
@@ -300,31 +348,40 @@ class PolicyIndex:
         report.clauses = len(self.clauses)
         return report
 
+    def _swap(self, store: VectorStore, state: IndexState) -> None:
+        """Make the rebuilt generation the live one, then retire the old one."""
+        old_store = VectorStore(self.store.client, self.store.prefix, self.store.model_id, self.store.generation)
+        old_state = self.state
+        write_text_atomic(self._generation_path, str(store.generation))
+        self.store.open(store.generation)
+        self.state = state
+        old_store.drop()
+        old_state.close()
+        for leftover in old_state.path.parent.glob(old_state.path.name + "*"):
+            leftover.unlink(missing_ok=True)
+
     @staticmethod
     def _current(state: IndexedDocument, document: Document) -> bool:
         return state.sha256 == document.sha256 and state.schema == SCHEMA_VERSION
 
-    def _refresh_record(self, document: Document) -> None:
+    def _refresh_record(self, document: Document, state: IndexState) -> None:
         """Keep cross-document metadata (e.g. which version is in force) current without re-indexing."""
-        if self.catalog is None:
-            self.state.update_record(document)
-            return
-        old = self.document(document.doc_id)
+        old = self.document(document.doc_id) if state is self.state else None
         skip = {"clauses", "source_text", "page_breaks"}
         if old is None or old.model_dump(exclude=skip) != document.model_dump(exclude=skip):
-            self.state.update_record(document)
+            state.update_record(document)
 
-    def _check_vectors(self, states: dict[str, IndexedDocument]) -> tuple[set[str], set[str]]:
+    def _check_vectors(
+        self, states: dict[str, IndexedDocument], store: VectorStore, state: IndexState
+    ) -> tuple[set[str], set[str]]:
         """Documents whose vectors are missing from the store, and documents the store holds but the state lacks.
 
         Two counts when all is well; the per-document scan only runs when the totals disagree.
         """
-        expected = self.state.totals()
-        actual = (self.store.chunks.count(), self.store.sentences.count())
-        if expected == actual:
+        if state.totals() == store.counts():
             return set(), set()
-        log.warning("vector store holds chunks/sentences=%s, the index state expects %s; checking", actual, expected)
-        found = self.store.doc_states()
+        log.warning("vector store and index state disagree on counts; checking each document")
+        found = store.doc_states()
         damaged = {
             doc_id
             for doc_id, state in states.items()
@@ -332,7 +389,9 @@ class PolicyIndex:
         }
         return damaged, set(found) - set(states)
 
-    def _index_document(self, document: Document, number: int, total: int, job: JobWriter) -> None:
+    def _index_document(
+        self, document: Document, number: int, total: int, job: JobWriter, store: VectorStore, state: IndexState
+    ) -> None:
         chunks: list[tuple[Clause, Chunk]] = [
             (clause, chunk)
             for clause in document.clauses
@@ -351,15 +410,6 @@ class PolicyIndex:
 
         matrix = np.vstack(vectors) if vectors else np.zeros((0, self.embedder.dim), dtype=np.float32)
         # Upsert, then drop what the new version no longer has: readers never see the document missing.
-        self.store.replace_document(document, chunks, matrix[: len(chunks)], matrix[len(chunks) :])
+        store.replace_document(document, chunks, matrix[: len(chunks)], matrix[len(chunks) :])
         tokens = LexicalIndex.tokenize([c.text for c in document.clauses])
-        self.state.put(document, SCHEMA_VERSION, len(chunks), len(sentences), tokens)
-
-    def _drop_everything(self) -> None:
-        for collection in (self.store.chunks, self.store.sentences):
-            self.store.client.delete_collection(collection.name)
-        self.store = VectorStore(self.store.client, self.settings.chroma.collection_prefix, self.embedder.model_id)
-        for doc_id in list(self.state.states()):
-            self.state.delete(doc_id)
-        shutil.rmtree(self._lexical_path, ignore_errors=True)
-        self.catalog, self.lexical, self.clauses = None, None, {}
+        state.put(document, SCHEMA_VERSION, len(chunks), len(sentences), tokens)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3  # bump when chunk metadata or parsing changes, so documents are re-indexed
 _BATCH = 256
+T = TypeVar("T")
 
 
 class StoreUnavailable(RuntimeError):
@@ -43,10 +45,16 @@ def open_client(settings: Settings) -> Any:
         raise StoreUnavailable(where) from exc
 
 
-def collection_name(prefix: str, kind: str, model_id: str) -> str:
-    """One collection per embedding model, so switching models never mixes vectors."""
+def collection_name(prefix: str, kind: str, model_id: str, generation: int = 0) -> str:
+    """One collection per embedding model, so switching models never mixes vectors; a rebuild is a new generation."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model_id).strip("-._")
-    return f"{prefix}-{kind}-v{SCHEMA_VERSION}-{slug}"[:512]
+    suffix = f"-g{generation}" if generation else ""
+    return f"{prefix}-{kind}-v{SCHEMA_VERSION}-{slug}"[: 512 - len(suffix)] + suffix
+
+
+def _is_missing_collection(exc: Exception) -> bool:
+    # chromadb raises NotFoundError (embedded) or a generic error naming the collection (server).
+    return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
 
 
 @dataclass(frozen=True)
@@ -66,17 +74,54 @@ class DocState:
 class VectorStore:
     """Clause chunks and clause sentences, each in its own collection."""
 
-    def __init__(self, client: Any, prefix: str, model_id: str):
+    def __init__(
+        self,
+        client: Any,
+        prefix: str,
+        model_id: str,
+        generation: int = 0,
+        on_missing: Callable[[], bool] | None = None,
+    ):
         self.client = client
+        self.prefix, self.model_id = prefix, model_id
+        # Called when a collection vanished (another process swapped in a rebuild); True if it reopened.
+        self.on_missing = on_missing
+        self.open(generation)
+
+    def open(self, generation: int) -> None:
+        self.generation = generation
         # A wide HNSW search: sentence-level ranking needs near-exact neighbours, and the corpora are small.
         space = {"hnsw:space": "cosine", "hnsw:search_ef": 400, "hnsw:construction_ef": 400, "hnsw:M": 32}
         # embedding_function=None: we always pass vectors; Chroma's default would download a model.
-        self.chunks = client.get_or_create_collection(
-            collection_name(prefix, "chunks", model_id), embedding_function=None, metadata=space
+        self.chunks = self.client.get_or_create_collection(
+            collection_name(self.prefix, "chunks", self.model_id, generation), embedding_function=None, metadata=space
         )
-        self.sentences = client.get_or_create_collection(
-            collection_name(prefix, "sentences", model_id), embedding_function=None, metadata=space
+        self.sentences = self.client.get_or_create_collection(
+            collection_name(self.prefix, "sentences", self.model_id, generation),
+            embedding_function=None,
+            metadata=space,
         )
+
+    def drop(self) -> None:
+        for collection in (self.chunks, self.sentences):
+            try:
+                self.client.delete_collection(collection.name)
+            except Exception as exc:  # already gone is what we want
+                if not _is_missing_collection(exc):
+                    raise
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except Exception as exc:
+            if _is_missing_collection(exc) and self.on_missing is not None and self.on_missing():
+                log.info("index generation changed; reopened collections generation=%d", self.generation)
+                return call()
+            raise
+
+    def counts(self) -> tuple[int, int]:
+        """Chunks and sentences stored."""
+        return self._retrying(lambda: (int(self.chunks.count()), int(self.sentences.count())))
 
     def doc_states(self) -> dict[str, DocState]:
         states: dict[str, DocState] = {}
@@ -183,13 +228,13 @@ class VectorStore:
         self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
     ) -> list[tuple[str, float]]:
         """Best chunk cosine similarity per clause, best first."""
-        return self._best_per_clause(self.chunks, vector, n, doc_ids, parts)
+        return self._retrying(lambda: self._best_per_clause(self.chunks, vector, n, doc_ids, parts))
 
     def query_sentences(
         self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
     ) -> list[tuple[str, float]]:
         """Best sentence cosine similarity per clause, best first."""
-        return self._best_per_clause(self.sentences, vector, n, doc_ids, parts)
+        return self._retrying(lambda: self._best_per_clause(self.sentences, vector, n, doc_ids, parts))
 
     @staticmethod
     def _best_per_clause(
@@ -217,5 +262,7 @@ class VectorStore:
         """Sentence embeddings of the given clauses, keyed by `clause_key:s<index>`."""
         if not clause_keys:
             return {}
-        got = self.sentences.get(where={"clause_key": {"$in": clause_keys}}, include=["embeddings"])
+        got = self._retrying(
+            lambda: self.sentences.get(where={"clause_key": {"$in": clause_keys}}, include=["embeddings"])
+        )
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
