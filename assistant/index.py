@@ -86,6 +86,7 @@ class PolicyIndex:
             embedder.model_id,
             self._read_generation(),
             on_missing=self._reopen,
+            where=f"{settings.chroma.host}:{settings.chroma.port}" if settings.chroma.host else None,
         )
         # The cache outlives rebuilds and collections: keyed by model and text, never by document.
         self.passages = CachedEmbedder(embedder, VectorCache(self.directory / "vectors.sqlite3"))
@@ -292,7 +293,13 @@ class PolicyIndex:
         store, state = self.store, self.state
         if rebuild:
             # Build beside the live index and swap at the end: readers keep answering from the old one meanwhile.
-            store = VectorStore(self.store.client, self.store.prefix, self.store.model_id, self.store.generation + 1)
+            store = VectorStore(
+                self.store.client,
+                self.store.prefix,
+                self.store.model_id,
+                self.store.generation + 1,
+                where=self.store.where,
+            )
             store.drop()  # leftovers of an interrupted rebuild
             store.open(store.generation)
             state_path = self._open_state(store).path

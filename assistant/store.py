@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
 
+from assistant.errors import UserError
 from assistant.settings import Settings
 from assistant.types import Chunk, Clause, Document
 
@@ -20,8 +22,27 @@ _BATCH = 256
 T = TypeVar("T")
 
 
+_RETRY_DELAYS = (0.5, 1.0, 2.0)  # a restarting Chroma server is back within seconds
+
+
 class StoreUnavailable(RuntimeError):
     """Chroma cannot be reached or opened."""
+
+
+class StoreOutage(UserError):
+    """The Chroma server stopped answering in the middle of the work."""
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = type(seen).__name__
+        if isinstance(seen, ConnectionError) or name in ("ConnectError", "ConnectTimeout", "RemoteProtocolError"):
+            return True
+        if "Could not connect" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def open_client(settings: Settings) -> Any:
@@ -31,11 +52,18 @@ def open_client(settings: Settings) -> Any:
     config = ChromaConfig(anonymized_telemetry=False, allow_reset=False)
     try:
         if settings.chroma.host:
-            client = chromadb.HttpClient(
-                host=settings.chroma.host, port=settings.chroma.port, ssl=settings.chroma.ssl, settings=config
-            )
-            client.heartbeat()
-            return client
+            for attempt, delay in enumerate((*_RETRY_DELAYS, None)):
+                try:
+                    client = chromadb.HttpClient(
+                        host=settings.chroma.host, port=settings.chroma.port, ssl=settings.chroma.ssl, settings=config
+                    )
+                    client.heartbeat()
+                    return client
+                except Exception as exc:
+                    if delay is None or not _is_connection_error(exc):
+                        raise
+                    log.info("chroma not answering (attempt %d), retrying in %.1f s", attempt + 1, delay)
+                    time.sleep(delay)
         path = settings.index_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=config)
@@ -81,8 +109,10 @@ class VectorStore:
         model_id: str,
         generation: int = 0,
         on_missing: Callable[[], bool] | None = None,
+        where: str | None = None,
     ):
         self.client = client
+        self.where = where  # host:port of a Chroma server, for the outage message
         self.prefix, self.model_id = prefix, model_id
         # Called when a collection vanished (another process swapped in a rebuild); True if it reopened.
         self.on_missing = on_missing
@@ -111,13 +141,24 @@ class VectorStore:
                     raise
 
     def _retrying(self, call: Callable[[], T]) -> T:
-        try:
-            return call()
-        except Exception as exc:
-            if _is_missing_collection(exc) and self.on_missing is not None and self.on_missing():
-                log.info("index generation changed; reopened collections generation=%d", self.generation)
+        """Follow a swapped-in rebuild; wait briefly for a restarting server, then say which server is down."""
+        for delay in (*_RETRY_DELAYS, None):
+            try:
                 return call()
-            raise
+            except Exception as exc:
+                if _is_missing_collection(exc) and self.on_missing is not None and self.on_missing():
+                    log.info("index generation changed; reopened collections generation=%d", self.generation)
+                    return call()
+                if self.where is None or not _is_connection_error(exc):
+                    raise
+                if delay is None:
+                    log.error("chroma server %s unreachable: %s", self.where, exc)
+                    raise StoreOutage(
+                        f"向量数据库服务 {self.where} 无法连接，请确认 Chroma 服务已启动后重试。"
+                    ) from exc
+                log.warning("chroma server %s not answering, retrying in %.1f s", self.where, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
 
     def counts(self) -> tuple[int, int]:
         """Chunks and sentences stored."""
@@ -156,6 +197,15 @@ class VectorStore:
         sentence_vectors: np.ndarray,
     ) -> None:
         """The new version in place of the old: upsert first, then remove ids the new version no longer has."""
+        self._retrying(lambda: self._replace(document, chunks, chunk_vectors, sentence_vectors))
+
+    def _replace(
+        self,
+        document: Document,
+        chunks: list[tuple[Clause, Chunk]],
+        chunk_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+    ) -> None:
         self.add_document(document, chunks, chunk_vectors, sentence_vectors)
         keep_chunks = {chunk.id for _, chunk in chunks}
         keep_sentences = {f"{c.key}:s{s.index}" for c in document.clauses for s in c.sentences}
@@ -166,8 +216,11 @@ class VectorStore:
                 collection.delete(ids=stale[start : start + _BATCH])
 
     def delete_document(self, doc_id: str) -> None:
-        self.chunks.delete(where={"doc_id": doc_id})
-        self.sentences.delete(where={"doc_id": doc_id})
+        def delete() -> None:
+            self.chunks.delete(where={"doc_id": doc_id})
+            self.sentences.delete(where={"doc_id": doc_id})
+
+        self._retrying(delete)
 
     def add_document(
         self,
