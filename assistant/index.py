@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -21,7 +22,14 @@ from assistant.ingest import corpus_files, load_corpus
 from assistant.jobs import JobWriter
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
-from assistant.store import SCHEMA_VERSION, VectorStore, collection_name, open_client
+from assistant.store import (
+    SCHEMA_VERSION,
+    StoreUnavailable,
+    VectorStore,
+    collection_name,
+    local_store_damaged,
+    open_client,
+)
 from assistant.types import Chunk, Clause, Document, IngestError
 from assistant.vector_cache import CachedEmbedder, VectorCache
 
@@ -74,19 +82,47 @@ def corpus_fingerprint(*folders: Path) -> str:
     return digest.hexdigest()
 
 
+def quarantine_local_store(settings: Settings, reason: str) -> Path | None:
+    """Move the embedded Chroma folder aside (kept for inspection) so a rebuild starts from an empty store."""
+    source = settings.index_dir / "chroma"
+    if not source.exists():
+        return None
+    target = source.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    source.rename(target)
+    log.error("vector store moved aside reason=%s to=%s", reason, target)
+    return target
+
+
+def _open_client(settings: Settings, repair: bool) -> Any:
+    """The Chroma client; with `repair`, a damaged embedded store is moved aside instead of failing."""
+    local = settings.chroma.host is None
+    if repair and local and local_store_damaged(settings.index_dir / "chroma"):
+        quarantine_local_store(settings, "integrity check failed")
+    try:
+        return open_client(settings)
+    except StoreUnavailable:
+        if not (repair and local):
+            raise
+        quarantine_local_store(settings, "could not be opened")
+        return open_client(settings)
+
+
 class PolicyIndex:
-    def __init__(self, settings: Settings, embedder: Embedder):
+    def __init__(self, settings: Settings, embedder: Embedder, repair: bool = False):
+        """`repair` (for `index --rebuild`): a damaged local store is moved aside and built anew."""
         self.settings = settings
         self.embedder = embedder
         self.directory = settings.index_dir
         self.directory.mkdir(parents=True, exist_ok=True)
+        local = settings.chroma.host is None
         self.store = VectorStore(
-            open_client(settings),
+            _open_client(settings, repair),
             settings.chroma.collection_prefix,
             embedder.model_id,
             self._read_generation(),
             on_missing=self._reopen,
-            where=f"{settings.chroma.host}:{settings.chroma.port}" if settings.chroma.host else None,
+            where=None if local else f"{settings.chroma.host}:{settings.chroma.port}",
+            local_path=self.directory / "chroma" if local else None,
         )
         # The cache outlives rebuilds and collections: keyed by model and text, never by document.
         self.passages = CachedEmbedder(embedder, VectorCache(self.directory / "vectors.sqlite3"))
@@ -103,7 +139,9 @@ class PolicyIndex:
 
     @property
     def _generation_path(self) -> Path:
-        return self.directory / f"generation-{collection_name('', 'x', self.embedder.model_id)}"
+        return self.directory / collection_name(
+            self.settings.chroma.collection_prefix, "generation", self.embedder.model_id
+        )
 
     def _read_generation(self) -> int:
         try:
@@ -299,6 +337,7 @@ class PolicyIndex:
                 self.store.model_id,
                 self.store.generation + 1,
                 where=self.store.where,
+                local_path=self.store.local_path,
             )
             store.drop()  # leftovers of an interrupted rebuild
             store.open(store.generation)

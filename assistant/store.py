@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
@@ -31,6 +33,30 @@ class StoreUnavailable(RuntimeError):
 
 class StoreOutage(UserError):
     """The Chroma server stopped answering in the middle of the work."""
+
+
+class StoreDamaged(UserError):
+    """The embedded store's files are corrupt."""
+
+
+DAMAGED_MESSAGE = "本地索引文件已损坏，请运行 policy-assistant index --rebuild 重建索引（损坏的文件会移到一旁保留）。"
+
+
+def local_store_damaged(path: Path) -> bool:
+    """SQLite's own check of the embedded Chroma database (header, pages, indexes)."""
+    database = path / "chroma.sqlite3"
+    if not database.exists():
+        return False
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as db:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as exc:
+        log.error("chroma database unreadable path=%s error=%s", database, exc)
+        return True
+    ok = rows == [("ok",)]
+    if not ok:
+        log.error("chroma database damaged path=%s check=%s", database, rows[:5])
+    return ok is False
 
 
 def _is_connection_error(exc: BaseException) -> bool:
@@ -110,8 +136,10 @@ class VectorStore:
         generation: int = 0,
         on_missing: Callable[[], bool] | None = None,
         where: str | None = None,
+        local_path: Path | None = None,
     ):
         self.client = client
+        self.local_path = local_path  # the embedded store's folder, checked when Chroma fails oddly
         self.where = where  # host:port of a Chroma server, for the outage message
         self.prefix, self.model_id = prefix, model_id
         # Called when a collection vanished (another process swapped in a rebuild); True if it reopened.
@@ -149,6 +177,9 @@ class VectorStore:
                 if _is_missing_collection(exc) and self.on_missing is not None and self.on_missing():
                     log.info("index generation changed; reopened collections generation=%d", self.generation)
                     return call()
+                chroma_error = type(exc).__module__.startswith("chromadb")
+                if self.local_path is not None and chroma_error and local_store_damaged(self.local_path):
+                    raise StoreDamaged(DAMAGED_MESSAGE) from exc
                 if self.where is None or not _is_connection_error(exc):
                     raise
                 if delay is None:

@@ -10,11 +10,13 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from assistant.index import PolicyIndex
 from assistant.jobs import read_progress
 from assistant.retrieve import HybridSearcher
 from assistant.settings import Settings
-from tests.conftest import REPO, write_doc
+from tests.conftest import REPO, run_cli, write_doc
 from tests.test_index_cache import CARE, LAW, CountingEmbedder
 
 NUMERALS = "一二三四五六七八九十"
@@ -115,3 +117,38 @@ def test_questions_are_answered_while_another_writer_holds_the_index(tmp_path: P
     finally:
         release.set()
         thread.join()
+
+
+def damage(database: Path, how: str) -> None:
+    size = database.stat().st_size
+    with database.open("r+b") as handle:
+        if how == "truncated":
+            handle.truncate(size // 3)
+        elif how == "header":
+            handle.write(b"\x00" * 100)
+        else:  # pages in the middle
+            handle.seek(size // 2)
+            handle.write(b"\xde\xad" * 20000)
+
+
+@pytest.mark.parametrize("how", ["truncated", "header", "middle"])
+def test_rebuild_moves_a_corrupt_store_aside_and_builds_anew(tmp_path: Path, embedder, how: str):
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "flood-law.md", LAW)
+    data = tmp_path / "data"
+    PolicyIndex(Settings(data_dir=data, corpus_dir=corpus), embedder).sync()
+    damage(data / "index" / "chroma" / "chroma.sqlite3", how)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "POLICY_ASSISTANT_DATA_DIR": str(data)}
+
+    broken = run_cli(env, "search", "防汛工作的方针")
+    assert broken.returncode != 0
+    assert "Traceback" not in broken.stderr
+    assert "index --rebuild" in broken.stdout + broken.stderr
+
+    rebuilt = run_cli(env, "index", "--rebuild", "--corpus", str(corpus))
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert list((data / "index").glob("chroma.damaged-*")), "the damaged store is kept for inspection"
+
+    fixed = run_cli(env, "search", "防汛工作的方针", "--json")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "第三条" in fixed.stdout
