@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from pydantic import BaseModel, Field
 from assistant.atomic import write_text_atomic
 from assistant.chunking import chunk_clause
 from assistant.embeddings import Embedder
+from assistant.errors import UserError
 from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import corpus_files, load_corpus
 from assistant.jobs import JobWriter
@@ -105,6 +108,24 @@ def _open_client(settings: Settings, repair: bool) -> Any:
             raise
         quarantine_local_store(settings, "could not be opened")
         return open_client(settings)
+
+
+_FULL = ("database or disk is full", "no space left")
+_READ_ONLY = ("readonly database", "read-only file system", "permission denied")
+
+
+def write_failure(exc: BaseException, path: Path) -> UserError | None:
+    """A Chinese message when the index could not be written for lack of space or permission, else None."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        code = getattr(seen, "errno", None)
+        text = str(seen).lower()
+        if code == errno.ENOSPC or any(marker in text for marker in _FULL):
+            return UserError(f"磁盘空间不足，无法更新索引，请清理磁盘后重试：{path}")
+        if code in (errno.EACCES, errno.EROFS, errno.EPERM) or any(marker in text for marker in _READ_ONLY):
+            return UserError(f"没有写入权限，无法更新索引，请检查目录权限：{path}")
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 class PolicyIndex:
@@ -262,9 +283,17 @@ class PolicyIndex:
         """
         if self.ready and not self.is_stale() and self.vectors_intact():
             return None
-        with self._lock(wait=False) as locked:
-            if locked:
-                return self._sync_locked(self.corpus_dir(), False, progress)
+        try:
+            with self._lock(wait=False) as locked:
+                if locked:
+                    return self._sync_locked(self.corpus_dir(), False, progress)
+        except UserError as exc:
+            if not self.ready or not str(exc).startswith(("磁盘空间不足", "没有写入权限")):
+                raise
+            # Reads still work from the intact index; the update waits for space or permission.
+            log.warning("index not updated, answering from the existing index: %s", exc)
+            self._load(save_lexical=False)
+            return None
         self._load(save_lexical=False)
         if not self.ready:  # nothing indexed yet by the other process: wait for it
             return self.sync(progress=progress)
@@ -284,7 +313,11 @@ class PolicyIndex:
     @contextmanager
     def _lock(self, wait: bool = True) -> Iterator[bool]:
         # One writer at a time across processes (CLI, UI replicas on one machine).
-        with open(self.directory / ".lock", "w") as handle:
+        try:
+            handle = open(self.directory / ".lock", "w")  # noqa: SIM115 (closed below)
+        except OSError as exc:
+            raise (write_failure(exc, self.directory) or exc) from exc
+        with handle:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -309,6 +342,12 @@ class PolicyIndex:
             report = self._run_sync(corpus, rebuild, job)
         except BaseException as exc:
             job.finish(error=type(exc).__name__)
+            failure = write_failure(exc, self.directory) if isinstance(exc, (OSError, sqlite3.Error)) else None
+            if failure is None and type(exc).__module__.startswith("chromadb"):
+                failure = write_failure(exc, self.directory)
+            if failure is not None:
+                log.error("index update failed path=%s error=%s", self.directory, exc)
+                raise failure from exc
             raise
         report.seconds = time.perf_counter() - started
         job.finish()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.errors import UserError
 from assistant.index import PolicyIndex
 from assistant.jobs import read_progress
 from assistant.retrieve import HybridSearcher
@@ -152,3 +153,28 @@ def test_rebuild_moves_a_corrupt_store_aside_and_builds_anew(tmp_path: Path, emb
     fixed = run_cli(env, "search", "防汛工作的方针", "--json")
     assert fixed.returncode == 0, fixed.stderr
     assert "第三条" in fixed.stdout
+
+
+def test_full_disk_keeps_answering_and_says_so(tmp_path: Path, embedder):
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "flood-law.md", LAW)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    index = PolicyIndex(settings, embedder)
+    index.sync()
+    write_doc(corpus, "care.txt", CARE)
+    # SQLite's own "database or disk is full": the vector cache may not grow by a single page.
+    cache = index.passages.cache._db
+    pages = cache.execute("PRAGMA page_count").fetchone()[0]
+    cache.execute(f"PRAGMA max_page_count = {pages}")
+
+    assert index.ensure_ready() is None  # the update failed; the intact index still answers
+    hit = HybridSearcher.from_index(index).search("防汛工作的方针", 3).hits[0]
+    assert (hit.doc_id, hit.clause) == ("flood-law", "第三条")
+    with pytest.raises(UserError) as raised:
+        index.sync()
+    assert str(raised.value) == f"磁盘空间不足，无法更新索引，请清理磁盘后重试：{settings.index_dir}"
+
+    cache.execute("PRAGMA max_page_count = 1073741823")
+    report = index.sync()
+    assert report.added == ["care"]
+    assert index.vectors_intact()
