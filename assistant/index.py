@@ -390,6 +390,10 @@ class PolicyIndex:
         report = SyncReport(errors=loaded.errors)
         states = state.states()
         damaged, orphans = self._check_vectors(states, store, state)
+        if orphans:
+            # Vectors without a state row: an index from before the state database, or a crash before the row
+            # was written. Their texts are in the store, so the cache takes them and re-indexing embeds nothing.
+            self.passages.seed(store.stored_vectors(sorted(orphans)))
         wanted = {d.doc_id: d for d in loaded.documents}
         for doc_id in sorted((set(states) | orphans) - set(wanted)):
             store.delete_document(doc_id)

@@ -44,7 +44,7 @@ class LexicalIndex:
     @classmethod
     def build_from_tokens(cls, keys: list[str], tokens: list[list[str]], fingerprint: str) -> LexicalIndex:
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index(tokens, show_progress=False)
+        bm25.index(tokens or [[""]], show_progress=False)  # bm25s refuses an empty corpus; scores() checks keys
         common: frozenset[str] = frozenset()
         if len(tokens) >= MIN_CLAUSES_FOR_COMMON:
             counts = Counter(w for clause in tokens for w in set(clause) if not w.startswith(BIGRAM_MARK))

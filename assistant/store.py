@@ -246,6 +246,15 @@ class VectorStore:
             for start in range(0, len(stale), _BATCH):
                 collection.delete(ids=stale[start : start + _BATCH])
 
+    def stored_vectors(self, doc_ids: list[str]) -> list[tuple[str, np.ndarray]]:
+        """(text, vector) of everything stored for these documents, to seed a vector cache from an older index."""
+        out: list[tuple[str, np.ndarray]] = []
+        for collection in (self.chunks, self.sentences):
+            got = collection.get(where={"doc_id": {"$in": doc_ids}}, include=["documents", "embeddings"])
+            for text, vector in zip(got["documents"] or [], got["embeddings"] if got["embeddings"] is not None else []):
+                out.append((str(text), np.asarray(vector, dtype=np.float32)))
+        return out
+
     def delete_document(self, doc_id: str) -> None:
         def delete() -> None:
             self.chunks.delete(where={"doc_id": doc_id})

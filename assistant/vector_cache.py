@@ -111,6 +111,12 @@ class CachedEmbedder:
             out[i] = known[key]
         return out
 
+    def seed(self, pairs: list[tuple[str, np.ndarray]]) -> None:
+        """Vectors computed elsewhere by the same model (e.g. read back from the vector store)."""
+        items = [(text_key(text), vector) for text, vector in pairs if vector.shape == (self.dim,)]
+        if items:
+            self.cache.put_many(self.model_id, items)
+
     def embed_query(self, text: str) -> np.ndarray:
         return self.inner.embed_query(text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -164,3 +165,20 @@ def test_progress_is_readable_after_the_job(settings, embedder):
     assert progress.finished is True and progress.running is False
     assert progress.error is None
     assert progress.fraction == 1.0
+
+
+def test_an_index_from_before_the_cache_is_adopted_without_embedding(settings, counting):
+    index = PolicyIndex(settings, counting)
+    index.sync()
+    # What an index written by the previous version looks like: vectors in Chroma, no state rows, no cache.
+    for doc_id in index.state.states():
+        index.state.delete(doc_id)
+    with sqlite3.connect(settings.index_dir / "vectors.sqlite3") as db:
+        db.execute("DELETE FROM vectors")
+    counting.passages.clear()
+
+    report = PolicyIndex(settings, counting).sync()
+
+    assert sorted(report.updated) == ["care", "flood-law"]
+    assert counting.passages == []
+    assert report.embedded_texts == 0
