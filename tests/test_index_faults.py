@@ -14,7 +14,7 @@ import pytest
 
 from assistant.errors import UserError
 from assistant.index import PolicyIndex
-from assistant.jobs import read_progress
+from assistant.jobs import read_progress, start_background_index
 from assistant.retrieve import HybridSearcher
 from assistant.settings import Settings
 from tests.conftest import REPO, run_cli, write_doc
@@ -178,3 +178,31 @@ def test_full_disk_keeps_answering_and_says_so(tmp_path: Path, embedder):
     report = index.sync()
     assert report.added == ["care"]
     assert index.vectors_intact()
+
+
+def test_background_job_reports_progress_until_done(tmp_path: Path, monkeypatch, embedder):
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "flood-law.md", LAW)
+    write_doc(corpus, "care.txt", CARE)
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    monkeypatch.setenv("POLICY_ASSISTANT_CORPUS_DIR", str(corpus))
+    settings = Settings()
+
+    pid = start_background_index()
+
+    seen_running = False
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        progress = read_progress(settings.index_dir)
+        if progress is not None and progress.pid == pid:
+            seen_running = seen_running or progress.running
+            if progress.finished:
+                break
+        time.sleep(0.1)
+    os.waitpid(pid, 0)
+    assert progress is not None and progress.finished and progress.error is None
+    assert progress.fraction == 1.0
+    assert seen_running or progress.documents_total == 2
+    index = PolicyIndex(settings, embedder)
+    assert index.ensure_ready() is None
+    assert sorted(d.doc_id for d in index.documents) == ["care", "flood-law"]
