@@ -174,10 +174,13 @@ class VectorStore:
             try:
                 return call()
             except Exception as exc:
-                if _is_missing_collection(exc) and self.on_missing is not None and self.on_missing():
+                chroma_error = type(exc).__module__.startswith("chromadb")
+                # A swapped-out collection shows as NotFoundError here, or as InternalError "Missing metadata
+                # segment" in a process that had it open; the generation file tells which.
+                maybe_swapped = chroma_error or _is_missing_collection(exc)
+                if maybe_swapped and self.on_missing is not None and self.on_missing():
                     log.info("index generation changed; reopened collections generation=%d", self.generation)
                     return call()
-                chroma_error = type(exc).__module__.startswith("chromadb")
                 if self.local_path is not None and chroma_error and local_store_damaged(self.local_path):
                     raise StoreDamaged(DAMAGED_MESSAGE) from exc
                 if self.where is None or not _is_connection_error(exc):

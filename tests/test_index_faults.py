@@ -206,3 +206,35 @@ def test_background_job_reports_progress_until_done(tmp_path: Path, monkeypatch,
     index = PolicyIndex(settings, embedder)
     assert index.ensure_ready() is None
     assert sorted(d.doc_id for d in index.documents) == ["care", "flood-law"]
+
+
+def test_questions_in_one_process_survive_rebuilds_in_another(tmp_path: Path, embedder):
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "flood-law.md", LAW)
+    write_doc(corpus, "care.txt", CARE)
+    data = tmp_path / "data"
+    settings = Settings(data_dir=data, corpus_dir=corpus)
+    PolicyIndex(settings, embedder).sync()
+    reader = PolicyIndex(settings, embedder)
+    searcher = HybridSearcher.from_index(reader)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "POLICY_ASSISTANT_DATA_DIR": str(data)}
+    script = (
+        "from assistant.cli import main\nimport sys\n"
+        f"for _ in range(3):\n    sys.argv = ['policy-assistant', 'index', '--rebuild', '--corpus', {str(corpus)!r}]\n"
+        "    try:\n        main()\n    except SystemExit as exit:\n        assert not exit.code, exit.code\n"
+    )
+    rebuilding = subprocess.Popen([sys.executable, "-c", script], env=env, stderr=subprocess.PIPE, text=True)
+    answers = 0
+    try:
+        while rebuilding.poll() is None:
+            hit = searcher.search("防汛工作的方针", 3).hits[0]
+            assert (hit.doc_id, hit.clause) == ("flood-law", "第三条")
+            answers += 1
+    finally:
+        _, errors = rebuilding.communicate(timeout=300)
+    assert rebuilding.returncode == 0, errors[-2000:]
+    assert answers > 0
+    assert reader.ensure_ready() is None or reader.vectors_intact()
+    hit = searcher.search("防汛工作的方针", 3).hits[0]
+    assert (hit.doc_id, hit.clause) == ("flood-law", "第三条")
+    assert reader.store.generation == 3
