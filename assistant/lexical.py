@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +19,18 @@ from assistant.chinese import BIGRAM_MARK, search_tokens, segment
 log = logging.getLogger(__name__)
 
 _KEYS_FILE = "keys.json"
+_ABANDONED_AFTER = 3600  # seconds; a staging folder this old belongs to a save that was killed
+
+
+def _remove_abandoned_staging(folder: Path) -> None:
+    """Staging folders left by a save that was killed (a live save finishes in seconds)."""
+    now = time.time()
+    for staging in folder.glob(".lexical-*"):
+        try:
+            if now - staging.stat().st_mtime > _ABANDONED_AFTER:
+                shutil.rmtree(staging, ignore_errors=True)
+        except OSError:
+            continue
 
 
 COMMON_SHARE = 0.6  # a word in more than this share of clauses says nothing about a question's topic
@@ -92,6 +105,7 @@ class LexicalIndex:
             os.replace(directory, retired)
         os.replace(staging, directory)
         shutil.rmtree(retired, ignore_errors=True)
+        _remove_abandoned_staging(directory.parent)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -182,3 +184,20 @@ def test_an_index_from_before_the_cache_is_adopted_without_embedding(settings, c
     assert sorted(report.updated) == ["care", "flood-law"]
     assert counting.passages == []
     assert report.embedded_texts == 0
+
+
+def test_staging_folders_of_killed_lexical_saves_are_removed(settings, embedder):
+    index = PolicyIndex(settings, embedder)
+    index.sync()
+    abandoned = settings.index_dir / ".lexical-killed"
+    abandoned.mkdir()
+    recent = settings.index_dir / ".lexical-running"
+    recent.mkdir()
+    hours_ago = time.time() - 2 * 3600
+    os.utime(abandoned, (hours_ago, hours_ago))
+    assert index.lexical is not None
+
+    index.lexical.save(settings.index_dir / "lexical")
+
+    assert not abandoned.exists()
+    assert recent.exists()  # may belong to a save in progress in another process
