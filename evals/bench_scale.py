@@ -34,18 +34,28 @@ def pick(root: Path, count: int) -> list[Path]:
     return [files[int(i * step)] for i in range(count)]
 
 
-def run_timed(command: list[str], env: dict[str, str]) -> dict[str, float]:
+def run_timed(command: list[str], env: dict[str, str]) -> dict[str, Any]:
     """Wall time, CPU seconds and peak RSS of one child process (its own rusage, from wait4)."""
-    with tempfile.TemporaryFile() as errors:
+    with tempfile.TemporaryFile() as errors, tempfile.TemporaryFile() as output:
         started = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=errors)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
             errors.seek(0)
             raise RuntimeError(f"{command[3:]} failed: {errors.read().decode()[-2000:]}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024}
+        output.seek(0)
+        printed = output.read().decode()
+    figures: dict[str, Any] = {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+    }
+    if command[3] == "index":  # the sync report: what was embedded and what came from the cache
+        report = json.loads(printed)
+        figures.update({k: report[k] for k in ("clauses", "embedded_texts", "reused_texts")})
+    return figures
 
 
 def disk_mb(path: Path) -> float:
