@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import hashlib
 import json
@@ -12,7 +11,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -20,19 +18,13 @@ from assistant.atomic import write_text_atomic
 from assistant.chunking import chunk_clause
 from assistant.embeddings import Embedder
 from assistant.errors import UserError
+from assistant.index_repair import open_client_repairing, write_failure
 from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import corpus_files, load_corpus
 from assistant.jobs import JobWriter
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
-from assistant.store import (
-    SCHEMA_VERSION,
-    StoreUnavailable,
-    VectorStore,
-    collection_name,
-    local_store_damaged,
-    open_client,
-)
+from assistant.store import SCHEMA_VERSION, VectorStore, collection_name
 from assistant.types import Chunk, Clause, Document, IngestError
 from assistant.vector_cache import CachedEmbedder, VectorCache
 
@@ -85,49 +77,6 @@ def corpus_fingerprint(*folders: Path) -> str:
     return digest.hexdigest()
 
 
-def quarantine_local_store(settings: Settings, reason: str) -> Path | None:
-    """Move the embedded Chroma folder aside (kept for inspection) so a rebuild starts from an empty store."""
-    source = settings.index_dir / "chroma"
-    if not source.exists():
-        return None
-    target = source.with_name(f"chroma.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
-    source.rename(target)
-    log.error("vector store moved aside reason=%s to=%s", reason, target)
-    return target
-
-
-def _open_client(settings: Settings, repair: bool) -> Any:
-    """The Chroma client; with `repair`, a damaged embedded store is moved aside instead of failing."""
-    local = settings.chroma.host is None
-    if repair and local and local_store_damaged(settings.index_dir / "chroma"):
-        quarantine_local_store(settings, "integrity check failed")
-    try:
-        return open_client(settings)
-    except StoreUnavailable:
-        if not (repair and local):
-            raise
-        quarantine_local_store(settings, "could not be opened")
-        return open_client(settings)
-
-
-_FULL = ("database or disk is full", "no space left")
-_READ_ONLY = ("readonly database", "read-only file system", "permission denied")
-
-
-def write_failure(exc: BaseException, path: Path) -> UserError | None:
-    """A Chinese message when the index could not be written for lack of space or permission, else None."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        code = getattr(seen, "errno", None)
-        text = str(seen).lower()
-        if code == errno.ENOSPC or any(marker in text for marker in _FULL):
-            return UserError(f"磁盘空间不足，无法更新索引，请清理磁盘后重试：{path}")
-        if code in (errno.EACCES, errno.EROFS, errno.EPERM) or any(marker in text for marker in _READ_ONLY):
-            return UserError(f"没有写入权限，无法更新索引，请检查目录权限：{path}")
-        seen = seen.__cause__ or seen.__context__
-    return None
-
-
 class PolicyIndex:
     def __init__(self, settings: Settings, embedder: Embedder, repair: bool = False):
         """`repair` (for `index --rebuild`): a damaged local store is moved aside and built anew."""
@@ -137,7 +86,7 @@ class PolicyIndex:
         self.directory.mkdir(parents=True, exist_ok=True)
         local = settings.chroma.host is None
         self.store = VectorStore(
-            _open_client(settings, repair),
+            open_client_repairing(settings, repair),
             settings.chroma.collection_prefix,
             embedder.model_id,
             self._read_generation(),
