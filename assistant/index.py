@@ -100,6 +100,7 @@ class PolicyIndex:
         self.catalog: Catalog | None = None
         self.lexical: LexicalIndex | None = None
         self.clauses: dict[str, Clause] = {}
+        self._loaded_version = -1
         self._load()
 
     # --- state on disk -----------------------------------------------------
@@ -243,7 +244,10 @@ class PolicyIndex:
             log.warning("index not updated, answering from the existing index: %s", exc)
             self._load(save_lexical=False)
             return None
-        self._load(save_lexical=False)
+        version = self.state.data_version()
+        if not self.ready or version != self._loaded_version:  # reload only what the writer has committed since
+            self._loaded_version = version
+            self._load(save_lexical=False)
         if not self.ready:  # nothing indexed yet by the other process: wait for it
             return self.sync(progress=progress)
         log.info("index is being updated by another process; answering from %d documents", len(self.documents))

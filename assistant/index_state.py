@@ -92,6 +92,11 @@ class IndexState:
             rows = self._db.execute("SELECT doc_id, tokens FROM documents").fetchall()
         return {doc_id: json.loads(tokens) for doc_id, tokens in rows}
 
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the database (SQLite's PRAGMA data_version)."""
+        with self._lock:
+            return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def get_meta(self, key: str) -> str | None:
         with self._lock:
             row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
