@@ -109,8 +109,9 @@ def index(context: Context, corpus: Path | None, rebuild: bool, as_json: bool) -
     """建立或增量更新索引。"""
     if corpus is not None and not corpus.is_dir():
         raise UserError(f"文档目录不存在：{corpus}")
+    target = context.assistant.open_index_for_rebuild() if rebuild else context.assistant.index
     with progress_bar() as update:
-        report = context.assistant.index.sync(corpus, rebuild=rebuild, progress=update)  # type: ignore[arg-type]
+        report = target.sync(corpus, rebuild=rebuild, progress=update)  # type: ignore[arg-type]
     if as_json:
         click.echo(report.model_dump_json())
     else:

@@ -76,6 +76,8 @@ class OpenAIEmbedder:
             max_retries=2,
         )
         self._model = settings.model
+        self._batch = settings.batch_size
+        self._concurrency = settings.concurrency
         self.model_id = "openai-" + re.sub(r"[^A-Za-z0-9._-]+", "-", settings.model).strip("-.")
         # e5-family models expect their prefixes; others take the text as is.
         self._prefixes = ("query: ", "passage: ") if "e5" in settings.model.lower() else ("", "")
@@ -94,7 +96,17 @@ class OpenAIEmbedder:
         return vectors / np.maximum(norms, 1e-12)
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        out = [self._embed([self._prefixes[1] + t for t in texts[i : i + 64]]) for i in range(0, len(texts), 64)]
+        batches = [
+            [self._prefixes[1] + t for t in texts[i : i + self._batch]] for i in range(0, len(texts), self._batch)
+        ]
+        if len(batches) > 1 and self._concurrency > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # A GPU server (TEI, vLLM, Infinity) batches concurrent requests itself; keep it busy.
+            with ThreadPoolExecutor(min(self._concurrency, len(batches))) as pool:
+                out = list(pool.map(self._embed, batches))
+        else:
+            out = [self._embed(batch) for batch in batches]
         return np.vstack(out) if out else np.zeros((0, getattr(self, "dim", 0)), dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:

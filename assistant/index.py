@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import logging
-import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,11 +17,16 @@ from pydantic import BaseModel, Field
 from assistant.atomic import write_text_atomic
 from assistant.chunking import chunk_clause
 from assistant.embeddings import Embedder
+from assistant.errors import UserError
+from assistant.index_repair import open_client_repairing, write_failure
+from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import corpus_files, load_corpus
+from assistant.jobs import JobWriter
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
-from assistant.store import SCHEMA_VERSION, VectorStore, open_client
+from assistant.store import SCHEMA_VERSION, VectorStore, collection_name
 from assistant.types import Chunk, Clause, Document, IngestError
+from assistant.vector_cache import CachedEmbedder, VectorCache
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +37,8 @@ Progress = Callable[[str, int, int], None]
 
 
 class Catalog(BaseModel):
+    """What is indexed, held in memory; on disk it is one row per document in the index state database."""
+
     schema_version: int = SCHEMA_VERSION
     model_id: str
     corpus_dir: str
@@ -46,7 +54,9 @@ class SyncReport(BaseModel):
     errors: list[IngestError] = Field(default_factory=list)
     documents: int = 0
     clauses: int = 0
-    embedded_texts: int = 0
+    embedded_texts: int = Field(0, description="Texts sent to the embedding model (cache hits excluded).")
+    reused_texts: int = Field(0, description="Texts whose vectors came from the vector cache.")
+    repaired: list[str] = Field(default_factory=list, description="Documents whose vectors were missing.")
     seconds: float = 0.0
 
     @property
@@ -68,50 +78,103 @@ def corpus_fingerprint(*folders: Path) -> str:
 
 
 class PolicyIndex:
-    def __init__(self, settings: Settings, embedder: Embedder):
+    def __init__(self, settings: Settings, embedder: Embedder, repair: bool = False):
+        """`repair` (for `index --rebuild`): a damaged local store is moved aside and built anew."""
         self.settings = settings
         self.embedder = embedder
         self.directory = settings.index_dir
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.store = VectorStore(open_client(settings), settings.chroma.collection_prefix, embedder.model_id)
+        local = settings.chroma.host is None
+        self.store = VectorStore(
+            open_client_repairing(settings, repair),
+            settings.chroma.collection_prefix,
+            embedder.model_id,
+            self._read_generation(),
+            on_missing=self._reopen,
+            where=None if local else f"{settings.chroma.host}:{settings.chroma.port}",
+            local_path=self.directory / "chroma" if local else None,
+        )
+        # The cache outlives rebuilds and collections: keyed by model and text, never by document.
+        self.passages = CachedEmbedder(embedder, VectorCache(self.directory / "vectors.sqlite3"))
+        self.state = self._open_state(self.store)
         self.catalog: Catalog | None = None
         self.lexical: LexicalIndex | None = None
         self.clauses: dict[str, Clause] = {}
+        self._loaded_version = -1
         self._load()
 
     # --- state on disk -----------------------------------------------------
 
+    def _open_state(self, store: VectorStore) -> IndexState:
+        return IndexState(self.directory / f"state-{store.chunks.name}.sqlite3")
+
     @property
-    def _catalog_path(self) -> Path:
-        slug = self.store.chunks.name
-        return self.directory / f"catalog-{slug}.json"
+    def _generation_path(self) -> Path:
+        return self.directory / collection_name(
+            self.settings.chroma.collection_prefix, "generation", self.embedder.model_id
+        )
+
+    def _read_generation(self) -> int:
+        try:
+            return int(self._generation_path.read_text("utf-8").strip() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def _reopen(self) -> bool:
+        """Another process swapped in a rebuilt index: follow it (called when our collections vanished)."""
+        generation = self._read_generation()
+        if generation == self.store.generation:
+            return False
+        self.store.open(generation)
+        self.state.close()
+        self.state = self._open_state(self.store)
+        self.catalog = None
+        self._load(save_lexical=False)
+        return True
 
     @property
     def _lexical_path(self) -> Path:
         return self.directory / "lexical"
 
-    def _load(self) -> None:
-        try:
-            catalog = Catalog.model_validate_json(self._catalog_path.read_text("utf-8"))
-        except FileNotFoundError:
-            return
-        except ValueError as exc:
-            log.warning("catalog unreadable, the next sync rebuilds it: %s", exc)
-            return
-        if catalog.schema_version != SCHEMA_VERSION:
-            return
-        self._install(catalog)
+    @property
+    def _corpus_memory_path(self) -> Path:
+        return self.directory / "corpus.json"
 
-    def _install(self, catalog: Catalog) -> None:
-        self.catalog = catalog
+    def _load(self, save_lexical: bool = True) -> None:
+        corpus_dir = self.state.get_meta("corpus_dir")
+        if corpus_dir is None:
+            return
+        records = {d.doc_id: d for d in self.state.records()}
+        order = json.loads(self.state.get_meta("order") or "[]")
+        documents = [records.pop(i) for i in order if i in records] + list(records.values())
+        catalog = Catalog(
+            model_id=self.embedder.model_id,
+            corpus_dir=corpus_dir,
+            corpus_fingerprint=self.state.get_meta("corpus_fingerprint") or "",
+            documents=documents,
+        )
+        self._install(catalog, save_lexical)
+
+    def _install(self, catalog: Catalog, save_lexical: bool = True) -> None:
         self.clauses = {c.key: c for d in catalog.documents for c in d.clauses}
         fingerprint = self._clauses_fingerprint()
-        lexical = LexicalIndex.load(self._lexical_path)
+        lexical = self.lexical if self.lexical and self.lexical.fingerprint == fingerprint else None
+        lexical = lexical or LexicalIndex.load(self._lexical_path)
         if lexical is None or lexical.fingerprint != fingerprint:
-            keys = list(self.clauses)
-            lexical = LexicalIndex.build(keys, [self.clauses[k].text for k in keys], fingerprint)
-            lexical.save(self._lexical_path)
+            stored = self.state.tokens()
+            keys: list[str] = []
+            tokens: list[list[str]] = []
+            for document in catalog.documents:
+                mine = stored.get(document.doc_id)
+                if mine is None or len(mine) != len(document.clauses):
+                    mine = LexicalIndex.tokenize([c.text for c in document.clauses])
+                keys.extend(c.key for c in document.clauses)
+                tokens.extend(mine)
+            lexical = LexicalIndex.build_from_tokens(keys, tokens, fingerprint)
+            if save_lexical:
+                lexical.save(self._lexical_path)
         self.lexical = lexical
+        self.catalog = catalog
 
     def _clauses_fingerprint(self) -> str:
         digest = hashlib.sha256(f"lexical-v{LEXICAL_VERSION}".encode())
@@ -131,80 +194,246 @@ class PolicyIndex:
     def document(self, doc_id: str) -> Document | None:
         return next((d for d in self.documents if d.doc_id == doc_id), None)
 
+    def corpus_dir(self, corpus_dir: Path | None = None) -> Path:
+        """The folder to index: the one given, else the one last indexed with `index --corpus`, else the setting."""
+        if corpus_dir is not None:
+            return corpus_dir.resolve()
+        configured = self.settings.corpus_dir.resolve()
+        try:
+            memory = json.loads(self._corpus_memory_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return configured
+        chosen = Path(str(memory.get("corpus_dir", "")))
+        # A changed setting wins over the remembered choice; a vanished folder is not remembered.
+        if memory.get("configured") == str(configured) and chosen.is_dir():
+            return chosen
+        return configured
+
+    def _remember_corpus(self, corpus: Path) -> None:
+        configured = str(self.settings.corpus_dir.resolve())
+        if str(corpus) == configured:
+            self._corpus_memory_path.unlink(missing_ok=True)
+            return
+        write_text_atomic(
+            self._corpus_memory_path,
+            json.dumps({"corpus_dir": str(corpus), "configured": configured}, ensure_ascii=False),
+        )
+
     def is_stale(self, corpus_dir: Path | None = None) -> bool:
-        corpus = (corpus_dir or self.settings.corpus_dir).resolve()
+        corpus = self.corpus_dir(corpus_dir)
         if self.catalog is None:
             return True
         fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
         return self.catalog.corpus_dir != str(corpus) or self.catalog.corpus_fingerprint != fingerprint
 
     def ensure_ready(self, progress: Progress | None = None) -> SyncReport | None:
-        """Build or refresh the index when it is missing or the corpus changed; None when nothing ran."""
-        if self.ready and not self.is_stale():
+        """Build or refresh the index when it is missing or the corpus changed; None when nothing ran.
+
+        While another process is updating the index, answer from what it has indexed so far instead of waiting.
+        """
+        if self.ready and not self.is_stale() and self.vectors_intact():
             return None
-        return self.sync(progress=progress)
+        try:
+            with self._lock(wait=False) as locked:
+                if locked:
+                    return self._sync_locked(self.corpus_dir(), False, progress)
+        except UserError as exc:
+            if not self.ready or not str(exc).startswith(("磁盘空间不足", "没有写入权限")):
+                raise
+            # Reads still work from the intact index; the update waits for space or permission.
+            log.warning("index not updated, answering from the existing index: %s", exc)
+            self._load(save_lexical=False)
+            return None
+        version = self.state.data_version()
+        if not self.ready or version != self._loaded_version:  # reload only what the writer has committed since
+            self._loaded_version = version
+            self._load(save_lexical=False)
+        if not self.ready:  # nothing indexed yet by the other process: wait for it
+            return self.sync(progress=progress)
+        log.info("index is being updated by another process; answering from %d documents", len(self.documents))
+        return None
+
+    def vectors_intact(self) -> bool:
+        """The vector store holds as many chunks and sentences as the index state says (two counts, no scan)."""
+        counts = self.store.counts()  # may follow a swapped-in rebuild, which replaces self.state
+        intact = self.state.totals() == counts
+        if not intact:
+            log.warning("vector store and index state disagree on counts; the next sync repairs it")
+        return intact
 
     # --- building ----------------------------------------------------------
 
     @contextmanager
-    def _lock(self) -> Iterator[None]:
+    def _lock(self, wait: bool = True) -> Iterator[bool]:
         # One writer at a time across processes (CLI, UI replicas on one machine).
-        with open(self.directory / ".lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle = open(self.directory / ".lock", "w")  # noqa: SIM115 (closed below)
+        except OSError as exc:
+            raise (write_failure(exc, self.directory) or exc) from exc
+        with handle:
             try:
-                yield
+                fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def sync(
         self, corpus_dir: Path | None = None, rebuild: bool = False, progress: Progress | None = None
     ) -> SyncReport:
-        corpus = (corpus_dir or self.settings.corpus_dir).resolve()
-        started = time.perf_counter()
+        corpus = self.corpus_dir(corpus_dir)
         with self._lock():
-            if rebuild:
-                self._drop_everything()
-            fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
-            loaded = load_corpus(corpus, self.settings.upload_dir)
-            report = SyncReport(errors=loaded.errors)
-            states = self.store.doc_states()
-            wanted = {d.doc_id: d for d in loaded.documents}
-            for doc_id in sorted(set(states) - set(wanted)):
-                self.store.delete_document(doc_id)
-                report.removed.append(doc_id)
-            todo: list[Document] = []
-            for document in loaded.documents:
-                state = states.get(document.doc_id)
-                if state and state.sha256 == document.sha256 and state.schema == SCHEMA_VERSION and state.complete:
-                    report.unchanged.append(document.doc_id)
-                else:
-                    todo.append(document)
-                    (report.updated if state else report.added).append(document.doc_id)
-            for number, document in enumerate(todo, start=1):
-                report.embedded_texts += self._index_document(document, number, len(todo), progress)
-            catalog = Catalog(
-                model_id=self.embedder.model_id,
-                corpus_dir=str(corpus),
-                corpus_fingerprint=fingerprint,
-                documents=loaded.documents,
-            )
-            write_text_atomic(self._catalog_path, catalog.model_dump_json())
-            self._install(catalog)
-        report.documents = len(loaded.documents)
-        report.clauses = len(self.clauses)
+            return self._sync_locked(corpus, rebuild, progress)
+
+    def _sync_locked(self, corpus: Path, rebuild: bool, progress: Progress | None) -> SyncReport:
+        started = time.perf_counter()
+        job = JobWriter(self.directory, progress)
+        try:
+            report = self._run_sync(corpus, rebuild, job)
+        except BaseException as exc:
+            job.finish(error=type(exc).__name__)
+            failure = write_failure(exc, self.directory) if isinstance(exc, (OSError, sqlite3.Error)) else None
+            if failure is None and type(exc).__module__.startswith("chromadb"):
+                failure = write_failure(exc, self.directory)
+            if failure is not None:
+                log.error("index update failed path=%s error=%s", self.directory, exc)
+                raise failure from exc
+            raise
         report.seconds = time.perf_counter() - started
+        job.finish()
         log.info(
-            "index sync added=%s updated=%s removed=%s unchanged=%d errors=%d seconds=%.2f",
+            "index sync added=%s updated=%s removed=%s repaired=%s unchanged=%d errors=%d embedded=%d reused=%d "
+            "seconds=%.2f",
             report.added,
             report.updated,
             report.removed,
+            report.repaired,
             len(report.unchanged),
             len(report.errors),
+            report.embedded_texts,
+            report.reused_texts,
             report.seconds,
         )
         return report
 
-    def _index_document(self, document: Document, number: int, total: int, progress: Progress | None) -> int:
+    def _run_sync(self, corpus: Path, rebuild: bool, job: JobWriter) -> SyncReport:
+        store, state = self.store, self.state
+        if rebuild:
+            # Build beside the live index and swap at the end: readers keep answering from the old one meanwhile.
+            store = VectorStore(
+                self.store.client,
+                self.store.prefix,
+                self.store.model_id,
+                self.store.generation + 1,
+                where=self.store.where,
+                local_path=self.store.local_path,
+            )
+            store.drop()  # leftovers of an interrupted rebuild
+            store.open(store.generation)
+            state_path = self._open_state(store).path
+            for leftover in state_path.parent.glob(state_path.name + "*"):
+                leftover.unlink()
+            state = self._open_state(store)
+        job.update("正在读取文档", 0, 0)
+        fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
+        loaded = load_corpus(corpus, self.settings.upload_dir)
+        report = SyncReport(errors=loaded.errors)
+        states = state.states()
+        damaged, orphans = self._check_vectors(states, store, state)
+        if orphans:
+            # Vectors without a state row: an index from before the state database, or a crash before the row
+            # was written. Their texts are in the store, so the cache takes them and re-indexing embeds nothing.
+            self.passages.seed(store.stored_vectors(sorted(orphans)))
+        wanted = {d.doc_id: d for d in loaded.documents}
+        for doc_id in sorted((set(states) | orphans) - set(wanted)):
+            store.delete_document(doc_id)
+            state.delete(doc_id)
+            report.removed.append(doc_id)
+        todo: list[Document] = []
+        for document in loaded.documents:
+            known = states.get(document.doc_id)
+            if known and document.doc_id not in damaged and self._current(known, document):
+                report.unchanged.append(document.doc_id)
+                self._refresh_record(document, state)
+                continue
+            todo.append(document)
+            if document.doc_id in damaged:
+                report.repaired.append(document.doc_id)
+            (report.updated if known or document.doc_id in orphans else report.added).append(document.doc_id)
+        embedded_before, reused_before = self.passages.embedded, self.passages.reused
+        for number, document in enumerate(todo, start=1):
+            self._index_document(document, number, len(todo), job, store, state)
+        report.embedded_texts = self.passages.embedded - embedded_before
+        report.reused_texts = self.passages.reused - reused_before
+        state.set_meta(
+            {
+                "corpus_dir": str(corpus),
+                "corpus_fingerprint": fingerprint,
+                "order": json.dumps([d.doc_id for d in loaded.documents]),
+            }
+        )
+        if rebuild:
+            self._swap(store, state)
+        self._remember_corpus(corpus)
+        catalog = Catalog(
+            model_id=self.embedder.model_id,
+            corpus_dir=str(corpus),
+            corpus_fingerprint=fingerprint,
+            documents=loaded.documents,
+        )
+        job.update("正在更新关键词索引", 0, 0)
+        self._install(catalog)
+        report.documents = len(loaded.documents)
+        report.clauses = len(self.clauses)
+        return report
+
+    def _swap(self, store: VectorStore, state: IndexState) -> None:
+        """Make the rebuilt generation the live one, then retire the old one."""
+        old_store = VectorStore(self.store.client, self.store.prefix, self.store.model_id, self.store.generation)
+        old_state = self.state
+        write_text_atomic(self._generation_path, str(store.generation))
+        self.store.open(store.generation)
+        self.state = state
+        old_store.drop()
+        old_state.close()
+        for leftover in old_state.path.parent.glob(old_state.path.name + "*"):
+            leftover.unlink(missing_ok=True)
+
+    @staticmethod
+    def _current(state: IndexedDocument, document: Document) -> bool:
+        return state.sha256 == document.sha256 and state.schema == SCHEMA_VERSION
+
+    def _refresh_record(self, document: Document, state: IndexState) -> None:
+        """Keep cross-document metadata (e.g. which version is in force) current without re-indexing."""
+        old = self.document(document.doc_id) if state is self.state else None
+        skip = {"clauses", "source_text", "page_breaks"}
+        if old is None or old.model_dump(exclude=skip) != document.model_dump(exclude=skip):
+            state.update_record(document)
+
+    def _check_vectors(
+        self, states: dict[str, IndexedDocument], store: VectorStore, state: IndexState
+    ) -> tuple[set[str], set[str]]:
+        """Documents whose vectors are missing from the store, and documents the store holds but the state lacks.
+
+        Two counts when all is well; the per-document scan only runs when the totals disagree.
+        """
+        if state.totals() == store.counts():
+            return set(), set()
+        log.warning("vector store and index state disagree on counts; checking each document")
+        found = store.doc_states()
+        damaged = {
+            doc_id
+            for doc_id, state in states.items()
+            if doc_id not in found or (found[doc_id].chunks, found[doc_id].sentences) != (state.chunks, state.sentences)
+        }
+        return damaged, set(found) - set(states)
+
+    def _index_document(
+        self, document: Document, number: int, total: int, job: JobWriter, store: VectorStore, state: IndexState
+    ) -> None:
         chunks: list[tuple[Clause, Chunk]] = [
             (clause, chunk)
             for clause in document.clauses
@@ -214,25 +443,15 @@ class PolicyIndex:
         texts = [chunk.text for _, chunk in chunks] + sentences
         stage = f"正在建立索引（{number}/{total}）：{document.title}"
         vectors = []
-        batch = 32
+        batch = self.passages.batch_texts
         for start in range(0, len(texts), batch):
-            if progress:
-                progress(stage, start, len(texts))
-            vectors.append(self.embedder.embed_passages(texts[start : start + batch]))
-        if progress:
-            progress(stage, len(texts), len(texts))
+            job.update(stage, start, len(texts), number - 1, total)
+            vectors.append(self.passages.embed_passages(texts[start : start + batch]))
+        job.update(stage, len(texts), len(texts), number - 1, total)
         import numpy as np
 
         matrix = np.vstack(vectors) if vectors else np.zeros((0, self.embedder.dim), dtype=np.float32)
-        # Replace, never mix: stale chunks of an older version of the document go first.
-        self.store.delete_document(document.doc_id)
-        self.store.add_document(document, chunks, matrix[: len(chunks)], matrix[len(chunks) :])
-        return len(texts)
-
-    def _drop_everything(self) -> None:
-        for collection in (self.store.chunks, self.store.sentences):
-            self.store.client.delete_collection(collection.name)
-        self.store = VectorStore(self.store.client, self.settings.chroma.collection_prefix, self.embedder.model_id)
-        self._catalog_path.unlink(missing_ok=True)
-        shutil.rmtree(self._lexical_path, ignore_errors=True)
-        self.catalog, self.lexical, self.clauses = None, None, {}
+        # Upsert, then drop what the new version no longer has: readers never see the document missing.
+        store.replace_document(document, chunks, matrix[: len(chunks)], matrix[len(chunks) :])
+        tokens = LexicalIndex.tokenize([c.text for c in document.clauses])
+        state.put(document, SCHEMA_VERSION, len(chunks), len(sentences), tokens)

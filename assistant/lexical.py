@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +19,18 @@ from assistant.chinese import BIGRAM_MARK, search_tokens, segment
 log = logging.getLogger(__name__)
 
 _KEYS_FILE = "keys.json"
+_ABANDONED_AFTER = 3600  # seconds; a staging folder this old belongs to a save that was killed
+
+
+def _remove_abandoned_staging(folder: Path) -> None:
+    """Staging folders left by a save that was killed (a live save finishes in seconds)."""
+    now = time.time()
+    for staging in folder.glob(".lexical-*"):
+        try:
+            if now - staging.stat().st_mtime > _ABANDONED_AFTER:
+                shutil.rmtree(staging, ignore_errors=True)
+        except OSError:
+            continue
 
 
 COMMON_SHARE = 0.6  # a word in more than this share of clauses says nothing about a question's topic
@@ -32,15 +45,23 @@ class LexicalIndex:
         self._bm25 = bm25
         self._position = {key: i for i, key in enumerate(keys)}
 
+    @staticmethod
+    def tokenize(texts: list[str]) -> list[list[str]]:
+        """The BM25 tokens of each text; the index keeps them per document so an update re-tokenises only it."""
+        return [search_tokens(t) or [""] for t in texts]
+
     @classmethod
     def build(cls, keys: list[str], texts: list[str], fingerprint: str) -> LexicalIndex:
-        tokens = [search_tokens(t) or [""] for t in texts]
+        return cls.build_from_tokens(keys, cls.tokenize(texts), fingerprint)
+
+    @classmethod
+    def build_from_tokens(cls, keys: list[str], tokens: list[list[str]], fingerprint: str) -> LexicalIndex:
         bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index(tokens, show_progress=False)
+        bm25.index(tokens or [[""]], show_progress=False)  # bm25s refuses an empty corpus; scores() checks keys
         common: frozenset[str] = frozenset()
-        if len(texts) >= MIN_CLAUSES_FOR_COMMON:
+        if len(tokens) >= MIN_CLAUSES_FOR_COMMON:
             counts = Counter(w for clause in tokens for w in set(clause) if not w.startswith(BIGRAM_MARK))
-            common = frozenset(w for w, n in counts.items() if n / len(texts) > COMMON_SHARE)
+            common = frozenset(w for w, n in counts.items() if n / len(tokens) > COMMON_SHARE)
         return cls(list(keys), bm25, fingerprint, common)
 
     def topical(self, query: str) -> str:
@@ -84,6 +105,7 @@ class LexicalIndex:
             os.replace(directory, retired)
         os.replace(staging, directory)
         shutil.rmtree(retired, ignore_errors=True)
+        _remove_abandoned_staging(directory.parent)
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex | None:

@@ -6,10 +6,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from assistant.index import PolicyIndex
 from assistant.types import Clause, Hit, SearchResult
@@ -160,18 +156,10 @@ def to_hit(rank: int, ranked: RankedClause) -> Hit:
     )
 
 
-class PolicyRetriever(BaseRetriever):
-    """The hybrid searcher as a LangChain retriever: Documents carry the clause metadata."""
+def __getattr__(name: str) -> object:
+    # langchain_core costs ~1.6 s to import; only LangChain users pay for it.
+    if name == "PolicyRetriever":
+        from assistant.langchain_retriever import PolicyRetriever
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    searcher: HybridSearcher
-    k: int = 5
-    where: SearchFilter | None = None
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[LCDocument]:
-        result = self.searcher.search(query, self.k, self.where)
-        return [
-            LCDocument(page_content=hit.text, metadata=hit.model_dump(exclude={"text"}), id=hit.key)
-            for hit in result.hits
-        ]
+        return PolicyRetriever
+    raise AttributeError(name)

@@ -99,8 +99,15 @@ class PolicyAssistant:
             )
         return report
 
+    def open_index_for_rebuild(self) -> PolicyIndex:
+        """The index, with a damaged local store moved aside rather than failing (for a rebuild)."""
+        if "index" not in self.__dict__:
+            self.__dict__["index"] = PolicyIndex(self.settings, self.embedder, repair=True)
+        return self.index
+
     def sync(self, rebuild: bool = False, progress: Progress | None = None) -> SyncReport:
-        return self.index.sync(rebuild=rebuild, progress=progress)
+        index = self.open_index_for_rebuild() if rebuild else self.index
+        return index.sync(rebuild=rebuild, progress=progress)
 
     def search(self, query: str, k: int | None = None, where: SearchFilter | None = None) -> SearchResult:
         query = validate_question(query)

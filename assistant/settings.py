@@ -47,6 +47,10 @@ class EmbeddingSettings(Section):
     model: str = Field("multilingual-e5-small-q4", description="Embedding model name.")
     max_tokens: int = Field(510, description="Largest chunk the embedding model reads (e5-small: 512 incl. specials).")
     timeout: float = Field(30.0, description="Seconds before an embeddings request is abandoned.")
+    batch_size: int = Field(64, ge=1, le=2048, description="Texts per request to an OpenAI-compatible endpoint.")
+    concurrency: int = Field(
+        4, ge=1, le=64, description="Requests in flight at once to an OpenAI-compatible endpoint (GPU servers)."
+    )
 
 
 class RetrievalSettings(Section):

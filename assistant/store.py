@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
+from assistant.errors import UserError
 from assistant.settings import Settings
 from assistant.types import Chunk, Clause, Document
 
@@ -16,10 +21,54 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 4  # bump when chunk metadata or parsing changes, so documents are re-indexed
 _BATCH = 256
+T = TypeVar("T")
+
+
+_RETRY_DELAYS = (0.5, 1.0, 2.0)  # a restarting Chroma server is back within seconds
 
 
 class StoreUnavailable(RuntimeError):
     """Chroma cannot be reached or opened."""
+
+
+class StoreOutage(UserError):
+    """The Chroma server stopped answering in the middle of the work."""
+
+
+class StoreDamaged(UserError):
+    """The embedded store's files are corrupt."""
+
+
+DAMAGED_MESSAGE = "本地索引文件已损坏，请运行 policy-assistant index --rebuild 重建索引（损坏的文件会移到一旁保留）。"
+
+
+def local_store_damaged(path: Path) -> bool:
+    """SQLite's own check of the embedded Chroma database (header, pages, indexes)."""
+    database = path / "chroma.sqlite3"
+    if not database.exists():
+        return False
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30) as db:
+            rows = db.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as exc:
+        log.error("chroma database unreadable path=%s error=%s", database, exc)
+        return True
+    ok = rows == [("ok",)]
+    if not ok:
+        log.error("chroma database damaged path=%s check=%s", database, rows[:5])
+    return ok is False
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        name = type(seen).__name__
+        if isinstance(seen, ConnectionError) or name in ("ConnectError", "ConnectTimeout", "RemoteProtocolError"):
+            return True
+        if "Could not connect" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def open_client(settings: Settings) -> Any:
@@ -29,11 +78,18 @@ def open_client(settings: Settings) -> Any:
     config = ChromaConfig(anonymized_telemetry=False, allow_reset=False)
     try:
         if settings.chroma.host:
-            client = chromadb.HttpClient(
-                host=settings.chroma.host, port=settings.chroma.port, ssl=settings.chroma.ssl, settings=config
-            )
-            client.heartbeat()
-            return client
+            for attempt, delay in enumerate((*_RETRY_DELAYS, None)):
+                try:
+                    client = chromadb.HttpClient(
+                        host=settings.chroma.host, port=settings.chroma.port, ssl=settings.chroma.ssl, settings=config
+                    )
+                    client.heartbeat()
+                    return client
+                except Exception as exc:
+                    if delay is None or not _is_connection_error(exc):
+                        raise
+                    log.info("chroma not answering (attempt %d), retrying in %.1f s", attempt + 1, delay)
+                    time.sleep(delay)
         path = settings.index_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=config)
@@ -43,10 +99,16 @@ def open_client(settings: Settings) -> Any:
         raise StoreUnavailable(where) from exc
 
 
-def collection_name(prefix: str, kind: str, model_id: str) -> str:
-    """One collection per embedding model, so switching models never mixes vectors."""
+def collection_name(prefix: str, kind: str, model_id: str, generation: int = 0) -> str:
+    """One collection per embedding model, so switching models never mixes vectors; a rebuild is a new generation."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", model_id).strip("-._")
-    return f"{prefix}-{kind}-v{SCHEMA_VERSION}-{slug}"[:512]
+    suffix = f"-g{generation}" if generation else ""
+    return f"{prefix}-{kind}-v{SCHEMA_VERSION}-{slug}"[: 512 - len(suffix)] + suffix
+
+
+def _is_missing_collection(exc: Exception) -> bool:
+    # chromadb raises NotFoundError (embedded) or a generic error naming the collection (server).
+    return type(exc).__name__ == "NotFoundError" or "does not exist" in str(exc)
 
 
 @dataclass(frozen=True)
@@ -66,17 +128,75 @@ class DocState:
 class VectorStore:
     """Clause chunks and clause sentences, each in its own collection."""
 
-    def __init__(self, client: Any, prefix: str, model_id: str):
+    def __init__(
+        self,
+        client: Any,
+        prefix: str,
+        model_id: str,
+        generation: int = 0,
+        on_missing: Callable[[], bool] | None = None,
+        where: str | None = None,
+        local_path: Path | None = None,
+    ):
         self.client = client
+        self.local_path = local_path  # the embedded store's folder, checked when Chroma fails oddly
+        self.where = where  # host:port of a Chroma server, for the outage message
+        self.prefix, self.model_id = prefix, model_id
+        # Called when a collection vanished (another process swapped in a rebuild); True if it reopened.
+        self.on_missing = on_missing
+        self.open(generation)
+
+    def open(self, generation: int) -> None:
+        self.generation = generation
         # A wide HNSW search: sentence-level ranking needs near-exact neighbours, and the corpora are small.
         space = {"hnsw:space": "cosine", "hnsw:search_ef": 400, "hnsw:construction_ef": 400, "hnsw:M": 32}
         # embedding_function=None: we always pass vectors; Chroma's default would download a model.
-        self.chunks = client.get_or_create_collection(
-            collection_name(prefix, "chunks", model_id), embedding_function=None, metadata=space
+        self.chunks = self.client.get_or_create_collection(
+            collection_name(self.prefix, "chunks", self.model_id, generation), embedding_function=None, metadata=space
         )
-        self.sentences = client.get_or_create_collection(
-            collection_name(prefix, "sentences", model_id), embedding_function=None, metadata=space
+        self.sentences = self.client.get_or_create_collection(
+            collection_name(self.prefix, "sentences", self.model_id, generation),
+            embedding_function=None,
+            metadata=space,
         )
+
+    def drop(self) -> None:
+        for collection in (self.chunks, self.sentences):
+            try:
+                self.client.delete_collection(collection.name)
+            except Exception as exc:  # already gone is what we want
+                if not _is_missing_collection(exc):
+                    raise
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """Follow a swapped-in rebuild; wait briefly for a restarting server, then say which server is down."""
+        for delay in (*_RETRY_DELAYS, None):
+            try:
+                return call()
+            except Exception as exc:
+                chroma_error = type(exc).__module__.startswith("chromadb")
+                # A swapped-out collection shows as NotFoundError here, or as InternalError "Missing metadata
+                # segment" in a process that had it open; the generation file tells which.
+                maybe_swapped = chroma_error or _is_missing_collection(exc)
+                if maybe_swapped and self.on_missing is not None and self.on_missing():
+                    log.info("index generation changed; reopened collections generation=%d", self.generation)
+                    return call()
+                if self.local_path is not None and chroma_error and local_store_damaged(self.local_path):
+                    raise StoreDamaged(DAMAGED_MESSAGE) from exc
+                if self.where is None or not _is_connection_error(exc):
+                    raise
+                if delay is None:
+                    log.error("chroma server %s unreachable: %s", self.where, exc)
+                    raise StoreOutage(
+                        f"向量数据库服务 {self.where} 无法连接，请确认 Chroma 服务已启动后重试。"
+                    ) from exc
+                log.warning("chroma server %s not answering, retrying in %.1f s", self.where, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
+    def counts(self) -> tuple[int, int]:
+        """Chunks and sentences stored."""
+        return self._retrying(lambda: (int(self.chunks.count()), int(self.sentences.count())))
 
     def doc_states(self) -> dict[str, DocState]:
         states: dict[str, DocState] = {}
@@ -103,9 +223,47 @@ class VectorStore:
             )
         return result
 
+    def replace_document(
+        self,
+        document: Document,
+        chunks: list[tuple[Clause, Chunk]],
+        chunk_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        """The new version in place of the old: upsert first, then remove ids the new version no longer has."""
+        self._retrying(lambda: self._replace(document, chunks, chunk_vectors, sentence_vectors))
+
+    def _replace(
+        self,
+        document: Document,
+        chunks: list[tuple[Clause, Chunk]],
+        chunk_vectors: np.ndarray,
+        sentence_vectors: np.ndarray,
+    ) -> None:
+        self.add_document(document, chunks, chunk_vectors, sentence_vectors)
+        keep_chunks = {chunk.id for _, chunk in chunks}
+        keep_sentences = {f"{c.key}:s{s.index}" for c in document.clauses for s in c.sentences}
+        for collection, keep in ((self.chunks, keep_chunks), (self.sentences, keep_sentences)):
+            ids = collection.get(where={"doc_id": document.doc_id}, include=[])["ids"]
+            stale = [i for i in ids if i not in keep]
+            for start in range(0, len(stale), _BATCH):
+                collection.delete(ids=stale[start : start + _BATCH])
+
+    def stored_vectors(self, doc_ids: list[str]) -> list[tuple[str, np.ndarray]]:
+        """(text, vector) of everything stored for these documents, to seed a vector cache from an older index."""
+        out: list[tuple[str, np.ndarray]] = []
+        for collection in (self.chunks, self.sentences):
+            got = collection.get(where={"doc_id": {"$in": doc_ids}}, include=["documents", "embeddings"])
+            for text, vector in zip(got["documents"] or [], got["embeddings"] if got["embeddings"] is not None else []):
+                out.append((str(text), np.asarray(vector, dtype=np.float32)))
+        return out
+
     def delete_document(self, doc_id: str) -> None:
-        self.chunks.delete(where={"doc_id": doc_id})
-        self.sentences.delete(where={"doc_id": doc_id})
+        def delete() -> None:
+            self.chunks.delete(where={"doc_id": doc_id})
+            self.sentences.delete(where={"doc_id": doc_id})
+
+        self._retrying(delete)
 
     def add_document(
         self,
@@ -166,13 +324,13 @@ class VectorStore:
         self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
     ) -> list[tuple[str, float]]:
         """Best chunk cosine similarity per clause, best first."""
-        return self._best_per_clause(self.chunks, vector, n, doc_ids, parts)
+        return self._retrying(lambda: self._best_per_clause(self.chunks, vector, n, doc_ids, parts))
 
     def query_sentences(
         self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
     ) -> list[tuple[str, float]]:
         """Best sentence cosine similarity per clause, best first."""
-        return self._best_per_clause(self.sentences, vector, n, doc_ids, parts)
+        return self._retrying(lambda: self._best_per_clause(self.sentences, vector, n, doc_ids, parts))
 
     @staticmethod
     def _best_per_clause(
@@ -200,5 +358,7 @@ class VectorStore:
         """Sentence embeddings of the given clauses, keyed by `clause_key:s<index>`."""
         if not clause_keys:
             return {}
-        got = self.sentences.get(where={"clause_key": {"$in": clause_keys}}, include=["embeddings"])
+        got = self._retrying(
+            lambda: self.sentences.get(where={"clause_key": {"$in": clause_keys}}, include=["embeddings"])
+        )
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}

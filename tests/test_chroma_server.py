@@ -125,3 +125,46 @@ def test_prefixed_chroma_host_wins_over_the_conventional_one(monkeypatch):
     monkeypatch.setenv("CHROMA_HOST", "chroma.internal")
     monkeypatch.setenv("POLICY_ASSISTANT_CHROMA__HOST", "chroma.local")
     assert Settings().chroma.host == "chroma.local"
+
+
+def start_chroma(path: Path, port: int, log_path: Path) -> subprocess.Popen:
+    log = log_path.open("a")
+    server = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    wait_for_heartbeat(port, server)
+    return server
+
+
+def stop_chroma(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+@pytest.mark.server
+def test_server_outage_is_one_chinese_sentence_and_recovers_after_restart(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "flood.txt", FLOOD)
+    port = free_port()
+    server = start_chroma(tmp_path / "chroma-server", port, tmp_path / "chroma.log")
+    try:
+        settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus, chroma={"host": "127.0.0.1", "port": port})
+        assistant = PolicyAssistant(settings, embedder=embedder)
+        assistant.ensure_index()
+        stop_chroma(server)
+
+        with pytest.raises(UserError) as raised:
+            assistant.search("冲锋舟", k=2)
+        assert str(raised.value) == f"向量数据库服务 127.0.0.1:{port} 无法连接，请确认 Chroma 服务已启动后重试。"
+
+        server = start_chroma(tmp_path / "chroma-server", port, tmp_path / "chroma.log")
+        assert assistant.search("冲锋舟", k=2).hits[0].clause == "二"
+    finally:
+        stop_chroma(server)
