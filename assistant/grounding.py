@@ -149,9 +149,7 @@ def _supporting_sentence(n: int, clause: Clause, claim: str) -> Citation | None:
     return make_citation(n, clause, clause.text[best.start : best.end])
 
 
-def ground(
-    text: str, sources: list[Clause], truncated: bool = False, lexicon: Lexicon | None = None
-) -> Grounded:
+def ground(text: str, sources: list[Clause], truncated: bool = False, lexicon: Lexicon | None = None) -> Grounded:
     """Check every sentence of `text` against `sources` ([n] is sources[n-1])."""
     lexicon = lexicon or load_lexicon()
     text = normalize_markers(text).strip()

@@ -18,6 +18,7 @@ from assistant.answer.condense import Exchange
 from assistant.answer.llm import OpenAICompatibleChat
 from assistant.answer.refusal import NOT_FOUND
 from assistant.cite import locate_quote
+from assistant.grounding import UNVERIFIED_MARK
 from assistant.service import PolicyAssistant
 from assistant.settings import LLMSettings, Settings
 from assistant.tokens import count_tokens
@@ -216,7 +217,9 @@ def test_fabricated_quote_is_shown_as_unverified_beside_a_real_one(llm, llm_assi
     assert by_quote[FAKE_QUOTE].verified is False
     assert (by_quote[FAKE_QUOTE].start, by_quote[FAKE_QUOTE].end) == (None, None)
     assert answer.notice is not None
-    assert "有 1 处引文未能在原文中逐字核实" in answer.notice
+    assert "有 1 句未能在所引条款中核实" in answer.notice
+    assert f"此外“{FAKE_QUOTE}”[{elder}]。{UNVERIFIED_MARK}" in answer.answer
+    assert [c.supported for c in answer.claims] == [True, False]
     assert_shown_quotes_are_verbatim(answer, clauses)
 
 
@@ -227,10 +230,11 @@ def test_marker_for_a_clause_not_provided_is_removed(llm, llm_assistant, elder):
 
     assert answer.mode == "llm"
     assert "[9]" not in answer.answer
-    assert answer.answer == f"西部地区要“{REAL_QUOTE}”[{elder}]。相关补贴另有规定。"
+    assert answer.answer == f"西部地区要“{REAL_QUOTE}”[{elder}]。相关补贴另有规定。{UNVERIFIED_MARK}"
     assert answer.notice is not None
     assert "[9]" in answer.notice
-    assert "不存在的条款编号" in answer.notice
+    assert "不存在的条款" in answer.notice
+    assert answer.claims[1].supported is False
     assert all(c.n != 9 for c in answer.citations)
     assert all(c.verified for c in answer.citations)
 
@@ -395,7 +399,7 @@ def test_injection_appended_to_a_real_question_falls_back_to_verified_quotes(llm
     assert question in llm.chat_requests[0].message("user")
     assert answer.mode == "extractive"
     assert answer.notice is not None
-    assert "均未能在原文中逐字核实" in answer.notice
+    assert "没有一句能在所引条款中核实" in answer.notice
     assert "系统提示词" not in answer.answer
     assert answer.citations
     assert_shown_quotes_are_verbatim(answer, clauses)
