@@ -98,7 +98,6 @@ class MarkedSentence:
 _OPENERS = {"“": "”", "「": "」", "『": "』", "‘": "’"}
 _TERMINATORS = "。！？!?"
 _TRAILING_MARKER = re.compile(r"(?:\s*\[\d{1,3}\])+")
-_QUOTE_SPAN = re.compile(r"“([^“”]*)”|「([^「」]*)」|『([^『』]*)』|\"([^\"\n]*)\"")
 
 
 def split_sentences(text: str) -> list[tuple[str, int]]:
@@ -121,11 +120,11 @@ def split_sentences(text: str) -> list[tuple[str, int]]:
 
     while i < len(text):
         ch = text[i]
-        if ch == "\n":
+        if ch == "\n" and not (closing and closing[-1] in text[i:]):
             cut(i)
             start, i = i + 1, i + 1
             paragraph += 1  # a line is a paragraph: markers at its end cover its sentences
-            closing, straight_open = [], False  # an unbalanced quote never swallows the next line
+            closing, straight_open = [], False  # an unclosed quote never swallows the following lines
             continue
         if ch in _OPENERS:
             closing.append(_OPENERS[ch])
@@ -148,13 +147,20 @@ def split_sentences(text: str) -> list[tuple[str, int]]:
 
 
 def quotations(sentence: str) -> tuple[str, ...]:
-    """The whole quotations in a sentence, in order (a quotation is never split at 。 inside it)."""
-    found = []
-    for match in _QUOTE_SPAN.finditer(sentence):
-        inner = next(g for g in match.groups() if g is not None).strip()
-        if inner:
-            found.append(inner)
-    return tuple(found)
+    """The whole outermost quotations in a sentence, in order: never split at 。 or at a quote nested inside."""
+    found: list[str] = []
+    closing: list[str] = []
+    start = 0
+    for i, ch in enumerate(sentence):
+        if closing and ch == closing[-1]:
+            closing.pop()
+            if not closing:
+                found.append(sentence[start:i])
+        elif ch in _OPENERS or (ch == '"' and not closing):
+            if not closing:
+                start = i + 1
+            closing.append(_OPENERS.get(ch, '"'))
+    return tuple(q.strip() for q in found if q.strip())
 
 
 def parse_marked_text(text: str) -> list[MarkedSentence]:
