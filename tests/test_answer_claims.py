@@ -87,8 +87,6 @@ def test_the_llm_layer_and_the_runnable_import_langchain_only_when_used():
     import subprocess
     import sys
 
-    code = (
-        "import sys, assistant.answer.llm, assistant.llm, assistant.grounding; print('langchain_core' in sys.modules)"
-    )
+    code = "import sys, assistant.runnable, assistant.llm, assistant.grounding; print('langchain_core' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
