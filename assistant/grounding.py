@@ -219,7 +219,7 @@ def _check_claim(
         return Claim(text=text, citations=[], supported=False, reason="没有标注出处"), []
     found: list[Citation] = []
     reasons: list[str] = []
-    for quote in quotes:
+    for quote in (MARKER.sub("", q).strip() for q in quotes):  # “…体系[1]”: the marker is not quoted text
         pieces = quote_fragments(quote)
         if not pieces:
             continue

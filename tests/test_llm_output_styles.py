@@ -113,6 +113,10 @@ ROWS: list[Row] = [
     Row("source in parentheses", lambda s: f"西部地区要“{q1(s)}”（来源：[{n1(s)}]）。", **CORRECT),
     Row("markers closing a paragraph", lambda s: f"西部地区要“{q1(s)}”。同时“{q2(s)}”。[{n1(s)}]", **CORRECT),
     Row("full stop inside the quote", lambda s: f"西部地区要“{q1(s)}。”[{n1(s)}]此外“{q2(s)}”[{n1(s)}]。", **CORRECT),
+    Row("marker inside the quote", lambda s: f"西部地区要“{q1(s)}[{n1(s)}]”。", **CORRECT),
+    Row("full-width square brackets", lambda s: f"西部地区要“{q1(s)}”［{n1(s)}］。", **CORRECT),
+    Row("bold marker", lambda s: f"西部地区要“{q1(s)}”**[{n1(s)}]**。", **CORRECT),
+    Row("labelled bracket", lambda s: f"西部地区要“{q1(s)}”[条款{n1(s)}]。", **CORRECT),
     Row("corner brackets", lambda s: f"西部地区要「{q1(s)}」[{n1(s)}]。", **CORRECT),
     Row("clause label", lambda s: f"根据第（二十五）条，西部地区要“{q1(s)}”。", **CORRECT),
     Row("title and clause number", lambda s: f"《指导意见》第二十五条提出“{q1(s)}”。", **CORRECT),
@@ -177,6 +181,12 @@ ROWS: list[Row] = [
         "figure changed beside a verified quote",
         lambda s: f"{good(s)}要在3年内“{q2(s)}”[{n1(s)}]。",
         marked=lambda s: ["3年内"],
+        notice="未经原文核实",
+    ),
+    Row(
+        "real quote cited to the wrong clause",
+        lambda s: f"{good(s)}医疗方面“{s.sentences('（二十三）')[1].split(',')[0].rstrip('。')}”[{n1(s)}]。",
+        marked=lambda s: ["医疗方面"],
         notice="未经原文核实",
     ),
     Row(
