@@ -183,7 +183,8 @@ _FOOTNOTE = re.compile(r"\[\^(\d{1,3})\]")
 _SEPARATOR = r"\s*(?:[,，、;；]|-|–|—|~|～|至|to)\s*"
 _NUMBER_LIST = rf"\d{{1,3}}(?:{_SEPARATOR}\d{{1,3}})*"
 _BRACKETED = re.compile(
-    rf"[\[【〔［]\s*(?:来源|出处|条款|编号|文件|文献|引用|参考|source|ref)?\s*[:：]?\s*({_NUMBER_LIST})\s*[\]】〕］]", re.I
+    rf"[\[【〔［]\s*(?:来源|出处|条款|编号|文件|文献|引用|参考|source|ref)?\s*[:：]?\s*({_NUMBER_LIST})\s*[\]】〕］]",
+    re.I,
 )
 _SOURCE_PAREN = re.compile(
     r"[（(]\s*(?:来源|出处|依据|参见|参考|详见|见|引自|据|source|ref)?\s*[:：]?\s*((?:\[\d{1,3}\]\s*[,，、;；]?\s*)+)[)）]",
