@@ -18,9 +18,11 @@ from tests.fake_llm import FakeLLM, RecordedRequest
 
 sys.path.insert(0, str(REPO / "ui"))
 from answer_render import (
+    DRAFT_CAPTION,
     THINKING_TEXT,
     UNVERIFIED_BADGE,
     answer_markdown,
+    draft_markdown,
     model_markdown,
     status_text,
 )
@@ -67,6 +69,13 @@ def test_extractive_answers_are_shown_literally():
 
 def test_truncated_answer_says_so():
     assert "截断" in answer_markdown(llm_answer("要“全面放开”[1]。", truncated=True))
+
+
+def test_the_streaming_draft_says_it_is_not_yet_verified():
+    draft = draft_markdown("**要点**<i>")
+
+    assert draft.startswith(f":gray[{DRAFT_CAPTION}]")
+    assert draft.endswith("**要点**\\<i\\>▌")
 
 
 def test_thinking_event_has_a_status_line_and_text_has_none():

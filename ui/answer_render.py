@@ -49,8 +49,8 @@ def answer_markdown(answer: Answer) -> str:
 
 
 def draft_markdown(streamed: str) -> str:
-    """What streams in before verification: safe Markdown with a cursor."""
-    return model_markdown(streamed) + "▌"
+    """What streams in before verification: labelled as a draft, safe Markdown, with a cursor."""
+    return f":gray[{DRAFT_CAPTION}]  \n{model_markdown(streamed)}▌"
 
 
 def status_text(event: object) -> str | None:
