@@ -481,6 +481,10 @@ def test_small_context_window_still_sends_clauses_within_budget(llm, llm_assista
     assert f"[1] {ELDER_LABEL}" in user
     assert count_tokens(user) + count_tokens(llm.chat_requests[0].message("system")) <= 2048 - 1024
     assert answer.mode == "llm"
+    assert answer.sources_seen == len(SENT_CLAUSE.findall(user)) < len(answer.hits)
+    assert "\ufffd" not in user
+    last = user.rsplit("<条款>", 1)[1].split("</条款>")[0]
+    assert last.endswith("。……") or last.endswith("。")  # a cut clause ends at a sentence end
 
 
 def test_model_is_never_asked_to_answer_without_any_clause(llm, llm_assistant):
