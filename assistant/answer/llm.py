@@ -144,8 +144,12 @@ class LLMAnswerer:
         notices = []
         if truncated:
             notices.append(TRUNCATED_NOTICE)
-        if grounded.invalid:
-            notices.append(f"大模型引用了不存在的条款 {'、'.join(grounded.invalid)}，已删除。")
+        numbers = [i for i in grounded.invalid if i.startswith("[")]
+        labels = [i for i in grounded.invalid if not i.startswith("[")]
+        if numbers:
+            notices.append(f"大模型引用了不存在的条款编号 {'、'.join(numbers)}，已删除。")
+        if labels:
+            notices.append(f"大模型提到的{'、'.join(labels)}不在检索到的条款中。")
         unsupported = sum(1 for c in grounded.claims if not c.supported)
         if unsupported:
             notices.append(f"有 {unsupported} 句未能在所引条款中核实，已标注“未经原文核实”，请以原文为准。")
