@@ -125,6 +125,21 @@ ROWS: list[Row] = [
         lambda s: f"### 养老服务\n\n主要安排如下：\n\n1. **居家社区**：“{q1(s)}”[{n1(s)}]\n2. 还要“{q2(s)}”[{n1(s)}]",
         shown=lambda s: [q1(s), q2(s), "### 养老服务"],
     ),
+    Row(
+        "blockquote and bold heading",
+        lambda s: f"**答案：**\n> “{q1(s)}”[{n1(s)}]\n\n此外还要“{q2(s)}”[{n1(s)}]。",
+        shown=lambda s: [q1(s), q2(s)],
+    ),
+    Row(
+        "two consecutive sentences in one quote",
+        lambda s: f"文件写道：“{''.join(s.sentences('（二十五）')[1:3])}”[{n1(s)}]",
+        shown=lambda s: [q1(s)],
+    ),
+    Row(
+        "circled enumeration",
+        lambda s: f"主要有两点：①“{q1(s)}”[{n1(s)}]；②“{q2(s)}”[{n1(s)}]。",
+        shown=lambda s: [q1(s), q2(s)],
+    ),
     Row("own words, cited", lambda s: f"文件要求{q2(s)}[{n1(s)}]。", shown=lambda s: [q2(s)]),
     Row(
         "punctuation width",
