@@ -13,6 +13,7 @@ from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import UserError
 from assistant.index import PolicyIndex, Progress, SyncReport
 from assistant.lint import lint_corpus
+from assistant.llm import Thinking
 from assistant.retrieve import HybridSearcher, SearchFilter
 from assistant.settings import Settings
 from assistant.store import StoreUnavailable
@@ -51,11 +52,12 @@ class PolicyAssistant:
         rules = RuleCondenser(self.embedder)
         llm = llm_condenser = None
         if self.settings.llm.configured:
-            from assistant.answer.llm import LLMAnswerer, LLMCondenser, OpenAICompatibleChat
+            from assistant.answer.llm import LLMAnswerer, LLMCondenser
+            from assistant.llm import make_chat
             from assistant.prompts import load_prompts
 
             prompts = load_prompts(self.settings.prompts_dir)
-            chat = OpenAICompatibleChat(self.settings.llm)
+            chat = make_chat(self.settings.llm)
             llm = LLMAnswerer(chat, prompts, self.settings.llm)
             llm_condenser = LLMCondenser(chat, prompts, fallback=rules)
         mode = self.settings.answer.mode
@@ -89,7 +91,19 @@ class PolicyAssistant:
         where: SearchFilter | None = None,
         k: int | None = None,
     ) -> Iterator[str | Answer]:
-        return self.engine.stream(validate_question(question), history, mode, where, k)
+        events = self.engine.stream(validate_question(question), history, mode, where, k)
+        return (e for e in events if isinstance(e, str | Answer))
+
+    def ask_events(
+        self,
+        question: str,
+        history: list[Exchange] | None = None,
+        mode: AnswerMode | None = None,
+        where: SearchFilter | None = None,
+        k: int | None = None,
+    ) -> Iterator[str | Thinking | Answer]:
+        """ask_stream plus Thinking events while a reasoning model thinks, for a status line."""
+        return self.engine.stream(validate_question(question), history, mode, where, k, statuses=True)
 
     def ensure_index(self, progress: Progress | None = None) -> SyncReport | None:
         report = self.index.ensure_ready(progress)

@@ -7,14 +7,18 @@ queue is empty). Every request is recorded so a test can check what the product 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+CLAUSE_BLOCK = re.compile(r"\[(\d+)\] ([^\n]+)\n<条款>(.*?)</条款>", re.DOTALL)
 
 DEFAULT_TEXT = "这是测试服务器的默认回答。"
 
@@ -34,17 +38,35 @@ class RecordedRequest:
         """The content of the first message with this role ('' when there is none)."""
         return next((m["content"] for m in self.messages if m.get("role") == role), "")
 
+    def clauses(self) -> dict[int, tuple[str, str]]:
+        """The numbered clauses the product sent: n → (label, text as sent)."""
+        user = self.message("user")
+        return {int(n): (label, text) for n, label, text in CLAUSE_BLOCK.findall(user)}
+
 
 @dataclass(frozen=True)
 class Text:
     text: str
     chunk_size: int = 5
+    reasoning: str = ""  # streamed first as delta.reasoning_content, as DeepSeek-R1 and Qwen3 servers do
+    finish_reason: str = "stop"
+
+
+@dataclass(frozen=True)
+class Scripted:
+    """A reply written from the request itself (e.g. quoting the clause text the product actually sent)."""
+
+    write: Callable[[RecordedRequest], str]
+    chunk_size: int = 5
+    reasoning: str = ""
+    finish_reason: str = "stop"
 
 
 @dataclass(frozen=True)
 class Status:
     status: int
     body: dict[str, Any]
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,7 +80,7 @@ class Slow:
     text: str
 
 
-Behaviour = Text | Status | MalformedSSE | Slow
+Behaviour = Text | Scripted | Status | MalformedSSE | Slow
 
 
 @dataclass
@@ -76,14 +98,26 @@ class FakeLLM:
 
     # --- scripting -----------------------------------------------------------
 
-    def enqueue_text(self, text: str, chunk_size: int = 5) -> None:
-        self._push(Text(text, chunk_size))
+    def enqueue_text(self, text: str, chunk_size: int = 5, reasoning: str = "", finish_reason: str = "stop") -> None:
+        self._push(Text(text, chunk_size, reasoning, finish_reason))
 
-    def enqueue_status(self, status: int, body: dict[str, Any] | str | None = None) -> None:
+    def enqueue_scripted(
+        self,
+        write: Callable[[RecordedRequest], str],
+        chunk_size: int = 5,
+        reasoning: str = "",
+        finish_reason: str = "stop",
+    ) -> None:
+        """Reply with write(request): build the answer from what the product actually sent."""
+        self._push(Scripted(write, chunk_size, reasoning, finish_reason))
+
+    def enqueue_status(
+        self, status: int, body: dict[str, Any] | str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         if body is None or isinstance(body, str):
             kind = "rate_limit_error" if status == 429 else "server_error"
             body = {"error": {"message": body or f"scripted status {status}", "type": kind, "code": None}}
-        self._push(Status(status, body))
+        self._push(Status(status, body, tuple((headers or {}).items())))
 
     def enqueue_malformed_sse(self) -> None:
         self._push(MalformedSSE())
@@ -187,7 +221,8 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw or b"{}")
             except json.JSONDecodeError:
                 body = None
-            fake._record(RecordedRequest("POST", self.path, self._headers(), body))
+            request = RecordedRequest("POST", self.path, self._headers(), body)
+            fake._record(request)
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
                 return
@@ -198,7 +233,7 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             model = str(body.get("model", "fake-model"))
             stream = bool(body.get("stream"))
             if isinstance(behaviour, Status):
-                self._send_json(behaviour.status, behaviour.body)
+                self._send_json(behaviour.status, behaviour.body, dict(behaviour.headers))
             elif isinstance(behaviour, MalformedSSE):
                 self._send_sse(
                     [b"data: {not json\n\n", b'data: {"id": "broken", "choices": [\n\n', b"data: [DONE]\n\n"]
@@ -206,16 +241,21 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             else:
                 if isinstance(behaviour, Slow) and fake._closing.wait(behaviour.seconds):
                     return
-                chunk_size = behaviour.chunk_size if isinstance(behaviour, Text) else 5
+                text = behaviour.write(request) if isinstance(behaviour, Scripted) else behaviour.text
+                chunk_size, reasoning, finish = 5, "", "stop"
+                if isinstance(behaviour, Text | Scripted):
+                    chunk_size, reasoning, finish = behaviour.chunk_size, behaviour.reasoning, behaviour.finish_reason
                 if stream:
-                    self._send_sse(_sse_events(behaviour.text, model, chunk_size))
+                    self._send_sse(_sse_events(text, model, chunk_size, reasoning, finish))
                 else:
-                    self._send_json(200, _completion(behaviour.text, model))
+                    self._send_json(200, _completion(text, model, reasoning, finish))
 
-        def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+        def _send_json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
             data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
             try:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -241,7 +281,10 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def _completion(text: str, model: str) -> dict[str, Any]:
+def _completion(text: str, model: str, reasoning: str = "", finish: str = "stop") -> dict[str, Any]:
+    message: dict[str, Any] = {"role": "assistant", "content": text}
+    if reasoning:
+        message["reasoning_content"] = reasoning
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
@@ -250,16 +293,16 @@ def _completion(text: str, model: str) -> dict[str, Any]:
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
+                "message": message,
                 "logprobs": None,
-                "finish_reason": "stop",
+                "finish_reason": finish,
             }
         ],
         "usage": {"prompt_tokens": 1, "completion_tokens": len(text), "total_tokens": 1 + len(text)},
     }
 
 
-def _sse_events(text: str, model: str, chunk_size: int) -> list[bytes]:
+def _sse_events(text: str, model: str, chunk_size: int, reasoning: str = "", finish: str = "stop") -> list[bytes]:
     """`data: {chunk}` events as the real API sends them: role first, content pieces, a stop chunk, [DONE]."""
     ident = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
@@ -276,7 +319,8 @@ def _sse_events(text: str, model: str, chunk_size: int) -> list[bytes]:
 
     step = max(1, chunk_size)
     events = [chunk({"role": "assistant", "content": ""}, None)]
+    events += [chunk({"reasoning_content": reasoning[i : i + step]}, None) for i in range(0, len(reasoning), step)]
     events += [chunk({"content": text[i : i + step]}, None) for i in range(0, len(text), step)]
-    events.append(chunk({}, "stop"))
+    events.append(chunk({}, finish))
     events.append(b"data: [DONE]\n\n")
     return events

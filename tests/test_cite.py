@@ -9,7 +9,9 @@ from assistant.cite import (
     highlight_spans,
     locate_quote,
     make_citation,
+    normalize_markers,
     parse_marked_text,
+    quote_fragments,
     strip_markers,
 )
 from assistant.service import PolicyAssistant
@@ -110,19 +112,32 @@ def test_quote_of_exactly_the_minimum_length_is_verified(clause):
 
 
 @pytest.mark.parametrize("ellipsis", ["……", "…", "..."])
-def test_fragments_joined_by_an_ellipsis_in_order_are_verified(clause, ellipsis):
+def test_fragments_joined_by_an_ellipsis_are_not_verified_as_one_quote(clause, ellipsis):
+    # An ellipsis join is not verification: each fragment is checked as a quotation of its own.
     elder = clause("二十五")
     first, last = "加快构建以居家为基础", "探索建立长期照护保障体系"
 
-    match = locate_quote(f"{first}{ellipsis}{last}", elder.text)
+    assert locate_quote(f"{first}{ellipsis}{last}", elder.text) is None
+    assert quote_fragments(f"{first}{ellipsis}{last}") == [first, last]
+    assert all(locate_quote(f, elder.text) is not None for f in quote_fragments(f"{first}{ellipsis}{last}"))
+
+
+def test_single_characters_joined_by_ellipses_never_verify(clause):
+    quote = "养……老……机……构……"
+
+    assert locate_quote(quote, clause("二十五").text) is None
+    assert all(locate_quote(f, clause("二十五").text) is None for f in quote_fragments(quote))
+
+
+def test_full_stop_the_model_adds_inside_the_quote_is_tolerated(clause):
+    # The source goes on with a comma after 建设; the model closed its quote with 。
+    elder = clause("二十五")
+    assert "改革和建设,全面" in elder.text
+
+    match = locate_quote("稳步推进公办养老机构改革和建设。", elder.text)
 
     assert match is not None
-    assert elder.text[match.start : match.end].startswith(first)
-    assert elder.text[match.start : match.end].endswith(last)
-
-
-def test_fragments_joined_by_an_ellipsis_out_of_order_are_not_verified(clause):
-    assert locate_quote("探索建立长期照护保障体系……加快构建以居家为基础", clause("二十五").text) is None
+    assert elder.text[match.start : match.end] == "稳步推进公办养老机构改革和建设"
 
 
 def test_citation_strips_the_surrounding_quote_marks(clause):
@@ -170,3 +185,51 @@ def test_highlight_spans_merges_overlapping_verified_quotes(clause):
     assert spans == [(third.start, third.end), (second.start, first.end)]
     assert elder.text[spans[1][0] : spans[1][1]] == "积极引导社会资本进入养老服务业,扩大西部地区养老服务有效供给"
     assert highlight_spans(medical, citations) == [(citations[4].start, citations[4].end)]
+
+
+def test_a_quotation_is_never_split_at_a_full_stop_inside_it():
+    text = "“对西部地区一律免税。加快构建养老服务体系”[1]。下一句。"
+
+    sentences = parse_marked_text(text)
+
+    assert [s.quotes for s in sentences] == [("对西部地区一律免税。加快构建养老服务体系",), ()]
+    assert sentences[0].markers == (1,)
+
+
+def test_marker_after_a_quote_closed_by_a_full_stop_stays_with_its_sentence():
+    sentences = parse_marked_text("要“全面放开养老服务市场。”[1]此外“扩大有效供给”[2]。")
+
+    assert [(s.markers, s.quotes) for s in sentences] == [
+        ((1,), ("全面放开养老服务市场。",)),
+        ((2,), ("扩大有效供给",)),
+    ]
+
+
+def test_each_line_is_its_own_paragraph():
+    sentences = parse_marked_text("句一。句二。[1]\n- 要点[2]")
+
+    assert [(s.text, s.paragraph) for s in sentences] == [("句一。", 0), ("句二。[1]", 0), ("- 要点[2]", 1)]
+
+
+@pytest.mark.parametrize(
+    ("written", "normalised"),
+    [
+        ("甲[1]。", "甲[1]。"),
+        ("甲[1][2]。", "甲[1][2]。"),
+        ("甲[1, 2]。", "甲[1][2]。"),
+        ("甲[1，2、4]。", "甲[1][2][4]。"),
+        ("甲[1-3]。", "甲[1][2][3]。"),
+        ("甲[2–3]。", "甲[2][3]。"),
+        ("甲【1】。", "甲[1]。"),
+        ("甲【1，2】。", "甲[1][2]。"),
+        ("甲[^1]。", "甲[1]。"),
+        ("甲[^2]。\n\n[^2]: 《指导意见》第（二十五）条", "甲[2]。\n\n"),
+        ("甲（来源：[1]）。", "甲[1]。"),
+        ("甲(来源: [1][3])。", "甲[1][3]。"),
+        ("甲（见[2]）。", "甲[2]。"),
+        ("甲[来源1]。", "甲[1]。"),
+        ("甲[1-300]。", "甲[1][300]。"),  # a range this long is a typo, not 300 citations
+    ],
+)
+def test_citation_styles_models_write_become_plain_markers(written, normalised):
+    assert normalize_markers(written) == normalised

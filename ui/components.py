@@ -9,6 +9,7 @@ import threading
 import time
 
 import streamlit as st
+from answer_render import render_answer_body
 from pydantic import SecretStr
 
 from assistant.cite import highlight_spans
@@ -141,10 +142,7 @@ def related_list(hits: list[Hit], title: str, expanded: bool = False) -> None:
 def render_answer(assistant: PolicyAssistant, answer: Answer, key: str) -> None:
     if answer.standalone_question != answer.question:
         st.caption(f"已按“{safe_md(answer.standalone_question)}”检索")
-    if answer.refused:
-        st.warning(safe_md(answer.answer), icon=":material/search_off:")
-    else:
-        st.markdown(safe_md(answer.answer))
+    render_answer_body(answer)
     if answer.notice:
         st.info(safe_md(answer.notice), icon=":material/info:")
     # One card per clause, however many of its sentences are quoted.

@@ -10,8 +10,10 @@ from typing import Protocol
 from assistant.answer.condense import Exchange, RuleCondenser
 from assistant.answer.extractive import Draft, ExtractiveAnswerer
 from assistant.errors import UserError
+from assistant.grounding import ground
+from assistant.llm import Thinking
 from assistant.retrieve import HybridSearcher, Retrieval, SearchFilter, to_hit
-from assistant.types import Answer, AnswerMode
+from assistant.types import Answer, AnswerMode, Claim, Clause
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ class StreamingAnswerer(Protocol):
 
     def stream_draft(
         self, question: str, retrieval: Retrieval, fallback: ExtractiveAnswerer
-    ) -> Iterator[str | Draft]: ...
+    ) -> Iterator[str | Thinking | Draft]: ...
 
 
 class AnswerEngine:
@@ -64,8 +66,12 @@ class AnswerEngine:
         mode: AnswerMode | None = None,
         where: SearchFilter | None = None,
         k: int | None = None,
-    ) -> Iterator[str | Answer]:
-        """Yields text deltas while a model writes (LLM mode), then the final verified Answer."""
+        statuses: bool = False,
+    ) -> Iterator[str | Thinking | Answer]:
+        """Yields text deltas while a model writes (LLM mode), then the final verified Answer.
+
+        With `statuses`, also yields Thinking while a reasoning model thinks (for a UI status line).
+        """
         chosen = self.resolve_mode(mode)
         started = time.perf_counter()
         history = history or []
@@ -79,6 +85,9 @@ class AnswerEngine:
             for event in self.llm.stream_draft(standalone, retrieval, self.extractive):
                 if isinstance(event, Draft):
                     draft = event
+                elif isinstance(event, Thinking):
+                    if statuses:
+                        yield event
                 else:
                     yield event
         else:
@@ -87,6 +96,7 @@ class AnswerEngine:
         finished = time.perf_counter()
         hits = [to_hit(i + 1, r) for i, r in enumerate(retrieval.ranked)]
         answer_mode: AnswerMode = "llm" if chosen == "llm" and not draft.fell_back else "extractive"
+        claims = getattr(draft, "claims", None) or self.claims_of(draft, retrieval)
         yield Answer(
             question=question,
             standalone_question=standalone,
@@ -96,6 +106,9 @@ class AnswerEngine:
             citations=draft.citations,
             hits=hits,
             notice=draft.notice,
+            claims=claims,
+            truncated=bool(getattr(draft, "truncated", False)),
+            sources_seen=getattr(draft, "sources_seen", None),
             timings={
                 "condense_ms": round((condensed_at - started) * 1000, 2),
                 "retrieval_ms": round((retrieved_at - condensed_at) * 1000, 2),
@@ -103,3 +116,17 @@ class AnswerEngine:
                 "total_ms": round((finished - started) * 1000, 2),
             },
         )
+
+    def claims_of(self, draft: Draft, retrieval: Retrieval) -> list[Claim]:
+        """The claims of an extractive answer, checked by the same grounding as a model's answer."""
+        if draft.refused:
+            return [Claim(text=draft.answer, citations=[], supported=False, reason="说明文件未涉及所问内容")]
+        clauses: dict[str, Clause] = {r.clause.key: r.clause for r in retrieval.ranked}
+        sources: list[Clause] = []
+        for citation in sorted(draft.citations, key=lambda c: c.n):
+            clause = clauses.get(f"{citation.doc_id}#{citation.clause}")
+            if clause is None or citation.n != len(sources) + 1:
+                log.error("extractive citation [%d] does not map to a retrieved clause", citation.n)
+                return []
+            sources.append(clause)
+        return ground(draft.answer, sources).claims

@@ -17,8 +17,8 @@ from assistant.prompts import PromptSet
 from assistant.types import Answer, Clause
 
 if TYPE_CHECKING:
-    from assistant.answer.llm import OpenAICompatibleChat
     from assistant.evals.datasets import EvalItem
+    from assistant.llm import ChatModel
 
 log = logging.getLogger(__name__)
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
@@ -59,12 +59,12 @@ def parse_judgement(text: str) -> JudgeVerdict:
 
 
 class Judge:
-    def __init__(self, chat: OpenAICompatibleChat, prompts: PromptSet):
+    def __init__(self, chat: ChatModel, prompts: PromptSet):
         self.chat = chat
         self.prompts = prompts
 
     def judge(self, item: EvalItem, answer: Answer, clauses: dict[str, Clause]) -> JudgeVerdict:
-        from assistant.answer.llm import LLMUnavailable
+        from assistant.llm import LLMUnavailable
 
         cited = [clauses.get(f"{c.doc_id}#{c.clause}") for c in answer.citations]
         texts = "\n".join(dict.fromkeys(f"{c.label}：{c.text}" for c in cited if c is not None)) or "（无）"
@@ -76,6 +76,7 @@ class Judge:
             answer=answer.answer,
         )
         try:
+            # complete() strips reasoning: a <think> block holding draft JSON is never parsed as the verdict.
             return parse_judgement(self.chat.complete([{"role": "user", "content": prompt}]))
         except LLMUnavailable as exc:
             log.warning("judge request failed: %s", exc)

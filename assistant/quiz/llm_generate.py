@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.answer.llm import LLMUnavailable, format_clauses
+from assistant.answer.llm import format_clauses
+from assistant.llm import LLMUnavailable
 from assistant.prompts import load_prompts
 from assistant.quiz.generate import source_line
 from assistant.quiz.terms import Lexicon
@@ -56,9 +57,9 @@ class ChatModel(Protocol):
 
 
 def default_chat(assistant: PolicyAssistant) -> ChatModel:
-    from assistant.answer.llm import OpenAICompatibleChat
+    from assistant.llm import make_chat
 
-    return OpenAICompatibleChat(assistant.settings.llm)
+    return make_chat(assistant.settings.llm)
 
 
 class LLMItem(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 import streamlit as st
+from answer_render import RETRIEVING_TEXT, draft_markdown, status_text
 from components import APP_NAME, get_assistant, render_answer, safe_md
 
 from assistant.answer.condense import Exchange
@@ -115,16 +116,18 @@ if question:
         answer: Answer | None = None
         streamed = ""
         try:
-            with st.spinner("正在检索原文……"):
-                events = assistant.ask_stream(
+            with st.spinner(RETRIEVING_TEXT):
+                events = assistant.ask_events(
                     question, history=history, where=state.get("search_filter"), k=state.get("source_count")
                 )
                 for event in events:
                     if isinstance(event, Answer):
                         answer = event
-                    else:
+                    elif isinstance(event, str):
                         streamed += event
-                        placeholder.markdown(safe_md(streamed) + "▌")
+                        placeholder.markdown(draft_markdown(streamed))
+                    elif not streamed and (status := status_text(event)):
+                        placeholder.caption(status)
         except UserError as exc:
             placeholder.error(safe_md(str(exc)))
         if answer is not None:
