@@ -91,6 +91,17 @@ class UISettings(Section):
     max_upload_mb: float = Field(20.0, gt=0, description="Largest accepted upload in megabytes.")
 
 
+class APISettings(Section):
+    host: str = Field("127.0.0.1", description="Address `policy-assistant serve` listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes; rate limits are counted per worker.")
+    requests_per_minute: int = Field(60, ge=1, description="Requests one API key may make per minute.")
+    burst: int = Field(20, ge=1, description="Requests one API key may make at once before the rate applies.")
+    max_body_kb: int = Field(64, ge=1, description="Largest request body in kilobytes.")
+    max_messages: int = Field(40, ge=1, description="Most chat messages one chat completion request may carry.")
+    mcp_port: int = Field(8765, ge=1, le=65535, description="Port of the MCP server's streamable HTTP transport.")
+
+
 class Settings(BaseSettings):
     """Everything configurable, with offline defaults."""
 
@@ -111,6 +122,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    api: APISettings = Field(default_factory=APISettings)
 
     @classmethod
     def settings_customise_sources(
