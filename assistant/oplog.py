@@ -24,7 +24,13 @@ def open_log_file(path: Path) -> tuple[logging.Handler | None, str | None]:
         path.parent.mkdir(parents=True, exist_ok=True)
         return logging.FileHandler(path, encoding="utf-8"), None
     except OSError as exc:
-        why = "磁盘空间不足" if exc.errno == errno.ENOSPC else "没有写入权限" if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM) else "无法写入"
+        why = (
+            "磁盘空间不足"
+            if exc.errno == errno.ENOSPC
+            else "没有写入权限"
+            if exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM)
+            else "无法写入"
+        )
         return None, f"日志目录 {path.parent} {why}，本次日志只输出到终端。"
 
 

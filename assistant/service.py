@@ -13,12 +13,12 @@ from assistant.answer.engine import AnswerEngine
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import UserError
+from assistant.feedback import Rating, feedback_store
 from assistant.index import PolicyIndex, Progress, SyncReport
 from assistant.lint import lint_document
 from assistant.retrieve import HybridSearcher, SearchFilter
 from assistant.settings import Settings
 from assistant.store import StoreUnavailable
-from assistant.feedback import Rating, feedback_store
 from assistant.types import Answer, AnswerMode, ClauseView, DocumentInfo, LintFinding, SearchResult
 
 log = logging.getLogger(__name__)

@@ -19,7 +19,7 @@ from assistant.cli.context import Context, err, pass_context
 from assistant.cli.usage import usage_message
 from assistant.errors import UserError
 
-__all__ = ["COMMAND_MODULES", "Context", "cli", "err", "main", "pass_context"]
+__all__ = ["COMMAND_MODULES", "Context", "cli", "err", "main", "pass_context", "run"]
 
 log = logging.getLogger("assistant.cli")
 
@@ -28,6 +28,8 @@ COMMAND_MODULES = (
     "assistant.cli.chat",
     "assistant.evals.cli",
     "assistant.quiz.cli",
+    "assistant.cli.apikey",
+    "assistant.cli.serve",
 )
 
 
@@ -47,28 +49,38 @@ def register_commands(group: click.Group, modules: tuple[str, ...] = COMMAND_MOD
 register_commands(cli)
 
 
-def main() -> None:
+def run(args: list[str] | None = None, obj: Context | None = None) -> int:
+    """Run the command line and return its exit code; every error is one Chinese line on stderr."""
     try:
-        cli.main(prog_name="policy-assistant", standalone_mode=False)
+        cli.main(args=args, prog_name="policy-assistant", standalone_mode=False, obj=obj)
     except UserError as exc:
         err.print(f"[red]错误：[/red]{escape(str(exc))}", highlight=False)
-        sys.exit(2)
+        return 2
     except click.exceptions.Abort:
         err.print("已取消。")
-        sys.exit(130)
+        return 130
     except click.exceptions.NoArgsIsHelpError as exc:
         exc.show()
-        sys.exit(2)
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
     except click.ClickException as exc:
         log.info("usage error: %s", exc.format_message())
         err.print(f"[red]错误：[/red]{escape(usage_message(exc))}", highlight=False)
-        sys.exit(2)
+        return 2
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         err.print("已中断；索引保持一致，下次运行会继续。")
-        sys.exit(130)
+        return 130
     except Exception:
         log.exception("unexpected error")
         err.print(
             "[red]错误：[/red]发生内部错误，详细信息已写入数据目录下的 logs/policy-assistant.log。", highlight=False
         )
-        sys.exit(1)
+        return 1
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())

@@ -54,7 +54,9 @@ def index(context: Context, corpus: Path | None, rebuild: bool, as_json: bool) -
 def read_questions(question: str | None, batch: TextIO | None) -> list[tuple[int | None, str]]:
     """(line number, text) pairs; blank batch lines are skipped, an empty batch is an error."""
     if batch is not None:
-        questions = [(n, line.strip()) for n, line in enumerate(batch, start=1) if line.strip()]
+        questions: list[tuple[int | None, str]] = [
+            (n, line.strip()) for n, line in enumerate(batch, start=1) if line.strip()
+        ]
         if not questions:
             raise UserError("问题文件中没有问题（每行写一个问题）。")
         return questions
