@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import unicodedata
 from collections.abc import Iterator
 from functools import cached_property
@@ -202,15 +203,17 @@ class PolicyAssistant:
 MAX_QUESTION_CHARS = 500
 
 
-_INVISIBLE = {"Cf", "Co"}  # zero-width characters, BOMs, direction marks, private use
+_INVISIBLE = {"Cc", "Cf", "Co"}  # control codes (but whitespace), zero-width characters, BOMs, private use
+_TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 
 
 def validate_question(text: str) -> str:
     """The question with control and invisible characters removed; bad encoding and empty text are refused."""
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         raise UserError("问题中有无法识别的字符（不是有效的 UTF-8 文本），请检查文件或终端的编码。")
+    text = _TERMINAL_ESCAPE.sub(" ", text)  # pasted colour codes and cursor moves are not words
     visible = "".join(
-        " " if unicodedata.category(ch) == "Cc" else ch for ch in text if unicodedata.category(ch) not in _INVISIBLE
+        ch if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE else "" for ch in text
     )
     question = " ".join(visible.split())
     if not question:

@@ -21,23 +21,32 @@ err = Console(stderr=True, soft_wrap=True)  # one message, one line, whatever th
 
 @contextmanager
 def progress_bar() -> Iterator[object]:
-    """A terminal progress bar fed by the library's progress(stage, done, total) callback."""
-    with Progress(
+    """A terminal progress bar fed by the library's progress(stage, done, total) callback.
+
+    It appears on the first update only, so a command with nothing to index prints no blank line.
+    """
+    bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=False,
-    ) as bar:
-        tasks: dict[str, object] = {}
+    )
+    tasks: dict[str, object] = {}
 
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
+    def update(stage: str, done: int, total: int) -> None:
+        if not tasks:
+            bar.start()
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)  # type: ignore[arg-type]
 
+    try:
         yield update
+    finally:
+        if tasks:
+            bar.stop()
 
 
 def print_sync_report(report: SyncReport) -> None:
