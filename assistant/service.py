@@ -212,9 +212,7 @@ def validate_question(text: str) -> str:
     if any("\ud800" <= ch <= "\udfff" for ch in text):
         raise UserError("问题中有无法识别的字符（不是有效的 UTF-8 文本），请检查文件或终端的编码。")
     text = _TERMINAL_ESCAPE.sub(" ", text)  # pasted colour codes and cursor moves are not words
-    visible = "".join(
-        ch if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE else "" for ch in text
-    )
+    visible = "".join(ch if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE else "" for ch in text)
     question = " ".join(visible.split())
     if not question:
         raise UserError("问题为空，请输入要查询的内容。")

@@ -176,7 +176,9 @@ def test_feedback_is_stored_with_the_answer(api, writable_directive):
     client, headers = api
     answer = client.post("/v1/ask", headers=headers, json={"question": RIVER}).json()
     response = client.post(
-        "/v1/feedback", headers=headers, json={"answer": answer, "rating": "down", "reasons": ["不完整"], "comment": "少了湖长制"}
+        "/v1/feedback",
+        headers=headers,
+        json={"answer": answer, "rating": "down", "reasons": ["不完整"], "comment": "少了湖长制"},
     )
     assert response.status_code == 200
     answer_id = response.json()["answer_id"]
@@ -194,7 +196,10 @@ def test_models_lists_policy_assistant(api):
 
 def test_chat_completion_carries_marks_sources_and_structured_citations(api):
     client, headers = api
-    body = {"model": "policy-assistant", "messages": [{"role": "system", "content": "你是助手"}, {"role": "user", "content": RIVER}]}
+    body = {
+        "model": "policy-assistant",
+        "messages": [{"role": "system", "content": "你是助手"}, {"role": "user", "content": RIVER}],
+    }
     response = client.post("/v1/chat/completions", headers=headers, json=body)
     assert response.status_code == 200
     payload = response.json()
@@ -209,7 +214,11 @@ def test_chat_completion_carries_marks_sources_and_structured_citations(api):
 
 def test_chat_completion_unknown_model_and_bad_conversation_are_400(api):
     client, headers = api
-    wrong = client.post("/v1/chat/completions", headers=headers, json={"model": "gpt-4", "messages": [{"role": "user", "content": RIVER}]})
+    wrong = client.post(
+        "/v1/chat/completions",
+        headers=headers,
+        json={"model": "gpt-4", "messages": [{"role": "user", "content": RIVER}]},
+    )
     assert wrong.status_code == 400 and "policy-assistant" in wrong.json()["error"]["message"]
     ends_with_assistant = {"model": "policy-assistant", "messages": [{"role": "assistant", "content": "你好"}]}
     assert client.post("/v1/chat/completions", headers=headers, json=ends_with_assistant).status_code == 400

@@ -28,7 +28,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(directive_assistant: PolicyAssistant, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, Path]]:
+def server(
+    directive_assistant: PolicyAssistant, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str, Path]]:
     root = tmp_path_factory.mktemp("serve")
     shutil.copytree(directive_assistant.settings.data_dir, root / "data")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICY_ASSISTANT_", "CHROMA_"))}

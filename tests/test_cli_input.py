@@ -49,7 +49,12 @@ def test_invisible_characters_inside_a_question_are_removed(directive_assistant)
 
 
 def test_a_batch_with_bad_lines_answers_the_others_and_reports_each_bad_line(directive_assistant):
-    lines = [RIVER.encode(), b"\xff\xfe\xe5\x85\xbb\xe8\x80\x81", "\u200b\x01".encode(), "意见支持新疆加快建设什么核心区？".encode()]
+    lines = [
+        RIVER.encode(),
+        b"\xff\xfe\xe5\x85\xbb\xe8\x80\x81",
+        "\u200b\x01".encode(),
+        "意见支持新疆加快建设什么核心区？".encode(),
+    ]
     code, out, _ = invoke(directive_assistant, "ask", "--batch", "-", "--json", stdin=b"\n".join(lines) + b"\n")
     assert code == 0
     results = [json.loads(line) for line in out.splitlines()]
@@ -63,7 +68,16 @@ def test_a_batch_with_bad_lines_answers_the_others_and_reports_each_bad_line(dir
 
 
 def test_search_batch_reports_bad_lines_too(directive_assistant):
-    code, out, _ = invoke(directive_assistant, "search", "--batch", "-", "--json", "-k", "1", stdin=b"\xc3\n\xe6\xb2\xb3\xe9\x95\xbf\xe5\x88\xb6\n")
+    code, out, _ = invoke(
+        directive_assistant,
+        "search",
+        "--batch",
+        "-",
+        "--json",
+        "-k",
+        "1",
+        stdin=b"\xc3\n\xe6\xb2\xb3\xe9\x95\xbf\xe5\x88\xb6\n",
+    )
     assert code == 0
     bad, good = (json.loads(line) for line in out.splitlines())
     assert bad["line"] == 1 and "error" in bad and "query" in bad
@@ -118,12 +132,18 @@ def test_a_known_part_still_filters(directive_assistant):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["serch", "x"], "错误：没有“serch”这个命令（是否想用 search、serve？），请运行 policy-assistant --help 查看用法。"),
+        (
+            ["serch", "x"],
+            "错误：没有“serch”这个命令（是否想用 search、serve？），请运行 policy-assistant --help 查看用法。",
+        ),
         (["search", "x", "--bogus"], "错误：没有 --bogus 这个选项，请运行 policy-assistant search --help 查看用法。"),
         (["search", "x", "-k", "0"], "错误：-k 的取值无效，请运行 policy-assistant search --help 查看用法。"),
         (["search", "x", "-k"], "错误：选项 -k 的用法有误（可能缺少取值），请运行 policy-assistant --help 查看用法。"),
         (["ask", "x", "--mode", "gpt"], "错误：--mode 的取值无效，请运行 policy-assistant ask --help 查看用法。"),
-        (["ask", "--batch", "/no/such/file"], "错误：--batch 的取值无效，请运行 policy-assistant ask --help 查看用法。"),
+        (
+            ["ask", "--batch", "/no/such/file"],
+            "错误：--batch 的取值无效，请运行 policy-assistant ask --help 查看用法。",
+        ),
         (["apikey", "add", "bob"], "错误：缺少 --role，请运行 policy-assistant apikey add --help 查看用法。"),
     ],
 )
@@ -139,7 +159,16 @@ def test_invalid_utf8_argument_as_installed(directive_assistant, tmp_path):
 
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    result = subprocess.run([str(COMMAND), "ask", b"\xff\xfe\xe5\x85\xbb\xe8\x80\x81"], capture_output=True, env=env, cwd=tmp_path, timeout=300)  # type: ignore[list-item]
+    result = subprocess.run(
+        [str(COMMAND), "ask", b"\xff\xfe\xe5\x85\xbb\xe8\x80\x81"],
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
+    )  # type: ignore[list-item]
     assert result.returncode == 2
     assert result.stdout == b""
-    assert result.stderr.decode().strip() == "错误：问题中有无法识别的字符（不是有效的 UTF-8 文本），请检查文件或终端的编码。"
+    assert (
+        result.stderr.decode().strip()
+        == "错误：问题中有无法识别的字符（不是有效的 UTF-8 文本），请检查文件或终端的编码。"
+    )

@@ -30,7 +30,9 @@ def session_results(directive_assistant: PolicyAssistant) -> dict[str, Any]:
     env = {"POLICY_ASSISTANT_DATA_DIR": str(directive_assistant.settings.data_dir)}
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
-    server = StdioServerParameters(command=str(COMMAND), args=["mcp"], env=env, cwd=str(directive_assistant.settings.data_dir.parent))
+    server = StdioServerParameters(
+        command=str(COMMAND), args=["mcp"], env=env, cwd=str(directive_assistant.settings.data_dir.parent)
+    )
 
     async def run() -> dict[str, Any]:
         async with Client(server, read_timeout_seconds=240) as client:
