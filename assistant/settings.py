@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from assistant.errors import UserError
+from assistant.locations import default_data_dir, shipped
 
 ENV_PREFIX = "POLICY_ASSISTANT_"
 SETTINGS_FILE_ENV = ENV_PREFIX + "SETTINGS_FILE"
@@ -112,9 +113,12 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    data_dir: Path = Field(REPO_ROOT / ".data", description="All state: index, feedback, runs.")
-    corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Documents indexed by default.")
-    prompts_dir: Path = Field(REPO_ROOT / "prompts", description="Prompt templates.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="All state: index, feedback, runs (.data in a checkout, a per-user folder when installed).",
+    )
+    corpus_dir: Path = Field(default_factory=lambda: shipped("corpus"), description="Documents indexed by default.")
+    prompts_dir: Path = Field(default_factory=lambda: shipped("prompts"), description="Prompt templates.")
     log_level: str = Field("WARNING", description="Logging level for the operator log.")
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)

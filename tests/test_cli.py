@@ -18,7 +18,12 @@ FLOOD = """关于做好防汛工作的通知
 
 （二）储备防汛物资。各地要提前储备沙袋和冲锋舟。
 """
-HIT_KEYS = {"rank", "doc_id", "doc_title", "clause", "part", "label", "text", "score", "scores"}
+HIT_KEYS = {"rank", "doc_id", "doc_title", "clause", "part", "label", "text", "score", "scores"} | {
+    "doc_kind",
+    "issuer",
+    "version_date",
+    "in_force",
+}
 
 
 def make_home(root: Path) -> dict[str, str]:

@@ -24,6 +24,9 @@ ANSWER_KEYS = {
     "hits",
     "notice",
     "timings",
+    "claims",
+    "truncated",
+    "sources_seen",
 }
 CITATION_KEYS = {"n", "doc_id", "clause", "label", "quote", "verified", "start", "end"}
 RIVER = "河长制有什么要求？"

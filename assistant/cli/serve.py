@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from importlib import resources
+import tomllib
+from pathlib import Path
 from typing import Literal
 
 import click
 
 from assistant.cli.context import Context, err, pass_context
+from assistant.locations import shipped
 
 
 @click.command()
@@ -59,18 +61,28 @@ def mcp(context: Context, transport: Literal["stdio", "http"], host: str | None,
         server.run("streamable-http", host=host or settings.api.host, port=port or settings.api.mcp_port)
 
 
+def streamlit_flags(config: Path) -> list[str]:
+    """The shipped .streamlit/config.toml as command-line flags, since an installed copy runs from any folder."""
+    if not config.is_file():
+        return []
+    flags = []
+    for section, values in tomllib.loads(config.read_text("utf-8")).items():
+        for key, value in values.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            flags += [f"--{section}.{key}", text]
+    return flags
+
+
 @click.command()
 @click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True, help="端口。")
 @pass_context
 def ui(context: Context, port: int) -> None:
     """启动网页界面（Streamlit）。"""
     context.ready()
-    app = resources.files("assistant") / "webui" / "app.py"
-    if not app.is_file():  # a checkout: the pages live in ui/
-        from assistant.settings import REPO_ROOT
-
-        app = REPO_ROOT / "ui" / "app.py"
-    command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port)]
+    app = shipped("ui") / "app.py"
+    flags = streamlit_flags(shipped("streamlit") / "config.toml")
+    command = [sys.executable, "-m", "streamlit", "run", str(app), *flags, "--server.port", str(port)]
+    err.print(f"政策问答助手：http://localhost:{port}", highlight=False)
     raise SystemExit(subprocess.call(command, env=os.environ.copy()))
 
 
