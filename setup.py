@@ -3,7 +3,7 @@
 Everything else is in pyproject.toml; setuptools reads both.
 """
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 MAPPED = {
     "assistant.bundled.prompts": "prompts",
@@ -13,9 +13,11 @@ MAPPED = {
 }
 
 setup(
-    packages=find_packages(include=["assistant", "assistant.*"]) + list(MAPPED),
+    packages=find_namespace_packages(include=["assistant", "assistant.*"], exclude=["*.__pycache__"]) + list(MAPPED),
     package_dir=MAPPED,
     package_data={
+        # Word lists, thresholds and other data files that live beside the code.
+        "": ["*.json", "*.jsonl", "*.toml", "*.txt", "*.tsv", "*.csv", "*.yaml", "*.md"],
         "assistant.bundled.prompts": ["*.md"],
         "assistant.bundled.corpus": ["*", "**/*"],
         "assistant.bundled.streamlit": ["config.toml"],
