@@ -105,3 +105,14 @@ def writable_directive(
         clean_environment(monkeypatch, root / "data", root)
         settings = Settings(data_dir=root / "data")
     return PolicyAssistant(settings, embedder=embedder)
+
+
+def invoke_cli(assistant: PolicyAssistant, *args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
+    """The command line in process, as main() runs it (Chinese errors, exit codes), with a prepared assistant."""
+    from click.testing import CliRunner
+
+    from assistant.cli import Context, run
+
+    with CliRunner().isolation(input=stdin) as (out, err, _):
+        code = run(list(args), obj=Context(assistant))
+    return code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")

@@ -6,22 +6,14 @@ import json
 import subprocess
 
 import pytest
-from click.testing import CliRunner
 
-from assistant.cli import Context, run
-from assistant.service import PolicyAssistant
-from tests.conftest import COMMAND, DIRECTIVE_ID
+from tests.conftest import COMMAND, DIRECTIVE_ID, invoke_cli
 
 RIVER = "河长制有什么要求？"
 BAD = "\udcff\udcfe养老"  # what Python makes of the bytes ff fe in a UTF-8 argument or line
 
 
-def invoke(assistant: PolicyAssistant, *args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
-    """The command line as main() runs it (Chinese errors, exit codes), with the session's assistant."""
-    runner = CliRunner()
-    with runner.isolation(input=stdin) as (out, err, _):
-        code = run(list(args), obj=Context(assistant))
-    return code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")
+invoke = invoke_cli
 
 
 @pytest.mark.parametrize("command", ["ask", "search"])

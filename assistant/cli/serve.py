@@ -58,7 +58,11 @@ def mcp(context: Context, transport: Literal["stdio", "http"], host: str | None,
     if transport == "stdio":
         server.run("stdio")
     else:
-        server.run("streamable-http", host=host or settings.api.host, port=port or settings.api.mcp_port)
+        host = host or settings.api.host
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            # The MCP transport has no API keys: anyone who reaches the port can call the tools.
+            err.print(f"[yellow]提示：[/yellow]MCP 服务不校验密钥，监听 {host} 时请用防火墙或反向代理限制访问。")
+        server.run("streamable-http", host=host, port=port or settings.api.mcp_port)
 
 
 def streamlit_flags(config: Path) -> list[str]:
