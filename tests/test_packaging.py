@@ -8,11 +8,14 @@ What is tested is the wheel itself: its package data, its console script, its re
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import sysconfig
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import REPO
@@ -78,3 +81,30 @@ def test_index_then_ask_from_another_directory(installed):
     assert answer["citations"] and all(c["verified"] for c in answer["citations"])
     assert (Path(env["HOME"]) / ".local" / "share" / "policy-assistant" / "index").is_dir()
     assert not (elsewhere / ".data").exists()
+
+
+def test_ui_starts_the_packaged_streamlit_app(installed):
+    command, env, elsewhere = installed
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [str(command), "ui", "--port", str(port)],
+        env=env,
+        cwd=elsewhere,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        healthy = False
+        while time.monotonic() < deadline and process.poll() is None and not healthy:
+            try:
+                healthy = httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                time.sleep(0.5)
+        assert healthy, process.stdout.read().decode() if process.stdout and process.poll() is not None else "timeout"
+        assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
