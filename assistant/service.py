@@ -116,6 +116,17 @@ class PolicyAssistant:
     def lint(self) -> dict[str, list[LintFinding]]:
         return {d.doc_id: lint_document(d) for d in self.index.documents}
 
+    def replay(self, turns: list[tuple[str, str]]) -> list[Exchange]:
+        """Earlier (question, answer) turns a client sends back, each question made standalone as when it was asked.
+
+        The rule condenser is used here whatever the answer mode, so a long history costs no model calls.
+        """
+        history: list[Exchange] = []
+        for question, answer in turns:
+            standalone = self.engine.rule_condenser.condense(history, question) if history else question
+            history.append(Exchange(question, standalone, answer))
+        return history
+
     def check_filter(self, where: SearchFilter | None) -> None:
         """An unknown document or part is the user's mistake, not an empty result."""
         if where is None:

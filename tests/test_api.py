@@ -261,3 +261,21 @@ def test_openapi_docs_are_served(api):
     assert client.get("/docs").status_code == 200
     spec = client.get("/openapi.json").json()
     assert {"/v1/ask", "/v1/search", "/v1/chat/completions", "/v1/models", "/v1/feedback"} <= set(spec["paths"])
+
+
+def test_chat_completion_replays_a_long_history_for_the_next_follow_up(api):
+    client, headers = api
+    messages: list[dict[str, str]] = []
+    standalone = []
+    for question in ("国家对西部地区的医疗有什么支持？", "那教育方面呢？", "那文化方面呢？"):
+        messages.append({"role": "user", "content": question})
+        body = client.post(
+            "/v1/chat/completions", headers=headers, json={"model": "policy-assistant", "messages": messages}
+        ).json()
+        standalone.append(body["policy_assistant"]["standalone_question"])
+        messages.append({"role": "assistant", "content": body["choices"][0]["message"]["content"]})
+    assert standalone == [
+        "国家对西部地区的医疗有什么支持？",
+        "国家对西部地区的教育有什么支持？",
+        "国家对西部地区的文化有什么支持？",
+    ]

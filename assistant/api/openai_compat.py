@@ -40,20 +40,20 @@ def strip_sources(text: str) -> str:
     return text.strip()
 
 
-def conversation(messages: list[ChatMessage]) -> tuple[str, list[Exchange]]:
+def conversation(assistant: PolicyAssistant, messages: list[ChatMessage]) -> tuple[str, list[Exchange]]:
     """The last user message and the earlier user/assistant pairs as history (system messages are ignored)."""
     turns = [m for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
         raise UserError("messages 的最后一条必须是用户的问题（role 为 user）。")
-    history: list[Exchange] = []
+    pairs: list[tuple[str, str]] = []
     pending: str | None = None
     for message in turns[:-1]:
         if message.role == "user":
             pending = message.text()
         elif pending is not None:
-            history.append(Exchange(pending, pending, strip_sources(message.text())))
+            pairs.append((pending, strip_sources(message.text())))
             pending = None
-    return turns[-1].text(), history
+    return turns[-1].text(), assistant.replay(pairs)
 
 
 def extension(answer: Answer) -> dict[str, Any]:
@@ -97,7 +97,7 @@ def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
     """Answers the last user message with verified citations; earlier messages drive follow-ups."""
     _check_model(body, request)
     assistant: PolicyAssistant = request.app.state.assistant
-    question, history = conversation(body.messages)
+    question, history = conversation(assistant, body.messages)
     events = assistant.ask_stream(question, history)
     completion_id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())

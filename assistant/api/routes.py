@@ -24,8 +24,11 @@ def assistant_of(request: Request) -> PolicyAssistant:
     return request.app.state.assistant
 
 
-def history_of(turns: list[Turn]) -> list[Exchange]:
-    return [Exchange(t.question, t.standalone_question or t.question, t.answer) for t in turns]
+def history_of(assistant: PolicyAssistant, turns: list[Turn]) -> list[Exchange]:
+    """The client's turns; a turn without its standalone question gets it re-derived."""
+    if all(t.standalone_question for t in turns):
+        return [Exchange(t.question, t.standalone_question or t.question, t.answer) for t in turns]
+    return assistant.replay([(t.question, t.answer) for t in turns])
 
 
 @router.get("/health", summary="服务状态 / Service health")
@@ -67,7 +70,7 @@ def answer_events(events: Iterator[str | Answer]) -> Iterator[str]:
 def ask(body: AskRequest, request: Request) -> Any:
     """The same JSON as `policy-assistant ask --json`; with `stream: true`, server-sent events."""
     assistant = assistant_of(request)
-    events = assistant.ask_stream(body.question, history_of(body.history), body.mode, body.where(), body.k)
+    events = assistant.ask_stream(body.question, history_of(assistant, body.history), body.mode, body.where(), body.k)
     if body.stream or "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(answer_events(events), media_type="text/event-stream")
     return [e for e in events if isinstance(e, Answer)][-1]
