@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.redact import redact_data
 from assistant.settings import Settings
 from assistant.types import Answer
 
@@ -55,7 +56,9 @@ class FeedbackRecord(BaseModel):
 
 def settings_snapshot(settings: Settings) -> tuple[str, str]:
     """The settings that shape answers, without secrets, and their hash."""
-    data = settings.model_dump(mode="json", exclude={"llm": {"api_key"}, "embedding": {"api_key"}, "ui": True})
+    data = redact_data(
+        settings.model_dump(mode="json", exclude={"llm": {"api_key"}, "embedding": {"api_key"}, "ui": True})
+    )
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16], text
 

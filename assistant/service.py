@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
+import unicodedata
 from collections.abc import Iterator
 from functools import cached_property
 
@@ -11,13 +14,14 @@ from assistant.answer.engine import AnswerEngine
 from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import UserError
+from assistant.feedback import Rating, feedback_store
 from assistant.index import PolicyIndex, Progress, SyncReport
 from assistant.lint import lint_corpus
 from assistant.llm import Thinking
 from assistant.retrieve import HybridSearcher, SearchFilter
 from assistant.settings import Settings
 from assistant.store import StoreUnavailable
-from assistant.types import Answer, AnswerMode, LintFinding, SearchResult
+from assistant.types import Answer, AnswerMode, ClauseView, DocumentInfo, LintFinding, SearchResult
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +95,9 @@ class PolicyAssistant:
         where: SearchFilter | None = None,
         k: int | None = None,
     ) -> Iterator[str | Answer]:
-        events = self.engine.stream(validate_question(question), history, mode, where, k)
+        question = validate_question(question)
+        self.check_filter(where)
+        events = self.engine.stream(question, history, mode, where, k)
         return (e for e in events if isinstance(e, str | Answer))
 
     def ask_events(
@@ -103,7 +109,9 @@ class PolicyAssistant:
         k: int | None = None,
     ) -> Iterator[str | Thinking | Answer]:
         """ask_stream plus Thinking events while a reasoning model thinks, for a status line."""
-        return self.engine.stream(validate_question(question), history, mode, where, k, statuses=True)
+        question = validate_question(question)
+        self.check_filter(where)
+        return self.engine.stream(question, history, mode, where, k, statuses=True)
 
     def ensure_index(self, progress: Progress | None = None) -> SyncReport | None:
         report = self.index.ensure_ready(progress)
@@ -125,17 +133,121 @@ class PolicyAssistant:
 
     def search(self, query: str, k: int | None = None, where: SearchFilter | None = None) -> SearchResult:
         query = validate_question(query)
+        self.check_filter(where)
         return self.searcher.search(query, k or self.settings.retrieval.k, where)
 
     def lint(self) -> dict[str, list[LintFinding]]:
         return lint_corpus(list(self.index.documents))
 
+    def replay(self, turns: list[tuple[str, str]]) -> list[Exchange]:
+        """Earlier (question, answer) turns a client sends back, each question made standalone as when it was asked.
+
+        The rule condenser is used here whatever the answer mode, so a long history costs no model calls.
+        """
+        history: list[Exchange] = []
+        for question, answer in turns:
+            standalone = self.engine.rule_condenser.condense(history, question) if history else question
+            history.append(Exchange(question, standalone, answer))
+        return history
+
+    def check_filter(self, where: SearchFilter | None) -> None:
+        """An unknown document or part is the user's mistake, not an empty result."""
+        if where is None:
+            return
+        known = [d.doc_id for d in self.index.documents]
+        unknown = [d for d in where.doc_ids if d not in known]
+        if unknown:
+            shown = "、".join(known[:8]) + ("…" if len(known) > 8 else "")
+            raise UserError(f"没有编号为 {'、'.join(unknown)} 的文档，可用的文档编号：{shown or '（无）'}。")
+        scope = [c for c in self.index.clauses.values() if not where.doc_ids or c.doc_id in where.doc_ids]
+        for part in where.parts:
+            if not any(SearchFilter(parts=(part,)).allows(c) for c in scope):
+                raise UserError(f"所选文档中没有“{part}”这一部分，请写部分的序号（如 二）或完整标题。")
+
+    def documents(self) -> list[DocumentInfo]:
+        return [
+            DocumentInfo(
+                doc_id=d.doc_id,
+                title=d.title,
+                short_title=d.short_title,
+                kind=d.kind,
+                issuer=d.issuer,
+                version_date=d.version_date,
+                in_force=d.in_force,
+                origin=d.origin,
+                clauses=len(d.clauses),
+            )
+            for d in self.index.documents
+        ]
+
+    def clause(self, doc_id: str, clause: str) -> ClauseView:
+        """One clause by document and clause name (十七, 17, 第十七条 or （十七） all work)."""
+        document = self.index.document(doc_id)
+        if document is None:
+            raise UserError(f"没有编号为 {doc_id} 的文档。")
+        wanted = clause.strip().strip("（）()第条")
+        found = next((c for c in document.clauses if c.clause == clause.strip()), None)
+        found = found or next((c for c in document.clauses if c.clause.strip("第条") == wanted), None)
+        if found is None and wanted.isdigit():
+            found = next((c for c in document.clauses if c.number == int(wanted)), None)
+        if found is None:
+            raise UserError(f"《{document.short_title}》中没有“{clause}”这一条款。")
+        return ClauseView(
+            doc_id=document.doc_id,
+            doc_title=document.title,
+            clause=found.clause,
+            part=found.part,
+            label=found.label,
+            text=found.text,
+            version_date=document.version_date,
+            in_force=document.in_force,
+            status="现行有效" if document.in_force else "已被新版本取代",
+        )
+
+    def record_feedback(
+        self, answer: Answer, rating: Rating, reasons: list[str] | None = None, comment: str = ""
+    ) -> str:
+        """Store feedback on an answer given back by a client; returns its id (the same answer, the same id)."""
+        answer_id = hashlib.sha256(answer.model_dump_json().encode()).hexdigest()[:24]
+        try:
+            feedback_store(self.settings).record(answer_id, answer, rating, self.settings, reasons, comment)
+        except ValueError as exc:
+            raise UserError("反馈原因只能是：不准确、不完整、引用错误、其他。") from exc
+        return answer_id
+
+    def health(self) -> dict[str, object]:
+        """Index state, document count, embedding model and whether the LLM answers, for monitoring."""
+        llm: bool | None = None
+        if self.settings.llm.configured:
+            from assistant.answer.llm import OpenAICompatibleChat
+
+            llm = OpenAICompatibleChat(self.settings.llm).health()
+        return {
+            "status": "ok" if self.index.ready else "no_index",
+            "index_ready": self.index.ready,
+            "documents": len(self.index.documents),
+            "clauses": len(self.index.clauses),
+            "embedding_model": self.embedder.model_id,
+            "answer_mode": self.engine.default_mode,
+            "llm_configured": self.settings.llm.configured,
+            "llm_reachable": llm,
+        }
+
 
 MAX_QUESTION_CHARS = 500
 
 
+_INVISIBLE = {"Cc", "Cf", "Co"}  # control codes (but whitespace), zero-width characters, BOMs, private use
+_TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+
+
 def validate_question(text: str) -> str:
-    question = " ".join(text.split())
+    """The question with control and invisible characters removed; bad encoding and empty text are refused."""
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise UserError("问题中有无法识别的字符（不是有效的 UTF-8 文本），请检查文件或终端的编码。")
+    text = _TERMINAL_ESCAPE.sub(" ", text)  # pasted colour codes and cursor moves are not words
+    visible = "".join(ch if ch.isspace() or unicodedata.category(ch) not in _INVISIBLE else "" for ch in text)
+    question = " ".join(visible.split())
     if not question:
         raise UserError("问题为空，请输入要查询的内容。")
     if len(question) > MAX_QUESTION_CHARS:

@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from assistant.errors import UserError
+from assistant.locations import default_data_dir, shipped
 
 ENV_PREFIX = "POLICY_ASSISTANT_"
 SETTINGS_FILE_ENV = ENV_PREFIX + "SETTINGS_FILE"
@@ -106,6 +107,16 @@ class IngestSettings(Section):
     max_chars: int = Field(3_000_000, ge=1000, description="Most characters of text in one document.")
     time_budget_seconds: float = Field(60.0, gt=0, description="Longest time spent reading and parsing one file.")
 
+class APISettings(Section):
+    host: str = Field("127.0.0.1", description="Address `policy-assistant serve` listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
+    workers: int = Field(1, ge=1, le=64, description="Worker processes; rate limits are counted per worker.")
+    requests_per_minute: int = Field(60, ge=1, description="Requests one API key may make per minute.")
+    burst: int = Field(20, ge=1, description="Requests one API key may make at once before the rate applies.")
+    max_body_kb: int = Field(64, ge=1, description="Largest request body in kilobytes.")
+    max_messages: int = Field(40, ge=1, description="Most chat messages one chat completion request may carry.")
+    mcp_port: int = Field(8765, ge=1, le=65535, description="Port of the MCP server's streamable HTTP transport.")
+
 
 class Settings(BaseSettings):
     """Everything configurable, with offline defaults."""
@@ -117,9 +128,12 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    data_dir: Path = Field(REPO_ROOT / ".data", description="All state: index, feedback, runs.")
-    corpus_dir: Path = Field(REPO_ROOT / "corpus", description="Documents indexed by default.")
-    prompts_dir: Path = Field(REPO_ROOT / "prompts", description="Prompt templates.")
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="All state: index, feedback, runs (.data in a checkout, a per-user folder when installed).",
+    )
+    corpus_dir: Path = Field(default_factory=lambda: shipped("corpus"), description="Documents indexed by default.")
+    prompts_dir: Path = Field(default_factory=lambda: shipped("prompts"), description="Prompt templates.")
     log_level: str = Field("WARNING", description="Logging level for the operator log.")
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
@@ -128,6 +142,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     ui: UISettings = Field(default_factory=UISettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    api: APISettings = Field(default_factory=APISettings)
 
     @classmethod
     def settings_customise_sources(

@@ -186,3 +186,31 @@ class Answer(Model):
     claims: list[Claim] = Field(default_factory=list, description="Every sentence of the answer, verified or not.")
     truncated: bool = Field(False, description="The model stopped at its length limit (finish_reason=length).")
     sources_seen: int | None = Field(None, description="How many sources the model actually saw after truncation.")
+
+
+class DocumentInfo(Model):
+    """A document as listed by the API and MCP: its identity and version, without its text."""
+
+    doc_id: str
+    title: str
+    short_title: str
+    kind: str = ""
+    issuer: str = ""
+    version_date: str | None = None
+    in_force: bool = True
+    origin: str = "corpus"
+    clauses: int
+
+
+class ClauseView(Model):
+    """One clause as the API and MCP return it: text, citation label, version and status."""
+
+    doc_id: str
+    doc_title: str
+    clause: str
+    part: str
+    label: str
+    text: str
+    version_date: str | None = None
+    in_force: bool = True
+    status: str = Field(description="现行有效, or 已被新版本取代 for an older version.")

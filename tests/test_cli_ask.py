@@ -1,4 +1,7 @@
-"""`policy-assistant ask` and `chat` as installed: JSON shapes, batch input, follow-ups, the LLM switch."""
+"""`policy-assistant ask` and `chat`: JSON shapes, batch input, follow-ups, the LLM switch.
+
+Most tests run in process with the session's assistant; one per command runs the installed console script.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from assistant.service import PolicyAssistant
-from tests.conftest import DIRECTIVE_ID, run_cli
+from assistant.settings import LLMSettings
+from tests.conftest import DIRECTIVE_ID, invoke_cli, run_cli
 from tests.fake_llm import FakeLLM
 
 ANSWER_KEYS = {
@@ -24,6 +28,9 @@ ANSWER_KEYS = {
     "hits",
     "notice",
     "timings",
+    "claims",
+    "truncated",
+    "sources_seen",
 }
 CITATION_KEYS = {"n", "doc_id", "clause", "label", "quote", "verified", "start", "end"}
 RIVER = "河长制有什么要求？"
@@ -72,24 +79,26 @@ def test_ask_json_prints_one_answer_object(env, tmp_path):
     assert [h["rank"] for h in answer["hits"]] == list(range(1, len(answer["hits"]) + 1))
 
 
-def test_ask_prints_the_answer_and_its_citations_for_people(env, tmp_path):
-    result = run(env, tmp_path, "ask", RIVER)
+def test_ask_prints_the_answer_and_its_citations_for_people(directive_assistant):
+    code, out, err = invoke_cli(directive_assistant, "ask", RIVER)
 
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    assert code == 0, err
+    lines = out.splitlines()
     assert lines[0] == f"问：{RIVER}"
     assert "全面推进河长制、湖长制" in lines[1]
     assert "引用：" in lines
     assert any(line.startswith("  [1] 《指导意见》") and "（已核实）" in line for line in lines)
 
 
-def test_ask_batch_from_stdin_prints_one_json_line_per_question(env, tmp_path):
+def test_ask_batch_from_stdin_prints_one_json_line_per_question(directive_assistant):
     questions = [RIVER, "意见支持新疆加快建设什么核心区？"]
 
-    result = run(env, tmp_path, "ask", "--batch", "-", "--json", stdin="\n".join(questions) + "\n\n")
+    code, out, err = invoke_cli(
+        directive_assistant, "ask", "--batch", "-", "--json", stdin="\n".join(questions) + "\n\n"
+    )
 
-    assert result.returncode == 0, result.stderr
-    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert code == 0, err
+    answers = [json.loads(line) for line in out.splitlines()]
     assert [a["question"] for a in answers] == questions
     assert all(set(a) == ANSWER_KEYS for a in answers)
     assert "丝绸之路经济带核心区" in answers[1]["answer"]
@@ -107,12 +116,12 @@ def test_chat_jsonl_keeps_the_conversation_for_follow_ups(env, tmp_path):
     assert "二十二" in {c["clause"] for c in second["citations"]}
 
 
-def test_ask_in_llm_mode_without_an_endpoint_exits_2_with_a_chinese_hint(env, tmp_path):
-    result = run(env, tmp_path, "ask", RIVER, "--mode", "llm")
+def test_ask_in_llm_mode_without_an_endpoint_exits_2_with_a_chinese_hint(directive_assistant):
+    code, out, err = invoke_cli(directive_assistant, "ask", RIVER, "--mode", "llm")
 
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert one_line(result.stderr) == one_line(
+    assert code == 2
+    assert out == ""
+    assert one_line(err) == one_line(
         "错误：未配置大模型接口，无法使用 llm 模式。请设置 POLICY_ASSISTANT_LLM__BASE_URL，或改用 extractive 模式。"
     )
 
@@ -144,15 +153,16 @@ def test_ask_json_through_a_configured_endpoint_answers_in_llm_mode(env, tmp_pat
     assert API_KEY not in log_file.read_text("utf-8")
 
 
-def test_chat_shows_the_cleaned_answer_when_a_streamed_marker_was_deleted(env, tmp_path, server, directive_assistant):
+def test_chat_shows_the_cleaned_answer_when_a_streamed_marker_was_deleted(server, directive_assistant):
     ranked = directive_assistant.searcher.retrieve(RIVER, directive_assistant.settings.retrieval.k, None).ranked
     n = next(i for i, r in enumerate(ranked, start=1) if r.clause.clause == "十六")
     server.enqueue_text(f"意见要求“全面推进河长制、湖长制”[{n}]。另见补充规定[9]。")
-    env = env | {"POLICY_ASSISTANT_LLM__BASE_URL": server.url + "/v1"}
+    settings = directive_assistant.settings.model_copy(update={"llm": LLMSettings(base_url=server.url + "/v1")})
+    with_llm = PolicyAssistant(settings, embedder=directive_assistant.embedder)
 
-    result = run(env, tmp_path, "chat", stdin=RIVER + "\n")
+    code, out, err = invoke_cli(with_llm, "chat", stdin=RIVER + "\n")
 
-    assert result.returncode == 0, result.stderr
-    assert "提示：大模型引用了不存在的条款编号 [9]，已删除。" in result.stdout
+    assert code == 0, err
+    assert "提示：大模型引用了不存在的条款编号 [9]，已删除。" in out
     # The notice says [9] was deleted, so the answer the user is left with must not carry it.
-    assert f"意见要求“全面推进河长制、湖长制”[{n}]。另见补充规定。" in result.stdout
+    assert f"意见要求“全面推进河长制、湖长制”[{n}]。另见补充规定。" in out

@@ -18,7 +18,7 @@ from assistant.evals.runs import RunStore, evaluate, gate, parse_thresholds
 from assistant.feedback import feedback_store
 
 if TYPE_CHECKING:
-    from assistant.cli import Context
+    from assistant.cli.context import Context
 
 
 @click.group("eval")
@@ -58,7 +58,7 @@ def run(
     """运行评测，写出运行目录（配置、逐题结果、汇总、环境、报告）并记入历史。"""
     from rich.progress import Progress as Bar
 
-    from assistant.cli import err
+    from assistant.cli.context import err
 
     assistant = context.ready()
     with Bar(console=err, transient=True) as bar:
@@ -175,3 +175,7 @@ def export_feedback(context: Context, out: Path) -> None:
         lines.append(json.dumps(draft, ensure_ascii=False))
     write_text_atomic(out, "\n".join(lines) + "\n")
     click.echo(f"已导出 {len(lines)} 条草稿到 {out}；请补全 key_facts 并核对 gold_clauses 后用 eval check 校验。")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(eval_group)

@@ -31,7 +31,7 @@ from assistant.quiz.types import (
 )
 
 if TYPE_CHECKING:
-    from assistant.cli import Context
+    from assistant.cli.context import Context
 
 err = Console(stderr=True, soft_wrap=True)  # long Chinese lines stay whole for logs and tests
 _TYPE_NAMES: dict[str, QuestionType] = {
@@ -243,3 +243,7 @@ def import_command(file: Path) -> None:
     err.print(f"已导入 {len(checked)} 道题：新增 {added} 道，更新 {updated} 道。", highlight=False)
     if demoted:
         err.print(f"[yellow]提示：[/yellow]{demoted} 道已通过的题目未能通过原文核对，已退回待审核。", highlight=False)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(quiz)

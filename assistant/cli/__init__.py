@@ -1,0 +1,86 @@
+"""policy-assistant: the root command; every command group registers itself from its own module.
+
+To add a command group, give its module a `register(cli: click.Group) -> None` function that calls
+`cli.add_command(...)`, and add the module's name to COMMAND_MODULES below (one line). Commands receive
+the root's Context with `@pass_context` (assistant.cli.context) or `@click.pass_obj`; they never import
+this package, so there is no import circle.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+from rich.markup import escape
+
+from assistant.cli.context import Context, err, pass_context
+from assistant.cli.usage import usage_message
+from assistant.errors import UserError
+
+__all__ = ["COMMAND_MODULES", "Context", "cli", "err", "main", "pass_context", "run"]
+
+log = logging.getLogger("assistant.cli")
+
+COMMAND_MODULES = (
+    "assistant.cli.core",
+    "assistant.cli.chat",
+    "assistant.evals.cli",
+    "assistant.quiz.cli",
+    "assistant.cli.apikey",
+    "assistant.cli.serve",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """政策问答助手：索引政策文件，检索并引用原文条款。"""
+    if not isinstance(ctx.obj, Context):
+        ctx.obj = Context()
+
+
+def register_commands(group: click.Group, modules: tuple[str, ...] = COMMAND_MODULES) -> None:
+    for name in modules:
+        importlib.import_module(name).register(group)
+
+
+register_commands(cli)
+
+
+def run(args: list[str] | None = None, obj: Context | None = None) -> int:
+    """Run the command line and return its exit code; every error is one Chinese line on stderr."""
+    try:
+        cli.main(args=args, prog_name="policy-assistant", standalone_mode=False, obj=obj)
+    except UserError as exc:
+        err.print(f"[red]错误：[/red]{escape(str(exc))}", highlight=False)
+        return 2
+    except click.exceptions.Abort:
+        err.print("已取消。")
+        return 130
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        log.info("usage error: %s", exc.format_message())
+        err.print(f"[red]错误：[/red]{escape(usage_message(exc))}", highlight=False)
+        return 2
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        err.print("已中断；索引保持一致，下次运行会继续。")
+        return 130
+    except Exception:
+        log.exception("unexpected error")
+        err.print(
+            "[red]错误：[/red]发生内部错误，详细信息已写入数据目录下的 logs/policy-assistant.log。", highlight=False
+        )
+        return 1
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())
