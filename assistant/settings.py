@@ -91,6 +91,15 @@ class UISettings(Section):
     max_upload_mb: float = Field(20.0, gt=0, description="Largest accepted upload in megabytes.")
 
 
+class EvalSettings(Section):
+    judge_min_coverage: float = Field(
+        0.8, ge=0, le=1, description="Least share of valid judge verdicts for a judge mean to be reported."
+    )
+    min_items_for_significance: int = Field(
+        20, ge=2, description="Fewest paired items before compare marks a difference as significant."
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable, with offline defaults."""
 
@@ -111,6 +120,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    evals: EvalSettings = Field(default_factory=EvalSettings)
 
     @classmethod
     def settings_customise_sources(
