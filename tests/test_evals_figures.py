@@ -165,6 +165,14 @@ def test_fallback_items_are_counted_and_left_out_of_the_requested_mode():
     assert overall["key_fact_coverage"] == 0.25  # (0.5 + 0) / 2: the extractive fallbacks do not count as llm
 
 
+def test_a_refusal_is_not_a_fallback():
+    refusal = item("r", mode="extractive")
+    refusal.refused = True
+    assert not refusal.fallback
+    assert item("a", mode="extractive").fallback
+    assert not item("b", mode="extractive", requested="extractive").fallback
+
+
 def test_a_run_where_every_answer_fell_back_has_no_figures_and_fails_its_gate():
     items = [item(str(n), metrics={"key_fact_coverage": 1.0}, mode="extractive") for n in range(3)]
     run = run_of(items)

@@ -71,8 +71,11 @@ class ItemResult(BaseModel):
 
     @property
     def fallback(self) -> bool:
-        """Answered in another mode than requested (an LLM run that fell back to extracts)."""
-        return bool(self.requested_mode) and self.mode != self.requested_mode
+        """Answered in another mode than requested (an LLM run that fell back to extracts).
+
+        A refusal is not a fallback: the calibrated refusal gate is shared by both modes and never asks the model.
+        """
+        return bool(self.requested_mode) and self.mode != self.requested_mode and not self.refused
 
     @property
     def failed(self) -> bool:
