@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import UserError
-from assistant.evals.compare import compare_runs, sign_flip_p_value
+from assistant.evals.compare import compare_runs, side_by_side, sign_flip_p_value
 from assistant.evals.judge import first_json_object, parse_judgement
 from assistant.evals.report import metric_label, summary_rows
 from assistant.evals.runner import ItemResult, RunConfig, RunResult, aggregate, score_answer
@@ -313,3 +313,20 @@ def test_a_brace_in_prose_before_the_object_does_not_hide_it():
         "faithfulness": 0.3,
     }
     assert first_json_object("没有对象") is None
+
+
+# --- several runs side by side ---------------------------------------------
+
+
+def test_side_by_side_marks_the_best_run_per_metric_in_its_direction():
+    a = run_of([item("q", metrics={"key_fact_coverage": 0.5, "false_refusal": 0.0})], dataset="x")
+    b = run_of([item("q", metrics={"key_fact_coverage": 0.9, "false_refusal": 1.0})], dataset="x")
+    c = run_of([item("q", metrics={"key_fact_coverage": 0.9, "false_refusal": 0.0})], dataset="x")
+    a.latency, b.latency, c.latency = {"total_p50_ms": 30.0}, {"total_p50_ms": 10.0}, {"total_p50_ms": 20.0}
+    table = side_by_side([a, b, c])
+    assert table.rows["key_fact_coverage"] == [0.5, 0.9, 0.9]
+    assert table.best["key_fact_coverage"] == [1, 2]  # a tie shares the star
+    assert table.best["false_refusal"] == [0, 2]  # lower is better
+    assert table.best["total_p50_ms"] == [1]
+    assert "recall@k" not in table.rows  # no run has it
+    assert table.warnings == []

@@ -12,7 +12,7 @@ import click
 
 from assistant.atomic import write_text_atomic
 from assistant.errors import UserError
-from assistant.evals.compare import compare_runs
+from assistant.evals.compare import compare_runs, side_by_side
 from assistant.evals.datasets import Dataset, check_dataset, dataset_corpus, dataset_meta, load_dataset
 from assistant.evals.feedback_export import NEEDS_REVIEW, feedback_drafts
 from assistant.evals.goldcheck import check_against_corpus
@@ -185,6 +185,30 @@ def compare(context: Context, run_a: str, run_b: str, as_json: bool) -> None:
             click.echo(
                 f"  {change.id} {change.question}（{metric_label(change.metric)} {change.a:.2f} → {change.b:.2f}）"
             )
+
+
+@eval_group.command("compare-many")
+@click.argument("run_refs", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@click.pass_obj
+def compare_many(context: Context, run_refs: tuple[str, ...], as_json: bool) -> None:
+    """并排比较多次运行（不同模型、模式或设置），每项指标的最优者标 ★。"""
+    store = RunStore(context.settings)
+    runs = [store.load(ref) for ref in run_refs]
+    table = side_by_side(runs)
+    ks = {r.config.k for r in runs}
+    k = ks.pop() if len(ks) == 1 else None
+    if as_json:
+        click.echo(table.model_dump_json())
+        return
+    for warning in table.warnings:
+        click.echo(f"注意：{warning}")
+    for n, (run_id, label) in enumerate(zip(table.runs, table.labels, strict=True), start=1):
+        click.echo(f"[{n}] {run_id}（{label}）")
+    click.echo(f"{'指标':<16}" + "".join(f"{f'[{n}]':>10}" for n in range(1, len(table.runs) + 1)))
+    for metric, values in table.rows.items():
+        cells = [f"{fmt(v)}{'★' if n in table.best[metric] else ' '}" for n, v in enumerate(values)]
+        click.echo(f"{metric_label(metric, k):<16}" + "".join(f"{c:>10}" for c in cells))
 
 
 @eval_group.command("gate")

@@ -129,3 +129,36 @@ def compare_runs(a: RunResult, b: RunResult, min_n: int = MIN_ITEMS_FOR_SIGNIFIC
     return Comparison(
         run_a=a.run_id, run_b=b.run_id, deltas=deltas, better=better, worse=worse, warnings=_warnings(a, b, shared)
     )
+
+
+class SideBySide(BaseModel):
+    """N runs (models, modes or settings) per metric, with the best run of each metric named."""
+
+    runs: list[str]
+    labels: list[str] = Field(description="mode, model and k of each run, for the column header.")
+    rows: dict[str, list[float | None]]
+    best: dict[str, list[int]] = Field(description="Per metric, the indexes of the runs that share the best value.")
+    warnings: list[str] = Field(default_factory=list)
+
+
+def side_by_side(runs: list[RunResult]) -> SideBySide:
+    """Aggregates and latency of several runs in columns; bests follow each metric's direction."""
+    metrics = [*HIGHER_IS_BETTER, *LOWER_IS_BETTER, "fallback_rate", "total_p50_ms", "total_p95_ms"]
+    rows: dict[str, list[float | None]] = {}
+    best: dict[str, list[int]] = {}
+    for metric in metrics:
+        values = [r.aggregates.get(metric, r.latency.get(metric)) for r in runs]
+        if all(v is None for v in values):
+            continue
+        rows[metric] = values
+        present = [v for v in values if v is not None]
+        lower = metric in LOWER_IS_BETTER or metric.endswith("_ms") or metric == "fallback_rate"
+        target = min(present) if lower else max(present)
+        best[metric] = [n for n, v in enumerate(values) if v == target] if len(set(present)) > 1 else []
+    labels = [
+        f"{r.config.mode} {r.config.details.get('llm_model') or ''} k={r.config.k}".replace("  ", " ") for r in runs
+    ]
+    warnings = []
+    if len({r.config.dataset_sha256 or r.config.dataset for r in runs}) > 1:
+        warnings.append("这些运行的数据集不同，指标不可直接比较")
+    return SideBySide(runs=[r.run_id for r in runs], labels=labels, rows=rows, best=best, warnings=warnings)
