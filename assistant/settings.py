@@ -107,6 +107,7 @@ class IngestSettings(Section):
     max_chars: int = Field(3_000_000, ge=1000, description="Most characters of text in one document.")
     time_budget_seconds: float = Field(60.0, gt=0, description="Longest time spent reading and parsing one file.")
 
+
 class APISettings(Section):
     host: str = Field("127.0.0.1", description="Address `policy-assistant serve` listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
@@ -116,6 +117,15 @@ class APISettings(Section):
     max_body_kb: int = Field(64, ge=1, description="Largest request body in kilobytes.")
     max_messages: int = Field(40, ge=1, description="Most chat messages one chat completion request may carry.")
     mcp_port: int = Field(8765, ge=1, le=65535, description="Port of the MCP server's streamable HTTP transport.")
+
+
+class EvalSettings(Section):
+    judge_min_coverage: float = Field(
+        0.8, ge=0, le=1, description="Least share of valid judge verdicts for a judge mean to be reported."
+    )
+    min_items_for_significance: int = Field(
+        20, ge=2, description="Fewest paired items before compare marks a difference as significant."
+    )
 
 
 class Settings(BaseSettings):
@@ -143,6 +153,7 @@ class Settings(BaseSettings):
     ui: UISettings = Field(default_factory=UISettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     api: APISettings = Field(default_factory=APISettings)
+    evals: EvalSettings = Field(default_factory=EvalSettings)
 
     @classmethod
     def settings_customise_sources(

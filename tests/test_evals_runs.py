@@ -145,7 +145,11 @@ def test_run_scores_every_item_and_conversation_turn_in_order(small_run):
         "answerable": 5,
         "unanswerable": 1,
         "failed": run.counts["failed"],
+        "fallbacks": 0,
+        "judge_valid": 0,
         "judge_failures": 0,
+        "unverified_quotes": run.counts["unverified_quotes"],
+        "unsupported_claims": run.counts["unsupported_claims"],
     }
     assert progress == [(n, 6) for n in range(1, 7)]
 
@@ -544,7 +548,7 @@ def test_cli_compare_prints_deltas_and_the_worse_items(run_b, home):
     worse = out.split("变差：2 题", 1)[1]
     for item_id in dropped:
         assert f"  {item_id} " in worse
-        assert "key_fact_coverage 1.00 → 0.00" in worse
+        assert "要点覆盖率 1.00 → 0.00" in worse
 
 
 def test_cli_compare_json_is_the_library_comparison(run_b, home):
