@@ -12,7 +12,18 @@ from assistant.quiz.gates import Checker, Deduplicator, apply_gates, summary
 from assistant.quiz.generate import OfflineGenerator
 from assistant.quiz.scope import resolve_scope
 from assistant.quiz.terms import Lexicon
-from assistant.quiz.types import FALSE, QUESTION_TYPES, TYPE_LABELS, BuildRequest, BuildResult, GateReport, QuizItem
+from assistant.quiz.soundness import gate_settings
+from assistant.quiz.types import (
+    FALSE,
+    QUESTION_TYPES,
+    TRUE,
+    TYPE_LABELS,
+    BuildRequest,
+    BuildResult,
+    GateReport,
+    QuizItem,
+    Rejected,
+)
 from assistant.types import Clause, Document
 
 if TYPE_CHECKING:
@@ -43,21 +54,29 @@ def checker_for(documents: list[Document]) -> Checker:
 
 def build_quiz(assistant: PolicyAssistant, request: BuildRequest, chat: ChatModel | None = None) -> BuildResult:
     """A quiz of up to request.n gated items; the LLM writes it when one is configured (or passed in)."""
-    documents = documents_for(assistant, request.doc_ids)
+    return build_from_documents(documents_for(assistant, request.doc_ids), request, assistant, chat)
+
+
+def build_from_documents(
+    documents: list[Document],
+    request: BuildRequest,
+    assistant: PolicyAssistant | None = None,
+    chat: ChatModel | None = None,
+) -> BuildResult:
+    """The quiz from parsed documents; without an assistant (no settings, no index) it is written offline."""
     scope = resolve_scope(request.scope, documents)
     seed = request.seed if request.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
     rng = random.Random(seed)
     checker = checker_for(documents)
     report = GateReport()
     notices: list[str] = []
-    use_llm = request.generator == "llm" or (
-        request.generator == "auto" and (chat is not None or assistant.settings.llm.configured)
-    )
-    if request.generator == "llm" and chat is None and not assistant.settings.llm.configured:
+    configured = assistant is not None and assistant.settings.llm.configured
+    use_llm = request.generator == "llm" or (request.generator == "auto" and (chat is not None or configured))
+    if request.generator == "llm" and chat is None and not configured:
         raise UserError("没有配置大模型接口，无法用大模型出题；请设置 POLICY_ASSISTANT_LLM__BASE_URL，或改用离线出题。")
     generator: Literal["offline", "llm"] = "offline"
     candidates: list[QuizItem] = []
-    if use_llm:
+    if use_llm and assistant is not None:
         from assistant.answer.llm import LLMUnavailable
         from assistant.quiz.llm_generate import LLMGenerator, default_chat
 
@@ -75,8 +94,9 @@ def build_quiz(assistant: PolicyAssistant, request: BuildRequest, chat: ChatMode
     if generator == "offline":
         candidates = OfflineGenerator(checker.lexicon).candidates(scope.clauses, request, rng)
     rng.shuffle(candidates)
-    passed = apply_gates(candidates, checker, report)
-    ordered = _interleave(passed, request, Deduplicator(report))
+    rejected: list[Rejected] = []
+    passed = apply_gates(candidates, checker, report, rejected)
+    ordered = _interleave(passed, request, Deduplicator(report, checker), report)
     report.passed = len(ordered)
     items = _in_paper_order(ordered[: request.n], scope.clauses)
     report.selected = len(items)
@@ -95,30 +115,46 @@ def build_quiz(assistant: PolicyAssistant, request: BuildRequest, chat: ChatMode
         items=items,
         report=report,
         notices=notices,
+        rejected=rejected,
     )
 
 
-def _interleave(items: list[QuizItem], request: BuildRequest, deduplicator: Deduplicator) -> list[QuizItem]:
+def _interleave(
+    items: list[QuizItem], request: BuildRequest, deduplicator: Deduplicator, report: GateReport
+) -> list[QuizItem]:
     """Round robin over the requested types, skipping near duplicates; within a type, strong kinds first,
-    then the least-used clause, true and false statements alternating."""
+    then the least-used clause, true and false statements alternating. 正确 and 错误 never differ by more
+    than the configured surplus, so a quiz is about half true whatever the scope offers."""
     queues = {t: [i for i in items if i.type == t] for t in request.types}
     used: Counter[str] = Counter()
     last_tf: list[str] = [FALSE]
     ordered: list[QuizItem] = []
+    tf_count: Counter[str] = Counter()
+    surplus = gate_settings().tf_surplus
+
+    def unbalancing(item: QuizItem) -> bool:
+        if item.type != "tf":
+            return False
+        mine, other = (TRUE, FALSE) if item.answer == [TRUE] else (FALSE, TRUE)
+        return tf_count[mine] + 1 - tf_count[other] > surplus
 
     def rank(item: QuizItem, position: int) -> tuple[bool, bool, int, int]:
         repeat = item.type == "tf" and item.answer == last_tf  # so a quiz is never all 正确
         return (item.kind in _WEAK_KINDS, repeat, used[item.key], position)
 
-    while any(queues.values()):
+    progress = True
+    while progress:
+        progress = False
         for kind in request.types:
             queue = queues[kind]
-            while queue:
-                item = queue.pop(min(range(len(queue)), key=lambda i: rank(queue[i], i)))
+            while allowed := [i for i in range(len(queue)) if not unbalancing(queue[i])]:
+                progress = True
+                item = queue.pop(min(allowed, key=lambda i: rank(queue[i], i)))
                 if deduplicator.admit(item):
                     used[item.key] += 1
                     if item.type == "tf":
                         last_tf = item.answer
+                        tf_count[item.answer[0]] += 1
                     ordered.append(item)
                     break
     return ordered

@@ -19,6 +19,8 @@ from assistant.quiz.types import (
     BLANK,
     DIFFICULTY_LABELS,
     KIND_LABELS,
+    LISTED_MULTI,
+    LISTED_SINGLE,
     LETTERS,
     MAX_OPTIONS,
     QUESTION_TYPES,
@@ -26,6 +28,7 @@ from assistant.quiz.types import (
     TYPE_LABELS,
     QuizItem,
     QuizSet,
+    split_stem,
 )
 
 ExportFormat = Literal["gift", "aiken", "xlsx", "docx", "json", "eval"]
@@ -40,7 +43,6 @@ FORMATS: dict[ExportFormat, str] = {
 DEFAULT_TITLE = "政策学习测验"
 ORIGIN_LABELS = {"offline": "离线生成", "llm": "大模型生成", "manual": "人工录入", "import": "导入"}
 K = TypeVar("K", bound=str)
-_REFERENCE = re.compile(r"^(《[^》]{1,40}》)[^：:]{0,40}[：:]")
 
 
 def render(items: list[QuizItem], fmt: ExportFormat, title: str = DEFAULT_TITLE) -> bytes:
@@ -139,10 +141,12 @@ def to_json(items: list[QuizItem], title: str = DEFAULT_TITLE) -> str:
 
 def eval_question(item: QuizItem) -> str:
     """The item as a question for the assistant, without the clause number that would give retrieval away."""
-    match = _REFERENCE.match(item.stem)
-    title = match.group(1) if match else "文件"
-    body = _REFERENCE.sub("", item.stem).strip().rstrip("。；;")
-    body = re.sub(r"（提示：[^）]*）$", "", body)
+    reference, body = split_stem(item.stem)
+    title = reference[: reference.index("》") + 1] if reference.startswith("《") else "文件"
+    body = body.strip()
+    for suffix in (LISTED_SINGLE, LISTED_MULTI):
+        body = body.removesuffix(suffix)
+    body = re.sub(r"（提示：[^）]*）$", "", body).rstrip("。；;")
     if item.type == "tf":
         return f"{title}是否提出“{body}”？"
     filler = "哪些" if item.type == "multi" else "什么"

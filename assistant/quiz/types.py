@@ -49,6 +49,18 @@ TF_OPTIONS = [TRUE, FALSE]
 BLANK = "____"
 """The blank in a stem: where the answer of a fill-in or choice item stands in the source."""
 
+_STEM_REFERENCE = re.compile(r"^(《[^》]{1,60}》.{0,60}?(?:提出|规定)|《[^》]{1,40}》[^：:]{0,40})[：:]")
+LISTED_SINGLE = "（原文列举的是下列哪一项？）"
+LISTED_MULTI = "（原文列举的是下列哪些项？）"
+"""Appended to a stem whose blank stands in a list ending in 等: only "which is listed" has one right answer."""
+
+
+def split_stem(stem: str) -> tuple[str, str]:
+    """(reference, body): 《指导意见》三、（八）…提出 and what follows the colon; ('', stem) without a reference."""
+    match = _STEM_REFERENCE.match(stem)
+    return (match.group(1), stem[match.end() :]) if match else ("", stem)
+
+
 LETTERS = "ABCDEF"
 MAX_OPTIONS = len(LETTERS)
 
@@ -145,10 +157,20 @@ class BuildRequest(Model):
 GATE_LABELS: dict[str, str] = {
     "invalid": "大模型输出格式不合格",
     "source": "答案未能在原文出处中逐字核实",
+    "metadata": "题目取自文件的元数据（日期、通过和公布信息）",
+    "corrupt": "答案或选项是原文校对标记的词语（分页断字、错字）",
+    "formula": "空格或改写落在固定政治提法之内",
+    "fragment": "答案或选项不是完整词语，或空格切断了词语",
+    "truncated": "题干被截断，缺少主语或谓语",
     "distractors": "干扰项在同一条款中同样成立",
+    "elsewhere": "干扰项在文件其他位置同样成立",
+    "synonym": "干扰项与答案是近义说法",
+    "listed": "以“等”结尾的列举未按“原文列举”提问",
+    "edit": "判断题的改写不是合理的改动（地点、数字、年份、义务）",
     "options": "选项重复、数量不对或不同类",
     "giveaway": "题干泄露了答案",
     "duplicates": "与其他题目重复或过于相近",
+    "same_sentence": "与同一试卷中另一道题出自同一句话",
 }
 GATES: tuple[str, ...] = tuple(GATE_LABELS)
 
@@ -162,6 +184,14 @@ class GateReport(Model):
     selected: int = 0
 
 
+class Rejected(Model):
+    """A candidate a gate removed, kept so a trainer can review what was thrown away and why."""
+
+    gate: str
+    reason: str = Field(description="The gate's Chinese label.")
+    item: QuizItem
+
+
 class BuildResult(Model):
     request: BuildRequest
     seed: int
@@ -171,6 +201,8 @@ class BuildResult(Model):
     items: list[QuizItem]
     report: GateReport
     notices: list[str] = Field(default_factory=list, description="Chinese, for the trainer.")
+    rejected: list[Rejected] = Field(default_factory=list, description="Candidates the gates removed, for review.")
+    already_in_bank: int = Field(0, description="Items left out because the bank already holds their stem.")
 
     def counts(self) -> dict[QuestionType, int]:
         return {t: sum(1 for i in self.items if i.type == t) for t in QUESTION_TYPES}
