@@ -41,10 +41,14 @@ def documents_for(assistant: PolicyAssistant, doc_ids: list[str]) -> list[Docume
     if not doc_ids:
         return documents
     known = {d.doc_id: d for d in documents}
-    missing = [d for d in doc_ids if d not in known]
+    for document in documents:  # a title, short title or alias names the document too
+        for name in (document.title, document.short_title, *document.aliases):
+            known.setdefault(name, document)
+    missing = [d for d in doc_ids if d.strip("《》") not in known]
     if missing:
-        raise UserError(f"找不到文档“{'、'.join(missing)}”，可用的文档编号：{'、'.join(known) or '无'}。")
-    return [known[d] for d in doc_ids]
+        ids = "、".join(d.doc_id for d in documents) or "无"
+        raise UserError(f"找不到文档“{'、'.join(missing)}”，可用的文档编号：{ids}（也可写文档标题或简称）。")
+    return list({known[d.strip("《》")].doc_id: known[d.strip("《》")] for d in doc_ids}.values())
 
 
 def checker_for(documents: list[Document]) -> Checker:
@@ -157,6 +161,7 @@ def _interleave(
                         tf_count[item.answer[0]] += 1
                     ordered.append(item)
                     break
+    report.removed["balance"] += sum(len(q) for q in queues.values())  # held back to keep 正确/错误 even
     return ordered
 
 

@@ -122,8 +122,20 @@ def quiz() -> None:
 
 
 @quiz.command()
-@click.option("--scope", default="", help="出题范围：留空为全文；部分如 二；条款如 十七,十八（（二）表示第（二）条）。")
-@click.option("--doc", multiple=True, help="只从指定文档出题（文档编号，可重复）。")
+@click.option(
+    "--scope",
+    default="",
+    help=(
+        "出题范围，多个用逗号分隔：留空为全文；文档标题或简称（如 优化营商环境条例）；"
+        "部分（如 二）；章（如 第二章）；条款（如 第三条、十七，（二）表示第（二）条）；"
+        "范围（如 第三条至第五条）；可在前面加书名号标题限定文档（如 《优化营商环境条例》第三条）。"
+    ),
+)
+@click.option(
+    "--doc",
+    multiple=True,
+    help="只从指定文档出题，可重复；写文档编号（语料文件名去掉扩展名）、标题或简称。",
+)
 @click.option("--n", "count", default="20", show_default=True, help="题目数量（1–200）。")
 @click.option("--types", default="single,multi,tf,blank", show_default=True, help="题型：single,multi,tf,blank。")
 @click.option("--difficulty", default="medium", show_default=True, help="难度：easy、medium、hard。")
