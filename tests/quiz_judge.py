@@ -26,12 +26,20 @@ DIRECTIVE = REPO / "corpus" / "western-development-guideline-2020.txt"
 LAW = REPO / "tests" / "fixtures" / "quiz" / "优化营商环境条例(2019-10-22).md"
 SEEDS = (1, 2, 3)
 
-FORMULAS = ("以习近平同志为核心的党中央", "以习近平总书记为核心的党中央", "党中央、国务院", "中国特色社会主义", "新发展理念")
+FORMULAS = (
+    "以习近平同志为核心的党中央",
+    "以习近平总书记为核心的党中央",
+    "党中央、国务院",
+    "中国特色社会主义",
+    "新发展理念",
+)
 REGION = {
-    **dict.fromkeys("重庆 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 广西 内蒙古".split(), "W"),
-    **dict.fromkeys("山西 安徽 江西 河南 湖北 湖南".split(), "C"),
-    **dict.fromkeys("北京 天津 河北 上海 江苏 浙江 福建 山东 广东 海南".split(), "E"),
-    **dict.fromkeys("辽宁 吉林 黑龙江".split(), "NE"),
+    **dict.fromkeys(
+        ["重庆", "四川", "贵州", "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", "广西", "内蒙古"], "W"
+    ),
+    **dict.fromkeys(["山西", "安徽", "江西", "河南", "湖北", "湖南"], "C"),
+    **dict.fromkeys(["北京", "天津", "河北", "上海", "江苏", "浙江", "福建", "山东", "广东", "海南"], "E"),
+    **dict.fromkeys(["辽宁", "吉林", "黑龙江"], "NE"),
 }
 PLAUSIBLE_EDITS = {"year", "number", "province", "city", "institution"}
 MODALS = {"应当", "可以", "必须", "不得", "禁止", "严禁", "允许"}
@@ -217,4 +225,6 @@ if __name__ == "__main__":
     for path in (DIRECTIVE, LAW):
         result = judge_builds(path)
         share = result["defective"] / result["items"] if result["items"] else 0  # type: ignore[operator]
-        print(f"{result['document']}: {result['defective']}/{result['items']} defective ({share:.0%}); {result['classes']}")
+        print(
+            f"{result['document']}: {result['defective']}/{result['items']} defective ({share:.0%}); {result['classes']}"
+        )

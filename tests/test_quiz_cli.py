@@ -97,7 +97,8 @@ def test_export_writes_gift_xlsx_docx_and_aiken(home, quiz_file: Path):
     ]:
         result = run(home, "export", str(quiz_file), "--format", fmt)
         assert result.returncode == 0, result.stderr
-        assert f"已导出 12 道题到 {root / name}" in result.stderr
+        expected = 12 if fmt != "aiken" else sum(1 for i in read_items(quiz_file) if i.type in ("single", "tf"))
+        assert f"已导出 {expected} 道题到 {root / name}" in result.stderr
     assert (root / "quiz.gift.txt").read_text("utf-8").count("\n::") == 12
     assert openpyxl.load_workbook(root / "quiz.xlsx")["题目"].max_row == 13
     assert len(docx.Document(str(root / "quiz.docx")).sections) == 2
@@ -107,7 +108,11 @@ def test_export_writes_gift_xlsx_docx_and_aiken(home, quiz_file: Path):
 def test_aiken_export_says_what_it_left_out(home, quiz_file: Path):
     result = run(home, "export", str(quiz_file), "--format", "aiken", "--out", "single.txt")
     assert result.returncode == 0, result.stderr
-    assert "Aiken 只支持单选题，已略过其他题型 9 道" in result.stderr
+    items = read_items(quiz_file)
+    kept = sum(1 for i in items if i.type in ("single", "tf"))
+    assert f"已略过多选题和填空题 {len(items) - kept} 道" in result.stderr
+    assert f"已导出 {kept} 道题到" in result.stderr  # the count is what the file holds
+    assert (home[1] / "single.txt").read_text("utf-8").count("ANSWER: ") == kept
 
 
 def test_export_refuses_a_bad_format_or_a_missing_file(home, quiz_file: Path):

@@ -168,9 +168,10 @@ def test_gift_escapes_its_special_characters(items: list[QuizItem]):
     assert [a[2] for a in question.answers] == tricky.options
 
 
-def test_aiken_holds_only_single_choice_items(items: list[QuizItem]):
+def test_aiken_holds_single_choice_and_true_false_as_two_options(items: list[QuizItem]):
     text, skipped = to_aiken(items)
-    singles = [i for i in items if i.type == "single"]
+    singles = [i for i in items if i.type in ("single", "tf")]
+    assert any(i.type == "tf" for i in singles)
     assert skipped == len(items) - len(singles)
     blocks = text.strip().split("\n\n")
     assert len(blocks) == len(singles)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from assistant.errors import UserError
-from assistant.quiz.types import Attempt, ItemStatus, QuizItem, QuizSession, Response
+from assistant.quiz.types import Attempt, ItemStatus, QuizItem, QuizSession, Response, stem_key
 from assistant.settings import Settings
 
 _SCHEMA = """
@@ -83,12 +83,24 @@ class QuizBank:
 
     # --- items -------------------------------------------------------------------
 
+    def stem_keys(self) -> set[str]:
+        """The normalised stem of every item in the bank: a new build never adds a question asked before."""
+        with self._db() as db:
+            rows = db.execute("SELECT item_json FROM items").fetchall()
+        return {stem_key(QuizItem.model_validate_json(row[0])) for row in rows}
+
     def add(self, items: Iterable[QuizItem], author: str | None = None) -> list[QuizItem]:
-        """Store new items as drafts (an item already in the bank is left as it is); returns those added."""
+        """Store new items as drafts; an item whose stem already stands in the bank (under any id) is left out.
+        Returns those added."""
         added = []
         stamp = now_iso()
+        seen = self.stem_keys()
         with self._db() as db:
             for item in items:
+                key = stem_key(item)
+                if key in seen:
+                    continue
+                seen.add(key)
                 stored = item.model_copy(
                     update={
                         "status": "draft",

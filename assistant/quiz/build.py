@@ -11,8 +11,8 @@ from assistant.errors import UserError
 from assistant.quiz.gates import Checker, Deduplicator, apply_gates, summary
 from assistant.quiz.generate import OfflineGenerator
 from assistant.quiz.scope import resolve_scope
-from assistant.quiz.terms import Lexicon
 from assistant.quiz.soundness import gate_settings
+from assistant.quiz.terms import Lexicon
 from assistant.quiz.types import (
     FALSE,
     QUESTION_TYPES,
@@ -23,6 +23,7 @@ from assistant.quiz.types import (
     GateReport,
     QuizItem,
     Rejected,
+    stem_key,
 )
 from assistant.types import Clause, Document
 
@@ -56,9 +57,15 @@ def checker_for(documents: list[Document]) -> Checker:
     return Checker({c.key: c for c in clauses}, Lexicon.build(clauses))
 
 
-def build_quiz(assistant: PolicyAssistant, request: BuildRequest, chat: ChatModel | None = None) -> BuildResult:
-    """A quiz of up to request.n gated items; the LLM writes it when one is configured (or passed in)."""
-    return build_from_documents(documents_for(assistant, request.doc_ids), request, assistant, chat)
+def build_quiz(
+    assistant: PolicyAssistant,
+    request: BuildRequest,
+    chat: ChatModel | None = None,
+    known: set[str] | None = None,
+) -> BuildResult:
+    """A quiz of up to request.n gated items; the LLM writes it when one is configured (or passed in).
+    Items whose stem is in `known` (stem_key of the bank's items) are left out and counted."""
+    return build_from_documents(documents_for(assistant, request.doc_ids), request, assistant, chat, known)
 
 
 def build_from_documents(
@@ -66,6 +73,7 @@ def build_from_documents(
     request: BuildRequest,
     assistant: PolicyAssistant | None = None,
     chat: ChatModel | None = None,
+    known: set[str] | None = None,
 ) -> BuildResult:
     """The quiz from parsed documents; without an assistant (no settings, no index) it is written offline."""
     scope = resolve_scope(request.scope, documents)
@@ -100,10 +108,15 @@ def build_from_documents(
     rng.shuffle(candidates)
     rejected: list[Rejected] = []
     passed = apply_gates(candidates, checker, report, rejected)
+    fresh = [i for i in passed if stem_key(i) not in (known or set())]
+    already = len({stem_key(i) for i in passed}) - len({stem_key(i) for i in fresh})
+    passed = fresh
     ordered = _interleave(passed, request, Deduplicator(report, checker), report)
     report.passed = len(ordered)
     items = _in_paper_order(ordered[: request.n], scope.clauses)
     report.selected = len(items)
+    if already:
+        notices.append(f"题库中已有 {already} 道相同题干的题目，本次未再选用。")
     if len(items) < request.n:
         notices.append(f"所选范围只生成了 {len(items)} 道合格题目（要求 {request.n} 道），可扩大范围或增加题型。")
     missing = [TYPE_LABELS[t] for t in request.types if not any(i.type == t for i in items)]
@@ -120,6 +133,7 @@ def build_from_documents(
         report=report,
         notices=notices,
         rejected=rejected,
+        already_in_bank=already,
     )
 
 

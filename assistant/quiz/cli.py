@@ -173,16 +173,17 @@ def build(
     )
     fmt = format_for(out) if out is not None else None
     context = _context()
-    result = build_quiz(context.ready(), request)
+    bank = quiz_bank(context.settings) if save else None
+    result = build_quiz(context.ready(), request, known=bank.stem_keys() if bank is not None else None)
     if not as_json:
         print_build(result)
     if out is not None and fmt is not None and result.items:
         write(result.items, fmt, out)
         err.print(f"已写入 {out}", highlight=False)
-    if save and result.items:
-        added = quiz_bank(context.settings).add(result.items, author=author)
+    if bank is not None and result.items:
+        added = bank.add(result.items, author=author)
         kept = len(result.items) - len(added)
-        err.print(f"已存入题库 {len(added)} 道（待审核）；题库中已有的 {kept} 道未重复存入。", highlight=False)
+        err.print(f"已存入题库 {len(added)} 道（待审核）；题库中已有相同题干的 {kept} 道未重复存入。", highlight=False)
     if as_json:
         click.echo(result.model_dump_json())
         return
@@ -220,10 +221,15 @@ def export_command(
     if target.exists() and file is not None and target.resolve() == file.resolve():
         raise UserError("输出文件与输入文件相同，请用 --out 指定另一个文件。")
     write_bytes_atomic(target, render(items, export_format, title))
+    written = len(items)
     if export_format == "aiken":
         _, skipped = to_aiken(items)
+        written -= skipped
         if skipped:
-            err.print(f"[yellow]提示：[/yellow]Aiken 只支持单选题，已略过其他题型 {skipped} 道。", highlight=False)
+            err.print(
+                f"[yellow]提示：[/yellow]Aiken 只支持单选题（判断题按两个选项的单选题导出），已略过多选题和填空题 {skipped} 道。",
+                highlight=False,
+            )
     if export_format == "eval":
         approved = sum(1 for i in items if i.status == "approved")
         if approved < len(items):
@@ -231,7 +237,8 @@ def export_command(
                 f"[yellow]提示：[/yellow]评测数据集只收录已通过审核的题目，已略过 {len(items) - approved} 道。",
                 highlight=False,
             )
-    err.print(f"已导出 {len(items)} 道题到 {target}", highlight=False)
+        written = approved
+    err.print(f"已导出 {written} 道题到 {target}", highlight=False)
 
 
 @quiz.command(name="import")

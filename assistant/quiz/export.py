@@ -19,9 +19,9 @@ from assistant.quiz.types import (
     BLANK,
     DIFFICULTY_LABELS,
     KIND_LABELS,
+    LETTERS,
     LISTED_MULTI,
     LISTED_SINGLE,
-    LETTERS,
     MAX_OPTIONS,
     QUESTION_TYPES,
     STATUS_LABELS,
@@ -118,17 +118,21 @@ def to_gift(items: list[QuizItem], title: str = DEFAULT_TITLE) -> str:
 
 
 def to_aiken(items: list[QuizItem]) -> tuple[str, int]:
-    """Single-choice items in Aiken format, and how many items of other types were left out."""
+    """Single-choice and true/false items (as a two-option choice: A. 正确 B. 错误) in Aiken format, and how
+    many items of other types were left out."""
     blocks = []
     for item in items:
-        if item.type != "single":
+        if item.type not in AIKEN_TYPES:
             continue
         lines = [" ".join(item.stem.split())]
         lines += [f"{LETTERS[i]}. {' '.join(o.split())}" for i, o in enumerate(item.options)]
         lines.append(f"ANSWER: {LETTERS[item.options.index(item.answer[0])]}")
         blocks.append("\n".join(lines))
-    skipped = sum(1 for i in items if i.type != "single")
+    skipped = sum(1 for i in items if i.type not in AIKEN_TYPES)
     return ("\n\n".join(blocks) + "\n") if blocks else "", skipped
+
+
+AIKEN_TYPES = ("single", "tf")
 
 
 # --- JSON and the eval dataset ------------------------------------------------------

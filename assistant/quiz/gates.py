@@ -7,7 +7,6 @@ citations of an answer; the other gates judge the question as a question.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 

@@ -60,6 +60,8 @@ def body_start(clause: Clause) -> int:
     while end < len(clause.text) and clause.text[end] in " \u3000\t":
         end += 1
     return end
+
+
 _DEPENDENT_OPENERS = "是为并且而但也还又就将把被从向与及和"
 
 
@@ -237,9 +239,7 @@ class _ClauseWriter:
             return None
         wanted = max(1, total - len(items))
         sample = enumeration.items[0]
-        distractors = self._distractors(
-            sample.text, enumeration.kind, sample.family, wanted, exclude=items, like=items
-        )
+        distractors = self._distractors(sample.text, enumeration.kind, sample.family, wanted, exclude=items, like=items)
         if len(distractors) < wanted or len(items) + len(distractors) < 4:
             return None
         sentence = self._sentence(enumeration.start, enumeration.end)
@@ -265,9 +265,7 @@ class _ClauseWriter:
     def _true_false(self, sentence: Sentence, terms: list[Term]) -> list[QuizItem]:
         """A verbatim statement of the sentence, and one with a plausible edit: a swapped place or institution,
         a changed number, a shifted year or a negated obligation (应当 → 可以)."""
-        inside = [
-            t for t in terms if sentence.start <= t.start and t.end <= sentence.end and t.kind in SWAP_KINDS
-        ]
+        inside = [t for t in terms if sentence.start <= t.start and t.end <= sentence.end and t.kind in SWAP_KINDS]
         anchor = self.rng.choice(inside) if inside else None
         out = []
         a, b = (
@@ -422,9 +420,7 @@ class _ClauseWriter:
             score += 1.0
         return score
 
-    def _numeric(
-        self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False
-    ) -> list[str]:
+    def _numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False) -> list[str]:
         """Nearby years or numbers the clause does not state (steps from data/edits.toml)."""
         value = float(answer)
         steps: list[float] = list(_EDITS["year_shifts"]) if kind == "year" else list(_EDITS["number_steps"])

@@ -121,8 +121,10 @@ class ItemGates:
             before = next((t for t in tokens if t.end == start), None)
             after = next((t for t in tokens if t.start == end), None)
             if item.kind not in ("year", "number"):
-                opening = before is None or before.word in LEADING_VERBS or (
-                    before.flag.startswith(_OPENING_FLAGS) and before.flag != "vn"
+                opening = (
+                    before is None
+                    or before.word in LEADING_VERBS
+                    or (before.flag.startswith(_OPENING_FLAGS) and before.flag != "vn")
                 )
                 if not opening:
                     return False

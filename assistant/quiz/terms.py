@@ -321,9 +321,7 @@ def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     # 国务院 inside 国务院西部地区开发领导小组办公室 is part of a name, not a term of its own.
     terms = [t for t in terms if not any(o.start <= t.start and t.end <= o.end and o != t for o in terms)]
     terms.sort(key=lambda t: (t.start, -t.end))
-    enumerations = [
-        e for e in _enumerations(text, tokens) if all(_askable(clause, t.start, t.end) for t in e.items)
-    ]
+    enumerations = [e for e in _enumerations(text, tokens) if all(_askable(clause, t.start, t.end) for t in e.items)]
     return terms, enumerations
 
 

@@ -61,6 +61,16 @@ def split_stem(stem: str) -> tuple[str, str]:
     return (match.group(1), stem[match.end() :]) if match else ("", stem)
 
 
+def stem_key(item: QuizItem) -> str:
+    """An item's question as asked, whatever its type, options or id: the normalised stem body.
+
+    A 填空 and a 单选 on the same blank are one question asked twice."""
+    body = split_stem(item.stem)[1]
+    for suffix in (LISTED_SINGLE, LISTED_MULTI):
+        body = body.removesuffix(suffix)
+    return match_key(re.sub(r"（提示：[^）]*）$", "", body))
+
+
 LETTERS = "ABCDEF"
 MAX_OPTIONS = len(LETTERS)
 

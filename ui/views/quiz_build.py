@@ -164,7 +164,7 @@ with build_tab:
                 author=author.strip(),
             )
             with st.spinner("正在出题并逐题核对原文……"):
-                result = build_quiz(assistant, request)
+                result = build_quiz(assistant, request, known=bank.stem_keys())
             added = bank.add(result.items, author=author.strip())
             state["qb-result"] = result
             state["qb-added"] = len(added)
@@ -183,6 +183,16 @@ with build_tab:
             st.info(safe_md(notice))
         st.markdown(f"**质量把关**：候选 {result.report.candidates} 道，各关卡剔除数量：")
         report_table(result)
+        if result.rejected:
+            with st.expander(f"查看被剔除的候选题（{len(result.rejected)} 道）"):
+                st.dataframe(
+                    [
+                        {"剔除原因": r.reason, "题型": TYPE_LABELS[r.item.type], "题干": r.item.stem}
+                        for r in result.rejected
+                    ],
+                    hide_index=True,
+                    width="stretch",
+                )
 
 with review_tab:
     counts = bank.counts()
