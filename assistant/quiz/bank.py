@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import UserError
 from assistant.quiz.types import Attempt, ItemStatus, QuizItem, QuizSession, Response, stem_key
@@ -198,9 +199,15 @@ class QuizBank:
     # --- sessions ----------------------------------------------------------------
 
     def create_session(
-        self, title: str, item_ids: list[str], time_limit_minutes: int | None = None, author: str = ""
+        self,
+        title: str,
+        item_ids: list[str],
+        time_limit_minutes: int | None = None,
+        author: str = "",
+        **options: Any,
     ) -> QuizSession:
-        """A quiz session of approved items, in the given order."""
+        """A quiz session of approved items, in the given order; options are further QuizSession fields
+        (mode, max_attempts, opens_at, closes_at, shuffle_options, scoring)."""
         title = " ".join(title.split())
         if not title:
             raise UserError("请填写测验名称。")
@@ -219,6 +226,7 @@ class QuizBank:
             time_limit_minutes=time_limit_minutes,
             author=author,
             created_at=now_iso(),
+            **options,
         )
         with self._db() as db:
             db.execute(
@@ -240,13 +248,27 @@ class QuizBank:
 
     # --- attempts ----------------------------------------------------------------
 
-    def start_attempt(self, session_id: str, trainee: str) -> Attempt:
+    def start_attempt(self, session_id: str, trainee: str, now: datetime | None = None) -> Attempt:
+        """A new attempt for a learner (trainee is the learner id the accounts give, or a typed name), within
+        the session's opening window and attempt limit."""
         name = " ".join(trainee.split())
         if not name:
             raise UserError("请输入姓名后再开始答题。")
         if len(name) > MAX_NAME_CHARS:
             raise UserError(f"姓名过长，请不超过 {MAX_NAME_CHARS} 个字。")
         session = self.session(session_id)
+        moment = now or datetime.now(UTC)
+        if session.opens_at and moment < datetime.fromisoformat(session.opens_at):
+            raise UserError("这场测验尚未开放，请在开放时间后再来。")
+        if session.closes_at and moment > datetime.fromisoformat(session.closes_at):
+            raise UserError("这场测验已经关闭，不能再开始答题。")
+        if session.max_attempts is not None:
+            with self._db() as db:
+                (used,) = db.execute(
+                    "SELECT COUNT(*) FROM attempts WHERE session_id = ? AND trainee = ?", (session.id, name)
+                ).fetchone()
+            if used >= session.max_attempts:
+                raise UserError(f"这场测验每人最多作答 {session.max_attempts} 次，您的次数已用完。")
         attempt = Attempt(
             id=uuid.uuid4().hex[:12],
             session_id=session.id,
@@ -312,8 +334,10 @@ class QuizBank:
         return datetime.fromisoformat(attempt.started_at) + timedelta(minutes=limit) if limit else None
 
     def open_hint(self, attempt_id: str, item_id: str) -> None:
-        """Mark that the trainee looked at the source before answering this question."""
+        """Mark that the trainee looked at the source before answering this question (practice only)."""
         attempt = self.attempt(attempt_id)
+        if not self.session(attempt.session_id).hints_allowed:
+            raise UserError("考试模式不提供提示。")
         if any(r.item_id == item_id for r in attempt.responses):
             return  # after answering, the hint is the explanation and does not count
         with self._db() as db:

@@ -13,9 +13,9 @@ import re
 
 from assistant.chinese import match_key
 from assistant.cite import make_citation
-from assistant.quiz.gazetteer import load_data, place_class, places_of_region, region_of
+from assistant.quiz.gazetteer import NAME_PREFIXES, load_data, place_class, places_of_region, region_of
 from assistant.quiz.soundness import inside_formula
-from assistant.quiz.terms import Enumeration, Lexicon, Term
+from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
 from assistant.quiz.types import (
     BLANK,
     FALSE,
@@ -191,6 +191,22 @@ class _ClauseWriter:
     def _context_ok(self, a: int, b: int, start: int, end: int) -> bool:
         return (b - a) - (end - start) >= MIN_CONTEXT_CHARS
 
+    def _short_forms(self, term: Term) -> list[str]:
+        """The name without an issuer prefix, when the documents cite it that way too."""
+        if term.kind not in ("institution", "measure"):
+            return []
+        out = []
+        for prefix in NAME_PREFIXES:
+            rest = term.text.removeprefix(prefix)
+            if rest == term.text or len(rest) < 4:
+                continue
+            corpus = self.lexicon.corpus
+            cited = corpus.count(match_key(rest)) > corpus.count(match_key(term.text))
+            # A body's name stands without its parent (西部地区开发领导小组); a measure only as the text cites it.
+            if cited or (term.kind == "institution" and "institution" in kinds_of(rest)):
+                out.append(rest)
+        return out
+
     # --- question types ----------------------------------------------------------
 
     def _blank(self, term: Term, sentence: Sentence) -> QuizItem | None:
@@ -206,6 +222,7 @@ class _ClauseWriter:
             stem=self._stem(a, b, term.start, term.end, hint),
             options=[],
             answer=[term.text],
+            accepted=self._short_forms(term),
             answer_span=span,
             explanation=f"正确答案是“{term.text}”。{self._source(span)}",
             kind=term.kind,

@@ -360,6 +360,8 @@ class Lexicon:
     pool: dict[str, list[PoolEntry]] = field(default_factory=dict)
     known: dict[str, set[TermKind]] = field(default_factory=dict)
     clause_count: dict[str, int] = field(default_factory=dict)
+    corpus: str = ""
+    """Every clause's normalised text, one per line: where a short form of a name is looked up."""
     suspect: set[str] = field(default_factory=set)
     """Words lint flags in the source (page-break joins such as 乌鲁齐): never a key or an option."""
 
@@ -370,6 +372,7 @@ class Lexicon:
         for clause in clauses:
             terms, enumerations = clause_terms(clause)
             lexicon.suspect |= unsound_words(clause)
+            lexicon.corpus += match_key(clause.text) + "\n"
             lexicon.terms[clause.key] = terms
             lexicon.enumerations[clause.key] = enumerations
             listed = [t for e in enumerations for t in e.items]

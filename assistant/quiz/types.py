@@ -92,6 +92,10 @@ class QuizItem(Model):
         default_factory=list, description="Choices (single, multi), 正确/错误 (tf), none (blank)."
     )
     answer: list[str] = Field(description="single/tf: one option; multi: every right option; blank: the missing words.")
+    accepted: list[str] = Field(
+        default_factory=list,
+        description="Other fill-in answers the text supports (an abbreviation or the name without its prefix).",
+    )
     doc_id: str
     clause: str = Field(description="The source clause's name, e.g. 十七.")
     label: str = Field(description="Human citation of the source clause.")
@@ -130,6 +134,8 @@ class QuizItem(Model):
         """All-or-nothing: the exact set of right options, or the missing words (normalised) for a blank."""
         if self.type == "blank":
             given = [_blank_key(r) for r in response if r.strip()]
+            if len(self.answer) == 1 and len(given) == 1:
+                return given[0] in {_blank_key(a) for a in [*self.answer, *self.accepted]}
             return len(given) == len(self.answer) and given == [_blank_key(a) for a in self.answer]
         return sorted(set(response)) == sorted(set(self.answer))
 
@@ -230,6 +236,10 @@ class QuizSet(Model):
 # --- sessions and attempts ---------------------------------------------------
 
 
+SessionMode = Literal["exam", "practice"]
+MODE_LABELS: dict[SessionMode, str] = {"exam": "考试", "practice": "练习"}
+
+
 class QuizSession(Model):
     id: str
     title: str
@@ -237,6 +247,22 @@ class QuizSession(Model):
     time_limit_minutes: int | None = Field(None, ge=1, le=600)
     author: str = ""
     created_at: str
+    mode: SessionMode = Field(
+        "practice",
+        description="exam: no hints, answers only after 交卷; practice: hints (a hinted answer earns no marks "
+        "unless the scoring says so) and an explanation after each item.",
+    )
+    max_attempts: int | None = Field(None, ge=1, le=100, description="Attempts per learner; None for no limit.")
+    opens_at: str | None = Field(None, description="ISO 8601 UTC; attempts may not start before.")
+    closes_at: str | None = Field(None, description="ISO 8601 UTC; attempts may not start after.")
+    shuffle_options: bool = Field(True, description="Each learner sees the options in an order of their own.")
+    scoring: dict[str, object] = Field(
+        default_factory=dict, description="Overrides of the default ScoringRules (assistant/quiz/scoring.py)."
+    )
+
+    @property
+    def hints_allowed(self) -> bool:
+        return self.mode == "practice"
 
 
 class Response(Model):
