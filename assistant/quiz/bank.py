@@ -344,15 +344,15 @@ class QuizBank:
             db.execute("INSERT OR IGNORE INTO hints VALUES (?,?,?)", (attempt_id, item_id, now_iso()))
 
     def answer(self, attempt_id: str, item_id: str, response: list[str], now: datetime | None = None) -> Response:
-        """Grade and record one answer; each question is answered once, within the time limit."""
+        """Grade and record one answer within the time limit: once in practice, changeable until 交卷 in an exam."""
         attempt = self.attempt(attempt_id)
         if attempt.finished_at:
             raise UserError("本次答题已经交卷，不能再修改答案。")
         session = self.session(attempt.session_id)
         if item_id not in session.item_ids:
             raise UserError("这道题不属于本场测验。")
-        if any(r.item_id == item_id for r in attempt.responses):
-            raise UserError("这道题已经作答，不能重复作答。")
+        if any(r.item_id == item_id for r in attempt.responses) and session.mode != "exam":
+            raise UserError("这道题已经作答，不能重复作答。")  # practice shows the answer at once
         deadline = self.deadline(attempt)
         moment = now or datetime.now(UTC)
         if deadline is not None and moment > deadline + GRACE:
@@ -370,6 +370,8 @@ class QuizBank:
         )
         try:
             with self._db() as db:
+                if session.mode == "exam":  # an exam answer may change until 交卷
+                    db.execute("DELETE FROM responses WHERE attempt_id = ? AND item_id = ?", (attempt_id, item_id))
                 db.execute(
                     "INSERT INTO responses VALUES (?,?,?,?,?,?,?)",
                     (
