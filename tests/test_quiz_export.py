@@ -257,3 +257,30 @@ def test_approved_items_export_as_an_eval_dataset(items: list[QuizItem], tmp_pat
 def test_nothing_approved_means_no_eval_dataset(items: list[QuizItem]):
     with pytest.raises(UserError, match="评测数据集只收录已通过审核的题目"):
         render(items[:3], "eval")
+
+
+def test_moodle_xml_has_categories_marks_partial_credit_and_accepted_answers(items: list[QuizItem]):
+    import xml.etree.ElementTree as ET
+
+    from assistant.quiz.moodle import to_moodle_xml
+    from assistant.quiz.scoring import ScoringRules
+
+    blank = next(i for i in items if i.type == "blank").model_copy(update={"accepted": ["简称"]})
+    chosen = [*[i for i in items if i.type != "blank"], blank]
+    rules = ScoringRules(marks={"single": 2, "multi": 4, "tf": 1, "blank": 3})
+    root = ET.fromstring(to_moodle_xml(chosen, "第一期测验", rules).encode("utf-8"))
+    questions = root.findall("question")
+    categories = [q.findtext("category/text") for q in questions if q.get("type") == "category"]
+    assert categories and all(c.startswith("$course$/第一期测验/《") for c in categories)
+    assert len(set(categories)) == len(categories)  # each category opened once
+    real = [q for q in questions if q.get("type") != "category"]
+    assert len(real) == len(chosen)
+    by_type = {q.get("type"): q for q in real}
+    multi = next(q for q in real if q.findtext("single") == "false")
+    fractions = [float(a.get("fraction")) for a in multi.findall("answer")]
+    assert abs(sum(f for f in fractions if f > 0) - 100) < 0.01 and min(fractions) == -100
+    assert multi.findtext("defaultgrade") == "4"
+    short = by_type["shortanswer"]
+    assert [a.findtext("text") for a in short.findall("answer")] == [blank.answer[0], "简称"]
+    tf = by_type["truefalse"]
+    assert sorted(a.get("fraction") for a in tf.findall("answer")) == ["0", "100"]

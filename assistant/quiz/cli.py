@@ -43,6 +43,7 @@ _TYPE_NAMES: dict[str, QuestionType] = {
 }
 _SUFFIX_FORMATS: dict[str, ExportFormat] = {
     ".gift": "gift",
+    ".xml": "moodle",
     ".txt": "gift",
     ".aiken": "aiken",
     ".xlsx": "xlsx",
@@ -90,7 +91,7 @@ def parse_difficulty(text: str) -> Difficulty:
 def format_for(path: Path) -> ExportFormat:
     fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise UserError(f"无法从文件名“{path.name}”判断导出格式，请使用 .json、.xlsx、.docx、.gift 或 .txt。")
+        raise UserError(f"无法从文件名“{path.name}”判断导出格式，请使用 .json、.xlsx、.docx、.xml、.gift 或 .txt。")
     return fmt
 
 
@@ -193,7 +194,12 @@ def build(
 
 @quiz.command(name="export")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default=None, help="格式：gift、aiken、xlsx、docx、json、eval（评测数据集）。")
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    help="格式：moodle（Moodle XML，带分类）、gift、aiken、xlsx、docx、json、eval（评测数据集）。",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="输出文件（默认与输入同名、换扩展名）。")
 @click.option("--bank", "from_bank", is_flag=True, help="从题库导出，而不是从文件。")
 @click.option(
@@ -203,7 +209,7 @@ def build(
 def export_command(
     file: Path | None, fmt: str | None, out: Path | None, from_bank: bool, status: str, title: str
 ) -> None:
-    """把题目导出为 Moodle GIFT、Aiken、Excel、Word 试卷、JSON 或评测数据集。"""
+    """把题目导出为 Moodle XML（带分类）、Moodle GIFT、Aiken、Excel、Word 试卷、JSON 或评测数据集。"""
     if fmt not in FORMATS:
         raise UserError(f"导出格式“{fmt or ''}”无效，可选：{'、'.join(FORMATS)}。")
     export_format = cast(ExportFormat, fmt)

@@ -31,9 +31,10 @@ from assistant.quiz.types import (
     split_stem,
 )
 
-ExportFormat = Literal["gift", "aiken", "xlsx", "docx", "json", "eval"]
+ExportFormat = Literal["gift", "moodle", "aiken", "xlsx", "docx", "json", "eval"]
 FORMATS: dict[ExportFormat, str] = {
     "gift": ".gift.txt",
+    "moodle": ".moodle.xml",
     "aiken": ".aiken.txt",
     "xlsx": ".xlsx",
     "docx": ".docx",
@@ -51,10 +52,14 @@ def render(items: list[QuizItem], fmt: ExportFormat, title: str = DEFAULT_TITLE)
         raise UserError("没有可导出的题目。")
     if fmt == "gift":
         return to_gift(items, title).encode("utf-8")
+    if fmt == "moodle":
+        from assistant.quiz.moodle import to_moodle_xml
+
+        return to_moodle_xml(items, title).encode("utf-8")
     if fmt == "aiken":
         text, _ = to_aiken(items)
         if not text:
-            raise UserError("Aiken 格式只支持单选题，所选题目中没有单选题。")
+            raise UserError("Aiken 格式只支持单选题和判断题，所选题目中没有这两种题。")
         return text.encode("utf-8")
     if fmt == "xlsx":
         return to_xlsx(items)

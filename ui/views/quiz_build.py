@@ -41,8 +41,9 @@ bank = quiz_bank(settings)
 state = st.session_state
 PAGE_SIZE = 20
 FORMAT_LABELS = {
+    "moodle": "Moodle XML（带分类）",
     "gift": "Moodle GIFT",
-    "aiken": "Aiken（仅单选）",
+    "aiken": "Aiken（单选和判断）",
     "xlsx": "Excel",
     "docx": "Word 试卷（含答案）",
     "json": "JSON",
