@@ -284,3 +284,32 @@ def test_moodle_xml_has_categories_marks_partial_credit_and_accepted_answers(ite
     assert [a.findtext("text") for a in short.findall("answer")] == [blank.answer[0], "简称"]
     tf = by_type["truefalse"]
     assert sorted(a.get("fraction") for a in tf.findall("answer")) == ["0", "100"]
+
+
+def test_the_word_paper_has_a_score_table_marks_and_an_ab_version(items: list[QuizItem]):
+    from assistant.quiz.paper import version_items
+    from assistant.quiz.scoring import ScoringRules
+
+    rules = ScoringRules(marks={"single": 2, "multi": 4, "tf": 1, "blank": 3})
+    from assistant.quiz.paper import to_docx as paper
+
+    a = docx.Document(io.BytesIO(paper(items, "测验", rules, "A")))
+    table = a.tables[0]
+    assert table.rows[0].cells[0].text == "题型" and table.rows[2].cells[0].text == "得分"
+    expected = sum(rules.marks[i.type] for i in items)
+    assert table.rows[1].cells[-1].text == f"{expected:g}"
+    headings = [p.text for p in a.paragraphs if p.style.name.startswith("Heading 2")]
+    assert all("每题" in h and "分" in h for h in headings)
+    b_items = version_items(items, "B")
+    assert sorted(i.id for i in b_items) == sorted(i.id for i in items)
+    assert [i.id for i in b_items] != [i.id for i in items] or any(
+        x.options != y.options for x, y in zip(b_items, items)
+    )
+    assert [i.type for i in b_items] == sorted((i.type for i in b_items), key=["single", "multi", "tf", "blank"].index)
+    b = docx.Document(io.BytesIO(paper(items, "测验", rules, "B")))
+    assert b.paragraphs[0].text == "测验（B 卷）"
+    key_b = [p.text for p in b.paragraphs if re.match(r"^\d+\. 答案：", p.text)]
+    for number, item in enumerate(b_items, start=1):
+        if item.type == "single":
+            letter = "ABCDEF"[item.options.index(item.answer[0])]
+            assert key_b[number - 1].startswith(f"{number}. 答案：{letter}")

@@ -139,3 +139,20 @@ def test_item_analysis_flags_what_no_one_and_everyone_gets_right(bank: QuizBank,
     assert by_id[hard.id].estimated_difficulty == "hard" and by_id[easy.id].estimated_difficulty == "easy"
     if easy.type in ("single", "multi"):
         assert by_id[easy.id].choices == dict.fromkeys(easy.answer, 6)
+
+
+def test_a_paper_is_drawn_at_random_by_type_part_and_difficulty(bank: QuizBank, items: list[QuizItem]):
+    from assistant.quiz.draw import draw
+
+    wanted: dict = {"single": 1, "tf": 2}
+    first = draw(bank, wanted, seed=1)
+    assert [i.type for i in first] == ["single", "tf", "tf"]
+    assert all(i.status == "approved" for i in first)
+    papers = {tuple(i.id for i in draw(bank, wanted, seed=s)) for s in range(10)}
+    assert len(papers) > 1  # a random draw, reproducible by seed
+    assert draw(bank, wanted, seed=1) == first
+    part_of = {i.key: ("甲" if n % 2 else "乙") for n, i in enumerate(items)}
+    in_part = draw(bank, {"tf": 1}, seed=2, parts=["甲"], clauses=part_of)
+    assert part_of[in_part[0].key] == "甲"
+    with pytest.raises(UserError, match="不够抽取"):
+        draw(bank, {"single": 1}, difficulties=["hard"])

@@ -206,8 +206,9 @@ def build(
     "--status", default="approved", show_default=True, help="从题库导出时的题目状态：approved、draft、rejected、all。"
 )
 @click.option("--title", default="政策学习测验", show_default=True, help="试卷或题库的标题。")
+@click.option("--versions", default="A", show_default=True, help="Word 试卷的卷别，如 AB 同时导出 A 卷和 B 卷。")
 def export_command(
-    file: Path | None, fmt: str | None, out: Path | None, from_bank: bool, status: str, title: str
+    file: Path | None, fmt: str | None, out: Path | None, from_bank: bool, status: str, title: str, versions: str
 ) -> None:
     """把题目导出为 Moodle XML（带分类）、Moodle GIFT、Aiken、Excel、Word 试卷、JSON 或评测数据集。"""
     if fmt not in FORMATS:
@@ -226,6 +227,16 @@ def export_command(
         target = out or Path.cwd() / f"quiz-{status}{FORMATS[export_format]}"
     if target.exists() and file is not None and target.resolve() == file.resolve():
         raise UserError("输出文件与输入文件相同，请用 --out 指定另一个文件。")
+    if export_format == "docx" and versions.upper() != "A":
+        from assistant.quiz.export import to_docx
+
+        for version in dict.fromkeys(versions.upper()):
+            if version not in LETTERS:
+                raise UserError(f"卷别“{version}”无效，请用 A 到 F 的字母，如 AB。")
+            path = target.with_name(target.name.removesuffix(".docx") + f"-{version}.docx")
+            write_bytes_atomic(path, to_docx(items, title, version=version))
+            err.print(f"已导出 {version} 卷 {len(items)} 道题到 {path}", highlight=False)
+        return
     write_bytes_atomic(target, render(items, export_format, title))
     written = len(items)
     if export_format == "aiken":

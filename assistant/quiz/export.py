@@ -23,7 +23,6 @@ from assistant.quiz.types import (
     LISTED_MULTI,
     LISTED_SINGLE,
     MAX_OPTIONS,
-    QUESTION_TYPES,
     STATUS_LABELS,
     TYPE_LABELS,
     QuizItem,
@@ -282,57 +281,12 @@ def to_xlsx(items: list[QuizItem]) -> bytes:
 
 # --- Word paper ------------------------------------------------------------------------
 
-_CN_ORDER = "一二三四五六七八九十"
-_INSTRUCTIONS = {
-    "single": "每题只有一个正确答案",
-    "multi": "每题有两个或两个以上正确答案",
-    "tf": "正确的打“√”，错误的打“×”",
-    "blank": "将答案填在横线上",
-}
 
+def to_docx(items: list[QuizItem], title: str = DEFAULT_TITLE, version: str = "A") -> bytes:
+    """A printable paper with a score table and marks, then its answer key (see assistant/quiz/paper.py)."""
+    from assistant.quiz.paper import to_docx as paper
 
-def to_docx(items: list[QuizItem], title: str = DEFAULT_TITLE) -> bytes:
-    """A printable paper, then the answer key with explanations in a section of its own (new page)."""
-    import docx
-    from docx.enum.section import WD_SECTION
-    from docx.shared import Cm
-
-    document = docx.Document()
-    document.add_heading(title, level=1)
-    document.add_paragraph("姓名：＿＿＿＿＿＿　　单位：＿＿＿＿＿＿　　得分：＿＿＿＿＿＿")
-    numbered: list[tuple[int, QuizItem]] = []
-    group = 0
-    for kind in QUESTION_TYPES:
-        members = [i for i in items if i.type == kind]
-        if not members:
-            continue
-        document.add_heading(
-            f"{_CN_ORDER[group]}、{TYPE_LABELS[kind]}（共 {len(members)} 题，{_INSTRUCTIONS[kind]}）", level=2
-        )
-        group += 1
-        for item in members:
-            number = len(numbered) + 1
-            numbered.append((number, item))
-            stem = item.stem.replace(BLANK, "＿＿＿＿＿＿")
-            if item.type in ("single", "multi"):
-                document.add_paragraph(f"{number}. {stem}（　　）")
-                for i, option in enumerate(item.options):
-                    document.add_paragraph(f"{LETTERS[i]}. {option}").paragraph_format.left_indent = Cm(1)
-            elif item.type == "tf":
-                document.add_paragraph(f"{number}. {stem}（　　）")
-            else:
-                document.add_paragraph(f"{number}. {stem}")
-    document.add_section(WD_SECTION.NEW_PAGE)
-    document.add_heading("参考答案与解析", level=1)
-    for number, item in numbered:
-        key = _answer_cell(item) if item.type != "tf" else ("√" if item.answer == ["正确"] else "×")
-        document.add_paragraph(f"{number}. 答案：{key}")
-        if item.explanation:
-            document.add_paragraph(f"解析：{item.explanation}").paragraph_format.left_indent = Cm(1)
-        document.add_paragraph(f"出处：{item.label}").paragraph_format.left_indent = Cm(1)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return paper(items, title, version=version)
 
 
 # --- reading back --------------------------------------------------------------------------
