@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from assistant.chinese import char_bigrams, match_key
 from assistant.quiz.gazetteer import LEADING_VERBS, load_data
 from assistant.quiz.soundness import corrupt_word, formula_spans, fragment, gate_settings, is_metadata
-from assistant.quiz.terms import Lexicon, tokenize
+from assistant.quiz.terms import Lexicon, kinds_of, tokenize
 from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
 from assistant.types import Clause
 
@@ -24,9 +24,15 @@ OBLIGATIONS: dict[str, str] = dict(_EDITS["obligations"])
 # pronoun or punctuation. Anything else is glued to the term (现代|市场体系, 自然|保护地体系, 兴边|富民行动).
 _OPENING_FLAGS = ("v", "p", "c", "u", "x", "m", "q", "r")
 _CONTINUING_FLAGS = frozenset({"n", "nz", "ng"})
+_NOUN_FLAGS = frozenset({"n", "nz", "ng", "vn", "ns", "an"})
 _MODALS = ("应当", "不得", "可以", "必须", "应", "须")
 _LOCAL = 10
 """Characters either side of a blank that stand for what the stem asserts."""
+
+
+def _opens_on_a_verb(word: str) -> bool:
+    """发展社会化服务体系: a predicate's verb left on the term (a body's name such as 发展改革委 is whole)."""
+    return len(word) > 4 and word[:2] in LEADING_VERBS and "institution" not in kinds_of(word)
 
 
 def answer_offsets(item: QuizItem, clause: Clause) -> list[tuple[int, int]]:
@@ -106,11 +112,13 @@ class ItemGates:
     def whole_terms(self, item: QuizItem) -> bool:
         """Keys and options are whole terms, and the blank does not cut a term in the source."""
         words = [*item.options, *item.answer] if item.type != "tf" else []
-        if any(fragment(w) for w in words):
+        if any(fragment(w) or _opens_on_a_verb(w) for w in words):
             return False
         clause = self.clauses.get(item.key)
-        if clause is None or item.type == "multi":
+        if clause is None:
             return True
+        if item.type == "multi":
+            return self._list_whole(item, clause)
         text = clause.text
         for start, end in answer_offsets(item, clause):
             tokens = tokenize(text)
@@ -131,6 +139,15 @@ class ItemGates:
                 if after is not None and after.flag in _CONTINUING_FLAGS:
                     return False
         return True
+
+    def _list_whole(self, item: QuizItem, clause: Clause) -> bool:
+        """A blanked list does not start inside a phrase (经济发展|水平、区位优势…)."""
+        offsets = answer_offsets(item, clause)
+        if not offsets:
+            return True
+        start = min(s for s, _ in offsets)
+        before = next((t for t in tokenize(clause.text) if t.end == start), None)
+        return before is None or before.flag not in _NOUN_FLAGS
 
     def stem_complete(self, item: QuizItem) -> bool:
         """The quoted stretch is a whole statement: not cut before its predicate or after its subject."""
