@@ -145,7 +145,8 @@ def _interleave(
     than the configured surplus, so a quiz is about half true whatever the scope offers."""
     queues = {t: [i for i in items if i.type == t] for t in request.types}
     used: Counter[str] = Counter()
-    last_tf: list[str] = [FALSE]
+    # With an odd number of statements one side has one more; which side it is alternates with the seed.
+    last_tf: list[str] = [TRUE] if (request.seed or 0) % 2 else [FALSE]
     ordered: list[QuizItem] = []
     tf_count: Counter[str] = Counter()
     surplus = gate_settings().tf_surplus
