@@ -111,7 +111,7 @@ def build_from_documents(
     fresh = [i for i in passed if stem_key(i) not in (known or set())]
     already = len({stem_key(i) for i in passed}) - len({stem_key(i) for i in fresh})
     passed = fresh
-    ordered = _interleave(passed, request, Deduplicator(report, checker), report)
+    ordered = _interleave(passed, request, Deduplicator(report, checker), report, seed)
     report.passed = len(ordered)
     items = _in_paper_order(ordered[: request.n], scope.clauses)
     report.selected = len(items)
@@ -138,7 +138,7 @@ def build_from_documents(
 
 
 def _interleave(
-    items: list[QuizItem], request: BuildRequest, deduplicator: Deduplicator, report: GateReport
+    items: list[QuizItem], request: BuildRequest, deduplicator: Deduplicator, report: GateReport, seed: int
 ) -> list[QuizItem]:
     """Round robin over the requested types, skipping near duplicates; within a type, strong kinds first,
     then the least-used clause, true and false statements alternating. 正确 and 错误 never differ by more
@@ -146,7 +146,7 @@ def _interleave(
     queues = {t: [i for i in items if i.type == t] for t in request.types}
     used: Counter[str] = Counter()
     # With an odd number of statements one side has one more; which side it is alternates with the seed.
-    last_tf: list[str] = [TRUE] if (request.seed or 0) % 2 else [FALSE]
+    last_tf: list[str] = [TRUE] if seed % 2 else [FALSE]
     ordered: list[QuizItem] = []
     tf_count: Counter[str] = Counter()
     surplus = gate_settings().tf_surplus
