@@ -94,6 +94,7 @@ class UISettings(Section):
         None, description="Password for the management page; unset disables management actions."
     )
     max_upload_mb: float = Field(20.0, gt=0, description="Largest accepted upload in megabytes.")
+    timezone: str = Field("Asia/Shanghai", description="Time zone in which the UI shows times (IANA name).")
 
 
 class IngestSettings(Section):

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.quiz.bank import QuizBank
 from assistant.quiz.export import read_items
-from assistant.quiz.types import BuildResult
+from assistant.quiz.types import BuildResult, stem_key
 from assistant.service import PolicyAssistant
 from tests.conftest import run_cli
 
@@ -52,17 +52,24 @@ def test_build_reports_its_gates_and_writes_the_file(home):
     assert result.returncode == 0, result.stderr
     assert "质量把关：候选" in result.stderr and "选用 8 道" in result.stderr
     assert "已存入题库 8 道（待审核）" in result.stderr
-    assert result.stdout.startswith("1. [单选题] 《指导意见》第（")
+    assert result.stdout.startswith("1. [单选题] 《指导意见》二、（")  # the clause label, title included
     assert "   答案：" in result.stdout and "   出处：《指导意见》二、" in result.stdout
     items = read_items(root / "part2.json")
     assert len(items) == 8
-    assert QuizBank(root / "data" / "quiz.sqlite3").counts() == {"draft": 8}
+    bank = QuizBank(root / "data" / "quiz.sqlite3")
+    assert bank.counts() == {"draft": 8}
+    # The same build again asks new questions: the bank's stems are left out, and the output says so.
+    again = run(home, "build", "--scope", "二", "--n", "8", "--seed", "3", "--save")
+    assert again.returncode == 0, again.stderr
+    assert "题库中已有 " in again.stderr and "相同题干的题目，本次未再选用" in again.stderr
+    stems = [stem_key(i) for i in bank.items()]
+    assert len(stems) > 8 and len(set(stems)) == len(stems)
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--scope", "九十"], "范围中的“九十”既不是文档中的部分，也不是条款编号"),
+        (["--scope", "九十"], "范围中的“九十”不是文档中的文档标题、部分、章或条款"),
         (["--n", "0"], "题目数量“0”无效"),
         (["--n", "二十"], "题目数量“二十”无效"),
         (["--types", "single,essay"], "未知题型“essay”"),
@@ -97,7 +104,8 @@ def test_export_writes_gift_xlsx_docx_and_aiken(home, quiz_file: Path):
     ]:
         result = run(home, "export", str(quiz_file), "--format", fmt)
         assert result.returncode == 0, result.stderr
-        assert f"已导出 12 道题到 {root / name}" in result.stderr
+        expected = 12 if fmt != "aiken" else sum(1 for i in read_items(quiz_file) if i.type in ("single", "tf"))
+        assert f"已导出 {expected} 道题到 {root / name}" in result.stderr
     assert (root / "quiz.gift.txt").read_text("utf-8").count("\n::") == 12
     assert openpyxl.load_workbook(root / "quiz.xlsx")["题目"].max_row == 13
     assert len(docx.Document(str(root / "quiz.docx")).sections) == 2
@@ -107,7 +115,11 @@ def test_export_writes_gift_xlsx_docx_and_aiken(home, quiz_file: Path):
 def test_aiken_export_says_what_it_left_out(home, quiz_file: Path):
     result = run(home, "export", str(quiz_file), "--format", "aiken", "--out", "single.txt")
     assert result.returncode == 0, result.stderr
-    assert "Aiken 只支持单选题，已略过其他题型 9 道" in result.stderr
+    items = read_items(quiz_file)
+    kept = sum(1 for i in items if i.type in ("single", "tf"))
+    assert f"已略过多选题和填空题 {len(items) - kept} 道" in result.stderr
+    assert f"已导出 {kept} 道题到" in result.stderr  # the count is what the file holds
+    assert (home[1] / "single.txt").read_text("utf-8").count("ANSWER: ") == kept
 
 
 def test_export_refuses_a_bad_format_or_a_missing_file(home, quiz_file: Path):

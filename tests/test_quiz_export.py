@@ -168,9 +168,10 @@ def test_gift_escapes_its_special_characters(items: list[QuizItem]):
     assert [a[2] for a in question.answers] == tricky.options
 
 
-def test_aiken_holds_only_single_choice_items(items: list[QuizItem]):
+def test_aiken_holds_single_choice_and_true_false_as_two_options(items: list[QuizItem]):
     text, skipped = to_aiken(items)
-    singles = [i for i in items if i.type == "single"]
+    singles = [i for i in items if i.type in ("single", "tf")]
+    assert any(i.type == "tf" for i in singles)
     assert skipped == len(items) - len(singles)
     blocks = text.strip().split("\n\n")
     assert len(blocks) == len(singles)
@@ -256,3 +257,59 @@ def test_approved_items_export_as_an_eval_dataset(items: list[QuizItem], tmp_pat
 def test_nothing_approved_means_no_eval_dataset(items: list[QuizItem]):
     with pytest.raises(UserError, match="评测数据集只收录已通过审核的题目"):
         render(items[:3], "eval")
+
+
+def test_moodle_xml_has_categories_marks_partial_credit_and_accepted_answers(items: list[QuizItem]):
+    import xml.etree.ElementTree as ET
+
+    from assistant.quiz.moodle import to_moodle_xml
+    from assistant.quiz.scoring import ScoringRules
+
+    blank = next(i for i in items if i.type == "blank").model_copy(update={"accepted": ["简称"]})
+    chosen = [*[i for i in items if i.type != "blank"], blank]
+    rules = ScoringRules(marks={"single": 2, "multi": 4, "tf": 1, "blank": 3})
+    root = ET.fromstring(to_moodle_xml(chosen, "第一期测验", rules).encode("utf-8"))
+    questions = root.findall("question")
+    categories = [q.findtext("category/text") for q in questions if q.get("type") == "category"]
+    assert categories and all(c.startswith("$course$/第一期测验/《") for c in categories)
+    assert len(set(categories)) == len(categories)  # each category opened once
+    real = [q for q in questions if q.get("type") != "category"]
+    assert len(real) == len(chosen)
+    by_type = {q.get("type"): q for q in real}
+    multi = next(q for q in real if q.findtext("single") == "false")
+    fractions = [float(a.get("fraction")) for a in multi.findall("answer")]
+    assert abs(sum(f for f in fractions if f > 0) - 100) < 0.01 and min(fractions) == -100
+    assert multi.findtext("defaultgrade") == "4"
+    short = by_type["shortanswer"]
+    assert [a.findtext("text") for a in short.findall("answer")] == [blank.answer[0], "简称"]
+    tf = by_type["truefalse"]
+    assert sorted(a.get("fraction") for a in tf.findall("answer")) == ["0", "100"]
+
+
+def test_the_word_paper_has_a_score_table_marks_and_an_ab_version(items: list[QuizItem]):
+    from assistant.quiz.paper import version_items
+    from assistant.quiz.scoring import ScoringRules
+
+    rules = ScoringRules(marks={"single": 2, "multi": 4, "tf": 1, "blank": 3})
+    from assistant.quiz.paper import to_docx as paper
+
+    a = docx.Document(io.BytesIO(paper(items, "测验", rules, "A")))
+    table = a.tables[0]
+    assert table.rows[0].cells[0].text == "题型" and table.rows[2].cells[0].text == "得分"
+    expected = sum(rules.marks[i.type] for i in items)
+    assert table.rows[1].cells[-1].text == f"{expected:g}"
+    headings = [p.text for p in a.paragraphs if p.style.name.startswith("Heading 2")]
+    assert all("每题" in h and "分" in h for h in headings)
+    b_items = version_items(items, "B")
+    assert sorted(i.id for i in b_items) == sorted(i.id for i in items)
+    assert [i.id for i in b_items] != [i.id for i in items] or any(
+        x.options != y.options for x, y in zip(b_items, items)
+    )
+    assert [i.type for i in b_items] == sorted((i.type for i in b_items), key=["single", "multi", "tf", "blank"].index)
+    b = docx.Document(io.BytesIO(paper(items, "测验", rules, "B")))
+    assert b.paragraphs[0].text == "测验（B 卷）"
+    key_b = [p.text for p in b.paragraphs if re.match(r"^\d+\. 答案：", p.text)]
+    for number, item in enumerate(b_items, start=1):
+        if item.type == "single":
+            letter = "ABCDEF"[item.options.index(item.answer[0])]
+            assert key_b[number - 1].startswith(f"{number}. 答案：{letter}")

@@ -10,7 +10,7 @@ import pytest
 from assistant.answer.llm import OpenAICompatibleChat
 from assistant.errors import UserError
 from assistant.quiz.build import build_quiz
-from assistant.quiz.types import BLANK, FALSE, BuildRequest
+from assistant.quiz.types import BLANK, BuildRequest
 from assistant.service import PolicyAssistant
 from assistant.settings import LLMSettings
 from tests.fake_llm import FakeLLM
@@ -28,11 +28,11 @@ GOOD = {
 GOOD_BLANK = {
     "clause": 1,
     "type": "blank",
-    "stem": "推进增量配电业务改革试点，开展（ ）试点。",
-    "answer": ["电力现货交易"],
+    "stem": "推进增量配电业务改革试点，开展（ ）。",
+    "answer": ["电力现货交易试点"],
     "answer_span": "推进增量配电业务改革试点,开展电力现货交易试点",
 }
-GOOD_FALSE = {
+MEASURE_SWAP = {
     "clause": 1,
     "type": "tf",
     "stem": "建立健全天然气弹性价格机制和绩效工资分配机制。",
@@ -72,7 +72,7 @@ def request(**changes: object) -> BuildRequest:
 def test_llm_items_are_validated_verified_and_the_failures_counted(
     server: FakeLLM, chat: OpenAICompatibleChat, directive_assistant: PolicyAssistant
 ):
-    reply = {"items": [GOOD, GOOD_BLANK, GOOD_FALSE, INVENTED, SAME_CLAUSE_DISTRACTOR, MALFORMED, WRONG_CLAUSE]}
+    reply = {"items": [GOOD, GOOD_BLANK, MEASURE_SWAP, INVENTED, SAME_CLAUSE_DISTRACTOR, MALFORMED, WRONG_CLAUSE]}
     server.enqueue_text("```json\n" + json.dumps(reply, ensure_ascii=False) + "\n```")
     result = build_quiz(directive_assistant, request(n=5), chat=chat)
 
@@ -82,12 +82,12 @@ def test_llm_items_are_validated_verified_and_the_failures_counted(
     assert report.removed["invalid"] == 2  # no answer; a clause number that was never sent
     assert report.removed["source"] == 1  # the invented span is not in clause 十七
     assert report.removed["distractors"] == 1  # 电价政策 is stated by the same clause
+    assert report.removed["edit"] == 1  # a measure swapped for a measure reads as word salad
     assert report.removed["duplicates"] == 0
     kept = {i.type: i for i in result.items}
-    assert set(kept) == {"single", "blank", "tf"}
+    assert set(kept) == {"single", "blank"}
     assert kept["single"].answer == ["输配电价改革"] and kept["single"].origin == "llm"
-    assert kept["blank"].stem == f"推进增量配电业务改革试点，开展{BLANK}试点。"
-    assert kept["tf"].answer == [FALSE] and kept["tf"].swap is not None
+    assert kept["blank"].stem == f"推进增量配电业务改革试点，开展{BLANK}。"
     for item in result.items:
         assert item.clause == "十七" and item.span_start is not None
         assert item.label in item.explanation

@@ -115,6 +115,47 @@ def test_a_session_taken_in_the_ui_records_the_score_of_the_answers_given(sessio
     assert all(f"出处：{i.label}" in labels for i in items)
 
 
+def test_an_exam_hides_answers_navigates_and_asks_before_handing_in(session):
+    bank, _practice, items = session
+    exam = bank.create_session("结业考试", [i.id for i in items], time_limit_minutes=30, mode="exam")
+    at = start_app("views/quiz_take.py")
+    at.selectbox(key="quiz-take-session").set_value(exam.id)
+    at.text_input(key="quiz-take-name").input("learner-42")
+    at.button(key="quiz-start").click().run()
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.key == "quiz-hint"]  # no hints in an exam
+    assert any(c.value.startswith("剩余时间 ") for c in at.caption)  # the live countdown
+    give(at, items[0], list(items[0].answer))
+    at.button(key="quiz-next").click().run()
+    assert not at.success and not at.error  # no verdict before 交卷
+    assert at.button(key="quiz-goto-0").label == "1" and at.button(key="quiz-goto-2").label == "3 ○"
+    give(at, items[1], wrong(items[1]))
+    at.button(key="quiz-prev").click().run()  # back to the first, answer kept and changeable
+    give(at, items[0], wrong(items[0]))
+    at.button(key="quiz-finish").click().run()
+    assert at.warning[0].value.startswith("还有第 3、4 题未作答")
+    assert bank.attempts(exam.id)[0].finished_at is None  # nothing handed in before the confirmation
+    at.button(key="quiz-confirm").click().run()
+    assert not at.exception, at.exception
+    (attempt,) = bank.attempts(exam.id)
+    assert attempt.finished_at is not None and attempt.trainee == "learner-42"
+    assert [r.response for r in attempt.responses] == [wrong(items[0]), wrong(items[1])]
+    assert any("及格线" in c.value and "未通过" in c.value for c in at.caption)
+
+
+def test_a_signed_in_learner_takes_a_session_under_their_account(session):
+    bank, quiz, _items = session
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    st.cache_resource.clear()
+    at.session_state["user"] = {"id": "u-1001", "username": "wangxm"}
+    at.run()
+    at.switch_page("views/quiz_take.py").run()
+    assert not [t for t in at.text_input if t.key == "quiz-take-name"]  # no name to type
+    at.selectbox(key="quiz-take-session").set_value(quiz.id)
+    at.button(key="quiz-start").click().run()
+    assert [a.trainee for a in bank.attempts(quiz.id)] == ["u-1001"]
+
+
 def test_a_trainee_must_give_a_name_and_an_answer(session):
     bank, quiz, _items = session
     at = start_app("views/quiz_take.py")

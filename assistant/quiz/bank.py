@@ -9,9 +9,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import UserError
-from assistant.quiz.types import Attempt, ItemStatus, QuizItem, QuizSession, Response
+from assistant.quiz.types import Attempt, ItemStatus, QuizItem, QuizSession, Response, stem_key
 from assistant.settings import Settings
 
 _SCHEMA = """
@@ -83,12 +84,24 @@ class QuizBank:
 
     # --- items -------------------------------------------------------------------
 
+    def stem_keys(self) -> set[str]:
+        """The normalised stem of every item in the bank: a new build never adds a question asked before."""
+        with self._db() as db:
+            rows = db.execute("SELECT item_json FROM items").fetchall()
+        return {stem_key(QuizItem.model_validate_json(row[0])) for row in rows}
+
     def add(self, items: Iterable[QuizItem], author: str | None = None) -> list[QuizItem]:
-        """Store new items as drafts (an item already in the bank is left as it is); returns those added."""
+        """Store new items as drafts; an item whose stem already stands in the bank (under any id) is left out.
+        Returns those added."""
         added = []
         stamp = now_iso()
+        seen = self.stem_keys()
         with self._db() as db:
             for item in items:
+                key = stem_key(item)
+                if key in seen:
+                    continue
+                seen.add(key)
                 stored = item.model_copy(
                     update={
                         "status": "draft",
@@ -186,9 +199,15 @@ class QuizBank:
     # --- sessions ----------------------------------------------------------------
 
     def create_session(
-        self, title: str, item_ids: list[str], time_limit_minutes: int | None = None, author: str = ""
+        self,
+        title: str,
+        item_ids: list[str],
+        time_limit_minutes: int | None = None,
+        author: str = "",
+        **options: Any,
     ) -> QuizSession:
-        """A quiz session of approved items, in the given order."""
+        """A quiz session of approved items, in the given order; options are further QuizSession fields
+        (mode, max_attempts, opens_at, closes_at, shuffle_options, scoring)."""
         title = " ".join(title.split())
         if not title:
             raise UserError("请填写测验名称。")
@@ -207,6 +226,7 @@ class QuizBank:
             time_limit_minutes=time_limit_minutes,
             author=author,
             created_at=now_iso(),
+            **options,
         )
         with self._db() as db:
             db.execute(
@@ -228,13 +248,27 @@ class QuizBank:
 
     # --- attempts ----------------------------------------------------------------
 
-    def start_attempt(self, session_id: str, trainee: str) -> Attempt:
+    def start_attempt(self, session_id: str, trainee: str, now: datetime | None = None) -> Attempt:
+        """A new attempt for a learner (trainee is the learner id the accounts give, or a typed name), within
+        the session's opening window and attempt limit."""
         name = " ".join(trainee.split())
         if not name:
             raise UserError("请输入姓名后再开始答题。")
         if len(name) > MAX_NAME_CHARS:
             raise UserError(f"姓名过长，请不超过 {MAX_NAME_CHARS} 个字。")
         session = self.session(session_id)
+        moment = now or datetime.now(UTC)
+        if session.opens_at and moment < datetime.fromisoformat(session.opens_at):
+            raise UserError("这场测验尚未开放，请在开放时间后再来。")
+        if session.closes_at and moment > datetime.fromisoformat(session.closes_at):
+            raise UserError("这场测验已经关闭，不能再开始答题。")
+        if session.max_attempts is not None:
+            with self._db() as db:
+                (used,) = db.execute(
+                    "SELECT COUNT(*) FROM attempts WHERE session_id = ? AND trainee = ?", (session.id, name)
+                ).fetchone()
+            if used >= session.max_attempts:
+                raise UserError(f"这场测验每人最多作答 {session.max_attempts} 次，您的次数已用完。")
         attempt = Attempt(
             id=uuid.uuid4().hex[:12],
             session_id=session.id,
@@ -300,23 +334,25 @@ class QuizBank:
         return datetime.fromisoformat(attempt.started_at) + timedelta(minutes=limit) if limit else None
 
     def open_hint(self, attempt_id: str, item_id: str) -> None:
-        """Mark that the trainee looked at the source before answering this question."""
+        """Mark that the trainee looked at the source before answering this question (practice only)."""
         attempt = self.attempt(attempt_id)
+        if not self.session(attempt.session_id).hints_allowed:
+            raise UserError("考试模式不提供提示。")
         if any(r.item_id == item_id for r in attempt.responses):
             return  # after answering, the hint is the explanation and does not count
         with self._db() as db:
             db.execute("INSERT OR IGNORE INTO hints VALUES (?,?,?)", (attempt_id, item_id, now_iso()))
 
     def answer(self, attempt_id: str, item_id: str, response: list[str], now: datetime | None = None) -> Response:
-        """Grade and record one answer; each question is answered once, within the time limit."""
+        """Grade and record one answer within the time limit: once in practice, changeable until 交卷 in an exam."""
         attempt = self.attempt(attempt_id)
         if attempt.finished_at:
             raise UserError("本次答题已经交卷，不能再修改答案。")
         session = self.session(attempt.session_id)
         if item_id not in session.item_ids:
             raise UserError("这道题不属于本场测验。")
-        if any(r.item_id == item_id for r in attempt.responses):
-            raise UserError("这道题已经作答，不能重复作答。")
+        if any(r.item_id == item_id for r in attempt.responses) and session.mode != "exam":
+            raise UserError("这道题已经作答，不能重复作答。")  # practice shows the answer at once
         deadline = self.deadline(attempt)
         moment = now or datetime.now(UTC)
         if deadline is not None and moment > deadline + GRACE:
@@ -334,6 +370,8 @@ class QuizBank:
         )
         try:
             with self._db() as db:
+                if session.mode == "exam":  # an exam answer may change until 交卷
+                    db.execute("DELETE FROM responses WHERE attempt_id = ? AND item_id = ?", (attempt_id, item_id))
                 db.execute(
                     "INSERT INTO responses VALUES (?,?,?,?,?,?,?)",
                     (

@@ -11,8 +11,20 @@ from assistant.errors import UserError
 from assistant.quiz.gates import Checker, Deduplicator, apply_gates, summary
 from assistant.quiz.generate import OfflineGenerator
 from assistant.quiz.scope import resolve_scope
+from assistant.quiz.soundness import gate_settings
 from assistant.quiz.terms import Lexicon
-from assistant.quiz.types import FALSE, QUESTION_TYPES, TYPE_LABELS, BuildRequest, BuildResult, GateReport, QuizItem
+from assistant.quiz.types import (
+    FALSE,
+    QUESTION_TYPES,
+    TRUE,
+    TYPE_LABELS,
+    BuildRequest,
+    BuildResult,
+    GateReport,
+    QuizItem,
+    Rejected,
+    stem_key,
+)
 from assistant.types import Clause, Document
 
 if TYPE_CHECKING:
@@ -30,10 +42,14 @@ def documents_for(assistant: PolicyAssistant, doc_ids: list[str]) -> list[Docume
     if not doc_ids:
         return documents
     known = {d.doc_id: d for d in documents}
-    missing = [d for d in doc_ids if d not in known]
+    for document in documents:  # a title, short title or alias names the document too
+        for name in (document.title, document.short_title, *document.aliases):
+            known.setdefault(name, document)
+    missing = [d for d in doc_ids if d.strip("《》") not in known]
     if missing:
-        raise UserError(f"找不到文档“{'、'.join(missing)}”，可用的文档编号：{'、'.join(known) or '无'}。")
-    return [known[d] for d in doc_ids]
+        ids = "、".join(d.doc_id for d in documents) or "无"
+        raise UserError(f"找不到文档“{'、'.join(missing)}”，可用的文档编号：{ids}（也可写文档标题或简称）。")
+    return list({known[d.strip("《》")].doc_id: known[d.strip("《》")] for d in doc_ids}.values())
 
 
 def checker_for(documents: list[Document]) -> Checker:
@@ -41,23 +57,38 @@ def checker_for(documents: list[Document]) -> Checker:
     return Checker({c.key: c for c in clauses}, Lexicon.build(clauses))
 
 
-def build_quiz(assistant: PolicyAssistant, request: BuildRequest, chat: ChatModel | None = None) -> BuildResult:
-    """A quiz of up to request.n gated items; the LLM writes it when one is configured (or passed in)."""
-    documents = documents_for(assistant, request.doc_ids)
+def build_quiz(
+    assistant: PolicyAssistant,
+    request: BuildRequest,
+    chat: ChatModel | None = None,
+    known: set[str] | None = None,
+) -> BuildResult:
+    """A quiz of up to request.n gated items; the LLM writes it when one is configured (or passed in).
+    Items whose stem is in `known` (stem_key of the bank's items) are left out and counted."""
+    return build_from_documents(documents_for(assistant, request.doc_ids), request, assistant, chat, known)
+
+
+def build_from_documents(
+    documents: list[Document],
+    request: BuildRequest,
+    assistant: PolicyAssistant | None = None,
+    chat: ChatModel | None = None,
+    known: set[str] | None = None,
+) -> BuildResult:
+    """The quiz from parsed documents; without an assistant (no settings, no index) it is written offline."""
     scope = resolve_scope(request.scope, documents)
     seed = request.seed if request.seed is not None else random.SystemRandom().randrange(1, 1_000_000)
     rng = random.Random(seed)
     checker = checker_for(documents)
     report = GateReport()
     notices: list[str] = []
-    use_llm = request.generator == "llm" or (
-        request.generator == "auto" and (chat is not None or assistant.settings.llm.configured)
-    )
-    if request.generator == "llm" and chat is None and not assistant.settings.llm.configured:
+    configured = assistant is not None and assistant.settings.llm.configured
+    use_llm = request.generator == "llm" or (request.generator == "auto" and (chat is not None or configured))
+    if request.generator == "llm" and chat is None and not configured:
         raise UserError("没有配置大模型接口，无法用大模型出题；请设置 POLICY_ASSISTANT_LLM__BASE_URL，或改用离线出题。")
     generator: Literal["offline", "llm"] = "offline"
     candidates: list[QuizItem] = []
-    if use_llm:
+    if use_llm and assistant is not None:
         from assistant.answer.llm import LLMUnavailable
         from assistant.quiz.llm_generate import LLMGenerator, default_chat
 
@@ -75,11 +106,17 @@ def build_quiz(assistant: PolicyAssistant, request: BuildRequest, chat: ChatMode
     if generator == "offline":
         candidates = OfflineGenerator(checker.lexicon).candidates(scope.clauses, request, rng)
     rng.shuffle(candidates)
-    passed = apply_gates(candidates, checker, report)
-    ordered = _interleave(passed, request, Deduplicator(report))
+    rejected: list[Rejected] = []
+    passed = apply_gates(candidates, checker, report, rejected)
+    fresh = [i for i in passed if stem_key(i) not in (known or set())]
+    already = len({stem_key(i) for i in passed}) - len({stem_key(i) for i in fresh})
+    passed = fresh
+    ordered = _interleave(passed, request, Deduplicator(report, checker), report, seed)
     report.passed = len(ordered)
     items = _in_paper_order(ordered[: request.n], scope.clauses)
     report.selected = len(items)
+    if already:
+        notices.append(f"题库中已有 {already} 道相同题干的题目，本次未再选用。")
     if len(items) < request.n:
         notices.append(f"所选范围只生成了 {len(items)} 道合格题目（要求 {request.n} 道），可扩大范围或增加题型。")
     missing = [TYPE_LABELS[t] for t in request.types if not any(i.type == t for i in items)]
@@ -95,32 +132,51 @@ def build_quiz(assistant: PolicyAssistant, request: BuildRequest, chat: ChatMode
         items=items,
         report=report,
         notices=notices,
+        rejected=rejected,
+        already_in_bank=already,
     )
 
 
-def _interleave(items: list[QuizItem], request: BuildRequest, deduplicator: Deduplicator) -> list[QuizItem]:
+def _interleave(
+    items: list[QuizItem], request: BuildRequest, deduplicator: Deduplicator, report: GateReport, seed: int
+) -> list[QuizItem]:
     """Round robin over the requested types, skipping near duplicates; within a type, strong kinds first,
-    then the least-used clause, true and false statements alternating."""
+    then the least-used clause, true and false statements alternating. 正确 and 错误 never differ by more
+    than the configured surplus, so a quiz is about half true whatever the scope offers."""
     queues = {t: [i for i in items if i.type == t] for t in request.types}
     used: Counter[str] = Counter()
-    last_tf: list[str] = [FALSE]
+    # With an odd number of statements one side has one more; which side it is alternates with the seed.
+    last_tf: list[str] = [TRUE] if seed % 2 else [FALSE]
     ordered: list[QuizItem] = []
+    tf_count: Counter[str] = Counter()
+    surplus = gate_settings().tf_surplus
+
+    def unbalancing(item: QuizItem) -> bool:
+        if item.type != "tf":
+            return False
+        mine, other = (TRUE, FALSE) if item.answer == [TRUE] else (FALSE, TRUE)
+        return tf_count[mine] + 1 - tf_count[other] > surplus
 
     def rank(item: QuizItem, position: int) -> tuple[bool, bool, int, int]:
         repeat = item.type == "tf" and item.answer == last_tf  # so a quiz is never all 正确
         return (item.kind in _WEAK_KINDS, repeat, used[item.key], position)
 
-    while any(queues.values()):
+    progress = True
+    while progress:
+        progress = False
         for kind in request.types:
             queue = queues[kind]
-            while queue:
-                item = queue.pop(min(range(len(queue)), key=lambda i: rank(queue[i], i)))
+            while allowed := [i for i in range(len(queue)) if not unbalancing(queue[i])]:
+                progress = True
+                item = queue.pop(min(allowed, key=lambda i: rank(queue[i], i)))
                 if deduplicator.admit(item):
                     used[item.key] += 1
                     if item.type == "tf":
                         last_tf = item.answer
+                        tf_count[item.answer[0]] += 1
                     ordered.append(item)
                     break
+    report.removed["balance"] += sum(len(q) for q in queues.values())  # held back to keep 正确/错误 even
     return ordered
 
 

@@ -43,6 +43,7 @@ _TYPE_NAMES: dict[str, QuestionType] = {
 }
 _SUFFIX_FORMATS: dict[str, ExportFormat] = {
     ".gift": "gift",
+    ".xml": "moodle",
     ".txt": "gift",
     ".aiken": "aiken",
     ".xlsx": "xlsx",
@@ -90,7 +91,7 @@ def parse_difficulty(text: str) -> Difficulty:
 def format_for(path: Path) -> ExportFormat:
     fmt = _SUFFIX_FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise UserError(f"无法从文件名“{path.name}”判断导出格式，请使用 .json、.xlsx、.docx、.gift 或 .txt。")
+        raise UserError(f"无法从文件名“{path.name}”判断导出格式，请使用 .json、.xlsx、.docx、.xml、.gift 或 .txt。")
     return fmt
 
 
@@ -122,8 +123,20 @@ def quiz() -> None:
 
 
 @quiz.command()
-@click.option("--scope", default="", help="出题范围：留空为全文；部分如 二；条款如 十七,十八（（二）表示第（二）条）。")
-@click.option("--doc", multiple=True, help="只从指定文档出题（文档编号，可重复）。")
+@click.option(
+    "--scope",
+    default="",
+    help=(
+        "出题范围，多个用逗号分隔：留空为全文；文档标题或简称（如 优化营商环境条例）；"
+        "部分（如 二）；章（如 第二章）；条款（如 第三条、十七，（二）表示第（二）条）；"
+        "范围（如 第三条至第五条）；可在前面加书名号标题限定文档（如 《优化营商环境条例》第三条）。"
+    ),
+)
+@click.option(
+    "--doc",
+    multiple=True,
+    help="只从指定文档出题，可重复；写文档编号（语料文件名去掉扩展名）、标题或简称。",
+)
 @click.option("--n", "count", default="20", show_default=True, help="题目数量（1–200）。")
 @click.option("--types", default="single,multi,tf,blank", show_default=True, help="题型：single,multi,tf,blank。")
 @click.option("--difficulty", default="medium", show_default=True, help="难度：easy、medium、hard。")
@@ -161,16 +174,17 @@ def build(
     )
     fmt = format_for(out) if out is not None else None
     context = _context()
-    result = build_quiz(context.ready(), request)
+    bank = quiz_bank(context.settings) if save else None
+    result = build_quiz(context.ready(), request, known=bank.stem_keys() if bank is not None else None)
     if not as_json:
         print_build(result)
     if out is not None and fmt is not None and result.items:
         write(result.items, fmt, out)
         err.print(f"已写入 {out}", highlight=False)
-    if save and result.items:
-        added = quiz_bank(context.settings).add(result.items, author=author)
+    if bank is not None and result.items:
+        added = bank.add(result.items, author=author)
         kept = len(result.items) - len(added)
-        err.print(f"已存入题库 {len(added)} 道（待审核）；题库中已有的 {kept} 道未重复存入。", highlight=False)
+        err.print(f"已存入题库 {len(added)} 道（待审核）；题库中已有相同题干的 {kept} 道未重复存入。", highlight=False)
     if as_json:
         click.echo(result.model_dump_json())
         return
@@ -180,17 +194,23 @@ def build(
 
 @quiz.command(name="export")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", default=None, help="格式：gift、aiken、xlsx、docx、json、eval（评测数据集）。")
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    help="格式：moodle（Moodle XML，带分类）、gift、aiken、xlsx、docx、json、eval（评测数据集）。",
+)
 @click.option("--out", type=click.Path(path_type=Path), help="输出文件（默认与输入同名、换扩展名）。")
 @click.option("--bank", "from_bank", is_flag=True, help="从题库导出，而不是从文件。")
 @click.option(
     "--status", default="approved", show_default=True, help="从题库导出时的题目状态：approved、draft、rejected、all。"
 )
 @click.option("--title", default="政策学习测验", show_default=True, help="试卷或题库的标题。")
+@click.option("--versions", default="A", show_default=True, help="Word 试卷的卷别，如 AB 同时导出 A 卷和 B 卷。")
 def export_command(
-    file: Path | None, fmt: str | None, out: Path | None, from_bank: bool, status: str, title: str
+    file: Path | None, fmt: str | None, out: Path | None, from_bank: bool, status: str, title: str, versions: str
 ) -> None:
-    """把题目导出为 Moodle GIFT、Aiken、Excel、Word 试卷、JSON 或评测数据集。"""
+    """把题目导出为 Moodle XML（带分类）、Moodle GIFT、Aiken、Excel、Word 试卷、JSON 或评测数据集。"""
     if fmt not in FORMATS:
         raise UserError(f"导出格式“{fmt or ''}”无效，可选：{'、'.join(FORMATS)}。")
     export_format = cast(ExportFormat, fmt)
@@ -207,11 +227,26 @@ def export_command(
         target = out or Path.cwd() / f"quiz-{status}{FORMATS[export_format]}"
     if target.exists() and file is not None and target.resolve() == file.resolve():
         raise UserError("输出文件与输入文件相同，请用 --out 指定另一个文件。")
+    if export_format == "docx" and versions.upper() != "A":
+        from assistant.quiz.export import to_docx
+
+        for version in dict.fromkeys(versions.upper()):
+            if version not in LETTERS:
+                raise UserError(f"卷别“{version}”无效，请用 A 到 F 的字母，如 AB。")
+            path = target.with_name(target.name.removesuffix(".docx") + f"-{version}.docx")
+            write_bytes_atomic(path, to_docx(items, title, version=version))
+            err.print(f"已导出 {version} 卷 {len(items)} 道题到 {path}", highlight=False)
+        return
     write_bytes_atomic(target, render(items, export_format, title))
+    written = len(items)
     if export_format == "aiken":
         _, skipped = to_aiken(items)
+        written -= skipped
         if skipped:
-            err.print(f"[yellow]提示：[/yellow]Aiken 只支持单选题，已略过其他题型 {skipped} 道。", highlight=False)
+            err.print(
+                f"[yellow]提示：[/yellow]Aiken 只支持单选题（判断题按两个选项的单选题导出），已略过多选题和填空题 {skipped} 道。",
+                highlight=False,
+            )
     if export_format == "eval":
         approved = sum(1 for i in items if i.status == "approved")
         if approved < len(items):
@@ -219,7 +254,8 @@ def export_command(
                 f"[yellow]提示：[/yellow]评测数据集只收录已通过审核的题目，已略过 {len(items) - approved} 道。",
                 highlight=False,
             )
-    err.print(f"已导出 {len(items)} 道题到 {target}", highlight=False)
+        written = approved
+    err.print(f"已导出 {written} 道题到 {target}", highlight=False)
 
 
 @quiz.command(name="import")

@@ -20,17 +20,20 @@ from assistant.quiz.types import (
     DIFFICULTY_LABELS,
     KIND_LABELS,
     LETTERS,
+    LISTED_MULTI,
+    LISTED_SINGLE,
     MAX_OPTIONS,
-    QUESTION_TYPES,
     STATUS_LABELS,
     TYPE_LABELS,
     QuizItem,
     QuizSet,
+    split_stem,
 )
 
-ExportFormat = Literal["gift", "aiken", "xlsx", "docx", "json", "eval"]
+ExportFormat = Literal["gift", "moodle", "aiken", "xlsx", "docx", "json", "eval"]
 FORMATS: dict[ExportFormat, str] = {
     "gift": ".gift.txt",
+    "moodle": ".moodle.xml",
     "aiken": ".aiken.txt",
     "xlsx": ".xlsx",
     "docx": ".docx",
@@ -40,7 +43,6 @@ FORMATS: dict[ExportFormat, str] = {
 DEFAULT_TITLE = "政策学习测验"
 ORIGIN_LABELS = {"offline": "离线生成", "llm": "大模型生成", "manual": "人工录入", "import": "导入"}
 K = TypeVar("K", bound=str)
-_REFERENCE = re.compile(r"^(《[^》]{1,40}》)[^：:]{0,40}[：:]")
 
 
 def render(items: list[QuizItem], fmt: ExportFormat, title: str = DEFAULT_TITLE) -> bytes:
@@ -49,10 +51,14 @@ def render(items: list[QuizItem], fmt: ExportFormat, title: str = DEFAULT_TITLE)
         raise UserError("没有可导出的题目。")
     if fmt == "gift":
         return to_gift(items, title).encode("utf-8")
+    if fmt == "moodle":
+        from assistant.quiz.moodle import to_moodle_xml
+
+        return to_moodle_xml(items, title).encode("utf-8")
     if fmt == "aiken":
         text, _ = to_aiken(items)
         if not text:
-            raise UserError("Aiken 格式只支持单选题，所选题目中没有单选题。")
+            raise UserError("Aiken 格式只支持单选题和判断题，所选题目中没有这两种题。")
         return text.encode("utf-8")
     if fmt == "xlsx":
         return to_xlsx(items)
@@ -116,17 +122,21 @@ def to_gift(items: list[QuizItem], title: str = DEFAULT_TITLE) -> str:
 
 
 def to_aiken(items: list[QuizItem]) -> tuple[str, int]:
-    """Single-choice items in Aiken format, and how many items of other types were left out."""
+    """Single-choice and true/false items (as a two-option choice: A. 正确 B. 错误) in Aiken format, and how
+    many items of other types were left out."""
     blocks = []
     for item in items:
-        if item.type != "single":
+        if item.type not in AIKEN_TYPES:
             continue
         lines = [" ".join(item.stem.split())]
         lines += [f"{LETTERS[i]}. {' '.join(o.split())}" for i, o in enumerate(item.options)]
         lines.append(f"ANSWER: {LETTERS[item.options.index(item.answer[0])]}")
         blocks.append("\n".join(lines))
-    skipped = sum(1 for i in items if i.type != "single")
+    skipped = sum(1 for i in items if i.type not in AIKEN_TYPES)
     return ("\n\n".join(blocks) + "\n") if blocks else "", skipped
+
+
+AIKEN_TYPES = ("single", "tf")
 
 
 # --- JSON and the eval dataset ------------------------------------------------------
@@ -139,10 +149,12 @@ def to_json(items: list[QuizItem], title: str = DEFAULT_TITLE) -> str:
 
 def eval_question(item: QuizItem) -> str:
     """The item as a question for the assistant, without the clause number that would give retrieval away."""
-    match = _REFERENCE.match(item.stem)
-    title = match.group(1) if match else "文件"
-    body = _REFERENCE.sub("", item.stem).strip().rstrip("。；;")
-    body = re.sub(r"（提示：[^）]*）$", "", body)
+    reference, body = split_stem(item.stem)
+    title = reference[: reference.index("》") + 1] if reference.startswith("《") else "文件"
+    body = body.strip()
+    for suffix in (LISTED_SINGLE, LISTED_MULTI):
+        body = body.removesuffix(suffix)
+    body = re.sub(r"（提示：[^）]*）$", "", body).rstrip("。；;")
     if item.type == "tf":
         return f"{title}是否提出“{body}”？"
     filler = "哪些" if item.type == "multi" else "什么"
@@ -269,57 +281,12 @@ def to_xlsx(items: list[QuizItem]) -> bytes:
 
 # --- Word paper ------------------------------------------------------------------------
 
-_CN_ORDER = "一二三四五六七八九十"
-_INSTRUCTIONS = {
-    "single": "每题只有一个正确答案",
-    "multi": "每题有两个或两个以上正确答案",
-    "tf": "正确的打“√”，错误的打“×”",
-    "blank": "将答案填在横线上",
-}
 
+def to_docx(items: list[QuizItem], title: str = DEFAULT_TITLE, version: str = "A") -> bytes:
+    """A printable paper with a score table and marks, then its answer key (see assistant/quiz/paper.py)."""
+    from assistant.quiz.paper import to_docx as paper
 
-def to_docx(items: list[QuizItem], title: str = DEFAULT_TITLE) -> bytes:
-    """A printable paper, then the answer key with explanations in a section of its own (new page)."""
-    import docx
-    from docx.enum.section import WD_SECTION
-    from docx.shared import Cm
-
-    document = docx.Document()
-    document.add_heading(title, level=1)
-    document.add_paragraph("姓名：＿＿＿＿＿＿　　单位：＿＿＿＿＿＿　　得分：＿＿＿＿＿＿")
-    numbered: list[tuple[int, QuizItem]] = []
-    group = 0
-    for kind in QUESTION_TYPES:
-        members = [i for i in items if i.type == kind]
-        if not members:
-            continue
-        document.add_heading(
-            f"{_CN_ORDER[group]}、{TYPE_LABELS[kind]}（共 {len(members)} 题，{_INSTRUCTIONS[kind]}）", level=2
-        )
-        group += 1
-        for item in members:
-            number = len(numbered) + 1
-            numbered.append((number, item))
-            stem = item.stem.replace(BLANK, "＿＿＿＿＿＿")
-            if item.type in ("single", "multi"):
-                document.add_paragraph(f"{number}. {stem}（　　）")
-                for i, option in enumerate(item.options):
-                    document.add_paragraph(f"{LETTERS[i]}. {option}").paragraph_format.left_indent = Cm(1)
-            elif item.type == "tf":
-                document.add_paragraph(f"{number}. {stem}（　　）")
-            else:
-                document.add_paragraph(f"{number}. {stem}")
-    document.add_section(WD_SECTION.NEW_PAGE)
-    document.add_heading("参考答案与解析", level=1)
-    for number, item in numbered:
-        key = _answer_cell(item) if item.type != "tf" else ("√" if item.answer == ["正确"] else "×")
-        document.add_paragraph(f"{number}. 答案：{key}")
-        if item.explanation:
-            document.add_paragraph(f"解析：{item.explanation}").paragraph_format.left_indent = Cm(1)
-        document.add_paragraph(f"出处：{item.label}").paragraph_format.left_indent = Cm(1)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return paper(items, title, version=version)
 
 
 # --- reading back --------------------------------------------------------------------------

@@ -7,21 +7,30 @@ citations of an answer; the other gates judge the question as a question.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.cite import locate_quote, make_citation
+from assistant.quiz.item_gates import ItemGates
+from assistant.quiz.soundness import gate_settings
 from assistant.quiz.terms import Lexicon
-from assistant.quiz.types import BLANK, FALSE, GATE_LABELS, GATES, TF_OPTIONS, TRUE, GateReport, QuizItem
+from assistant.quiz.types import (
+    BLANK,
+    FALSE,
+    GATE_LABELS,
+    GATES,
+    TF_OPTIONS,
+    TRUE,
+    GateReport,
+    QuizItem,
+    Rejected,
+    split_stem,
+)
 from assistant.types import Citation, Clause
 
 log = logging.getLogger(__name__)
 
-DUPLICATE_OVERLAP = 0.6
-"""Share of the shorter stem's character bigrams found in the other stem that makes two items near duplicates."""
-_REFERENCE = re.compile(r"^《[^》]{1,40}》[^：:]{0,40}[：:]")
 _RIGHT_CUT = "。；;！？!?（("
 
 
@@ -31,6 +40,7 @@ class Checker:
 
     clauses: dict[str, Clause]
     lexicon: Lexicon
+    _item_gates: ItemGates | None = field(default=None, repr=False)
 
     def citation(self, item: QuizItem) -> Citation | None:
         """The item's answer span as a citation of its clause (verified or not); None if the clause is gone."""
@@ -48,13 +58,36 @@ class Checker:
         """Every per-item gate the item fails, in gate order (empty when it passes)."""
         return [name for name, gate in self._gates() if not gate(item)]
 
+    def sentence_of(self, item: QuizItem) -> tuple[str, int] | None:
+        """(clause key, sentence index) of the sentence the item's answer span starts in."""
+        clause = self.clauses.get(item.key)
+        start = item.span_start
+        if clause is None or start is None:
+            citation = self.citation(item)
+            start = citation.start if citation is not None else None
+        if clause is None or start is None:
+            return None
+        return next(((item.key, s.index) for s in clause.sentences if s.start <= start < s.end), None)
+
     def first_problem(self, item: QuizItem) -> str | None:
         return next((name for name, gate in self._gates() if not gate(item)), None)
 
     def _gates(self) -> list[tuple[str, Callable[[QuizItem], bool]]]:
+        if self._item_gates is None:
+            self._item_gates = ItemGates(self.clauses, self.lexicon)
+        sound = dict(self._item_gates.gates())
         return [
             ("source", self.answer_stands_in_source),
+            ("metadata", sound["metadata"]),
+            ("corrupt", sound["corrupt"]),
+            ("formula", lambda item: sound["formula"](self.verified(item))),
+            ("fragment", lambda item: sound["fragment"](self.verified(item))),
+            ("truncated", lambda item: sound["truncated"](self.verified(item))),
             ("distractors", self.no_distractor_is_true),
+            ("elsewhere", sound["elsewhere"]),
+            ("synonym", sound["synonym"]),
+            ("listed", lambda item: sound["listed"](self.verified(item))),
+            ("edit", sound["edit"]),
             ("options", self.options_are_sound),
             ("giveaway", stem_keeps_the_answer),
         ]
@@ -93,7 +126,9 @@ class Checker:
         if item.type == "tf":
             if item.answer != [FALSE] or item.swap is None:
                 return True
-            statement = _REFERENCE.sub("", item.stem)
+            statement = split_stem(item.stem)[1]
+            if item.kind is None:  # an edited obligation: 可以 may well stand elsewhere in the clause
+                return locate_quote(statement, clause.text) is None
             return match_key(item.swap.replacement) not in text and locate_quote(statement, clause.text) is None
         wrong = [o for o in item.options if o not in item.answer]
         return not any(match_key(o) in text for o in wrong)
@@ -141,7 +176,7 @@ def stem_keeps_the_answer(item: QuizItem) -> bool:
 
 def _blank_fits(item: QuizItem, span: str) -> bool:
     """The words around the blank stand in the span with exactly the answer between them."""
-    body = _REFERENCE.sub("", item.stem)
+    body = split_stem(item.stem)[1]
     if BLANK not in body:
         return False
     at = body.index(BLANK)
@@ -169,7 +204,7 @@ def _blank_fits(item: QuizItem, span: str) -> bool:
 
 
 def _body(stem: str) -> str:
-    return _REFERENCE.sub("", stem)
+    return split_stem(stem)[1]
 
 
 @dataclass(frozen=True)
@@ -200,7 +235,7 @@ def _alike(a: _Signature, b: _Signature) -> bool:
             return True
     if not a.bigrams or not b.bigrams:
         return a.stem == b.stem
-    return len(a.bigrams & b.bigrams) / min(len(a.bigrams), len(b.bigrams)) >= DUPLICATE_OVERLAP
+    return len(a.bigrams & b.bigrams) / min(len(a.bigrams), len(b.bigrams)) >= gate_settings().duplicate_overlap
 
 
 def near_duplicates(a: QuizItem, b: QuizItem) -> bool:
@@ -208,14 +243,22 @@ def near_duplicates(a: QuizItem, b: QuizItem) -> bool:
     return _alike(_signature(a), _signature(b))
 
 
-def apply_gates(candidates: Iterable[QuizItem], checker: Checker, report: GateReport) -> list[QuizItem]:
-    """Candidates that pass every per-item gate, in order, counting removals in the report."""
+def apply_gates(
+    candidates: Iterable[QuizItem],
+    checker: Checker,
+    report: GateReport,
+    rejected: list[Rejected] | None = None,
+) -> list[QuizItem]:
+    """Candidates that pass every per-item gate, in order, counting removals in the report and keeping
+    each removed candidate with its gate in `rejected` (for review)."""
     kept = []
     for item in candidates:
         report.candidates += 1
         problem = checker.first_problem(item)
         if problem:
             report.removed[problem] += 1
+            if rejected is not None:
+                rejected.append(Rejected(gate=problem, reason=GATE_LABELS[problem], item=item))
             log.debug("quiz candidate removed gate=%s item=%s", problem, item.id)
             continue
         kept.append(checker.verified(item))
@@ -223,18 +266,27 @@ def apply_gates(candidates: Iterable[QuizItem], checker: Checker, report: GateRe
 
 
 class Deduplicator:
-    """Admits an item unless it nearly duplicates one admitted before; counts what it turns away."""
+    """Admits an item unless it nearly duplicates one admitted before, or comes from a sentence an admitted
+    item already asks about; counts what it turns away."""
 
-    def __init__(self, report: GateReport):
+    def __init__(self, report: GateReport, checker: Checker | None = None):
         self.report = report
+        self.checker = checker
         self.signatures: list[_Signature] = []
+        self.sentences: set[tuple[str, int]] = set()
 
     def admit(self, item: QuizItem) -> bool:
         signature = _signature(item)
         if any(_alike(signature, other) for other in self.signatures):
             self.report.removed["duplicates"] += 1
             return False
+        sentence = self.checker.sentence_of(item) if self.checker else None
+        if sentence is not None and sentence in self.sentences:
+            self.report.removed["same_sentence"] += 1
+            return False
         self.signatures.append(signature)
+        if sentence is not None:
+            self.sentences.add(sentence)
         return True
 
 

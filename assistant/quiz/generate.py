@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
 
 from assistant.chinese import match_key
-from assistant.cite import clause_reference, make_citation, short_title
-from assistant.quiz.terms import Enumeration, Lexicon, Term
+from assistant.cite import make_citation
+from assistant.quiz.gazetteer import NAME_PREFIXES, load_data, place_class, places_of_region, region_of
+from assistant.quiz.soundness import inside_formula
+from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
 from assistant.quiz.types import (
     BLANK,
     FALSE,
+    LISTED_MULTI,
+    LISTED_SINGLE,
     TF_OPTIONS,
     TRUE,
     BuildRequest,
@@ -33,6 +38,30 @@ STATEMENT_CHARS = 60
 MIN_CONTEXT_CHARS = 6
 MULTI_OPTIONS: dict[Difficulty, int] = {"easy": 4, "medium": 5, "hard": 6}
 _SEGMENT_END = "，,；;：:"
+_EDITS = load_data("edits")
+SWAP_KINDS: frozenset[str] = frozenset(_EDITS["swap_kinds"])
+"""Kinds a false statement may swap: a changed place, number or year reads as plausible; a swapped
+measure or slogan reads as word salad."""
+OBLIGATIONS: dict[str, str] = dict(_EDITS["obligations"])
+_ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?")
+
+
+def stem_verb(clause: Clause) -> str:
+    """A statute 规定; a policy document 提出."""
+    return "规定" if _ARTICLE.fullmatch(clause.clause) else "提出"
+
+
+def body_start(clause: Clause) -> int:
+    """Offset of the clause's words after its own article number (第三条 国家… → 国家…)."""
+    match = _ARTICLE.match(clause.text)
+    if not match:
+        return 0
+    end = match.end()
+    while end < len(clause.text) and clause.text[end] in " \u3000\t":
+        end += 1
+    return end
+
+
 _DEPENDENT_OPENERS = "是为并且而但也还又就将把被从向与及和"
 
 
@@ -57,7 +86,9 @@ class _ClauseWriter:
         self.request = request
         self.difficulty = request.difficulty
         self.rng = rng
-        self.reference = clause_reference(short_title(clause.label), clause.clause)
+        # The clause's label carries the document title, the part and a directive clause's own title.
+        self.reference = f"{clause.label}{stem_verb(clause)}"
+        self.body_start = body_start(clause)
         self.text = match_key(clause.text)
         self.sentences = [
             s
@@ -117,7 +148,7 @@ class _ClauseWriter:
         # A stretch that opens on a bare predicate (是…, 并…) has lost its subject: take the clause before.
         while first > 0 and text[segments[first][0]] in _DEPENDENT_OPENERS:
             first -= 1
-        a, b = segments[first][0], segments[last][1]
+        a, b = max(segments[first][0], self.body_start), segments[last][1]
         while b > a and text[b - 1] in _SEGMENT_END + " ":
             b -= 1
         return a, b
@@ -125,7 +156,7 @@ class _ClauseWriter:
     def _statement(self, sentence: Sentence, start: int, end: int) -> tuple[int, int]:
         """A true/false statement: the whole sentence when it is short enough, else the stretch around the term."""
         if len(sentence.text) <= STATEMENT_CHARS:
-            return sentence.start, sentence.end
+            return max(sentence.start, self.body_start), sentence.end
         return self._window(sentence, start, end)
 
     def _stem(self, a: int, b: int, start: int, end: int, hint: str = "") -> str:
@@ -133,7 +164,11 @@ class _ClauseWriter:
         body = text[a:start] + BLANK + text[end:b]
         if body[-1] not in "。；;！？!?":
             body += "。"
-        return f"{self.reference}提出：{body}{hint}"
+        return f"{self.reference}：{body}{hint}"
+
+    def _listed(self, end: int) -> bool:
+        """The blank stands in a list ending in 等: other members are defensible, so ask what is listed."""
+        return self.clause.text[end : end + 1] == "等"
 
     def _item(self, **fields: object) -> QuizItem:
         span = str(fields["answer_span"])
@@ -156,9 +191,27 @@ class _ClauseWriter:
     def _context_ok(self, a: int, b: int, start: int, end: int) -> bool:
         return (b - a) - (end - start) >= MIN_CONTEXT_CHARS
 
+    def _short_forms(self, term: Term) -> list[str]:
+        """The name without an issuer prefix, when the documents cite it that way too."""
+        if term.kind not in ("institution", "measure"):
+            return []
+        out = []
+        for prefix in NAME_PREFIXES:
+            rest = term.text.removeprefix(prefix)
+            if rest == term.text or len(rest) < 4:
+                continue
+            corpus = self.lexicon.corpus
+            cited = corpus.count(match_key(rest)) > corpus.count(match_key(term.text))
+            # A body's name stands without its parent (西部地区开发领导小组); a measure only as the text cites it.
+            if cited or (term.kind == "institution" and "institution" in kinds_of(rest)):
+                out.append(rest)
+        return out
+
     # --- question types ----------------------------------------------------------
 
     def _blank(self, term: Term, sentence: Sentence) -> QuizItem | None:
+        if self._listed(term.end):
+            return None  # any member of the open list would be a right answer
         a, b = self._window(sentence, term.start, term.end)
         if not self._context_ok(a, b, term.start, term.end):
             return None
@@ -169,6 +222,7 @@ class _ClauseWriter:
             stem=self._stem(a, b, term.start, term.end, hint),
             options=[],
             answer=[term.text],
+            accepted=self._short_forms(term),
             answer_span=span,
             explanation=f"正确答案是“{term.text}”。{self._source(span)}",
             kind=term.kind,
@@ -184,9 +238,10 @@ class _ClauseWriter:
         options = [term.text, *distractors]
         self.rng.shuffle(options)
         span = self.clause.text[a:b]
+        suffix = LISTED_SINGLE if self._listed(term.end) else ""
         return self._item(
             type="single",
-            stem=self._stem(a, b, term.start, term.end),
+            stem=self._stem(a, b, term.start, term.end) + suffix,
             options=options,
             answer=[term.text],
             answer_span=span,
@@ -201,7 +256,7 @@ class _ClauseWriter:
             return None
         wanted = max(1, total - len(items))
         sample = enumeration.items[0]
-        distractors = self._distractors(sample.text, enumeration.kind, sample.family, wanted, exclude=items)
+        distractors = self._distractors(sample.text, enumeration.kind, sample.family, wanted, exclude=items, like=items)
         if len(distractors) < wanted or len(items) + len(distractors) < 4:
             return None
         sentence = self._sentence(enumeration.start, enumeration.end)
@@ -213,9 +268,10 @@ class _ClauseWriter:
         options = items + distractors
         self.rng.shuffle(options)
         span = self.clause.text[a:b]
+        suffix = LISTED_MULTI if self._listed(enumeration.end) else ""
         return self._item(
             type="multi",
-            stem=self._stem(a, b, enumeration.start, enumeration.end),
+            stem=self._stem(a, b, enumeration.start, enumeration.end) + suffix,
             options=options,
             answer=items,
             answer_span=span,
@@ -224,17 +280,22 @@ class _ClauseWriter:
         )
 
     def _true_false(self, sentence: Sentence, terms: list[Term]) -> list[QuizItem]:
-        """A verbatim statement of the sentence, and one with a term swapped when a same-kind term exists."""
-        inside = [t for t in terms if sentence.start <= t.start and t.end <= sentence.end]
+        """A verbatim statement of the sentence, and one with a plausible edit: a swapped place or institution,
+        a changed number, a shifted year or a negated obligation (应当 → 可以)."""
+        inside = [t for t in terms if sentence.start <= t.start and t.end <= sentence.end and t.kind in SWAP_KINDS]
         anchor = self.rng.choice(inside) if inside else None
         out = []
-        a, b = self._statement(sentence, anchor.start, anchor.end) if anchor else (sentence.start, sentence.end)
+        a, b = (
+            self._statement(sentence, anchor.start, anchor.end)
+            if anchor
+            else (max(sentence.start, self.body_start), sentence.end)
+        )
         span = self.clause.text[a:b].rstrip("。；;")
         if 12 <= len(span) <= STATEMENT_CHARS:
             out.append(
                 self._item(
                     type="tf",
-                    stem=f"{self.reference}提出：{span}。",
+                    stem=f"{self.reference}：{span}。",
                     options=list(TF_OPTIONS),
                     answer=[TRUE],
                     answer_span=span,
@@ -242,50 +303,96 @@ class _ClauseWriter:
                     kind=None,
                 )
             )
+        edits: list[tuple[int, int, str, TermKind | None]] = []
         for term in self.rng.sample(inside, len(inside)):
-            replacement = self._distractors(term.text, term.kind, term.family, 1)
-            if not replacement:
-                continue
-            a, b = self._statement(sentence, term.start, term.end)
-            span = self.clause.text[a:b].rstrip("。；;")
-            if len(span) < 12:
-                continue
-            text = self.clause.text
-            statement = (text[a : term.start] + replacement[0] + text[term.end : b]).rstrip("。；;")
-            out.append(
-                self._item(
-                    type="tf",
-                    stem=f"{self.reference}提出：{statement}。",
-                    options=list(TF_OPTIONS),
-                    answer=[FALSE],
-                    answer_span=span,
-                    explanation=(f"该说法错误：原文是“{term.text}”，不是“{replacement[0]}”。{self._source(span)}"),
-                    kind=term.kind,
-                    swap=Swap(original=term.text, replacement=replacement[0]),
-                )
-            )
-            break
+            replacement = self._false_term(term)
+            if replacement:
+                edits.append((term.start, term.end, replacement, term.kind))
+        for modal, negated in OBLIGATIONS.items():
+            at = self.clause.text.find(modal, sentence.start, sentence.end)
+            if at >= 0 and not inside_formula(self.clause.text, at, at + len(modal)):
+                edits.append((at, at + len(modal), negated, None))
+        self.rng.shuffle(edits)
+        for start, end, replacement, kind in edits:
+            item = self._false_statement(sentence, start, end, replacement, kind)
+            if item is not None:
+                out.append(item)
+                break
         return out
+
+    def _false_statement(
+        self, sentence: Sentence, start: int, end: int, replacement: str, kind: TermKind | None
+    ) -> QuizItem | None:
+        text = self.clause.text
+        original = text[start:end]
+        a, b = self._statement(sentence, start, end)
+        span = text[a:b].rstrip("。；;")
+        if len(span) < 12 or span.count(original) != 1 or replacement in span:
+            return None  # the edit must be the statement's only difference from the source
+        if inside_formula(text, start, end):
+            return None
+        statement = (text[a:start] + replacement + text[end:b]).rstrip("。；;")
+        return self._item(
+            type="tf",
+            stem=f"{self.reference}：{statement}。",
+            options=list(TF_OPTIONS),
+            answer=[FALSE],
+            answer_span=span,
+            explanation=f"该说法错误：原文是“{original}”，不是“{replacement}”。{self._source(span)}",
+            kind=kind,
+            swap=Swap(original=original, replacement=replacement),
+        )
+
+    def _false_term(self, term: Term) -> str | None:
+        """The term a false statement uses instead: a nearby year or number, or a same-class place or body."""
+        if term.kind in ("year", "number"):
+            found = self._numeric(term.text, term.kind, 1, [match_key(term.text)], shuffle=True)
+        else:
+            found = self._distractors(term.text, term.kind, term.family, 1)
+        return found[0] if found else None
 
     # --- distractors -------------------------------------------------------------
 
     def _distractors(
-        self, answer: str, kind: TermKind, family: str, count: int, exclude: list[str] | None = None
+        self,
+        answer: str,
+        kind: TermKind,
+        family: str,
+        count: int,
+        exclude: list[str] | None = None,
+        like: list[str] | None = None,
     ) -> list[str]:
-        """Same-kind terms from other clauses that this clause does not contain, closest first when hard."""
+        """Same-kind, same-class terms this clause does not contain, closest first when hard.
+
+        Places come from the gazetteer's region of the key (a western province for a western province);
+        other terms from the documents' own terms of the same kind.
+        """
         avoid = [match_key(x) for x in [answer, *(exclude or [])]]
         pool = self.lexicon.pool.get(kind, [])
         heads = {x[-1] for x in [answer, *(exclude or [])]}
+        if kind in ("province", "city"):
+            return self._places(like or [answer], kind, count, avoid)
         if kind == "item":
-            # Listed items have no kind of their own; the head noun (…工程, …人员) stands in for one.
-            pool = [e for k in ("item", "measure") for e in self.lexicon.pool.get(k, []) if e.text[-1] in heads]
+            # Listed items have no kind of their own; the head noun (…工程, …人员) and a like length stand in
+            # for one, so 荒山、戈壁 are never set against 大型煤炭储备基地.
+            lengths = [len(x) for x in [answer, *(exclude or [])]]
+            pool = [
+                e
+                for k in ("item", "measure")
+                for e in self.lexicon.pool.get(k, [])
+                if e.text[-1] in heads and min(lengths) - 1 <= len(e.text) <= max(lengths) + 1
+            ]
+        elif kind == "measure" and family:
+            pool = [e for e in pool if e.family == family]
         scored: list[tuple[float, float, str]] = []
         for entry in pool:
             key = match_key(entry.text)
-            if entry.clause_key == self.clause.key or key in self.text:
+            if entry.clause_key == self.clause.key or key in self.text or key in self.lexicon.suspect:
                 continue
             if any(key in a or a in key for a in avoid):
                 continue
+            if kind == "measure" and not 0.5 <= len(entry.text) / max(len(answer), 1) <= 2:
+                continue  # 河长制 is not set against 地方国有企业混合所有制
             closeness = self._closeness(answer, family, entry.text, entry.family, entry.part)
             scored.append((closeness, self.rng.random(), entry.text))
         scored.sort(reverse=True)
@@ -301,6 +408,24 @@ class _ClauseWriter:
             chosen += self._numeric(answer, kind, count - len(chosen), avoid + [match_key(c) for c in chosen])
         return chosen
 
+    def _places(self, like: list[str], kind: TermKind, count: int, avoid: list[str]) -> list[str]:
+        """Places of the keys' regions (and capital status) that the clause does not name."""
+        classes = {place_class(p) for p in like}
+        regions = {r for r, _ in classes if r}
+        capital = {c for _, c in classes}
+        candidates = [p for r in sorted(regions) for p in places_of_region(r, kind == "city")]
+        if kind == "city" and len(capital) == 1:
+            candidates = [p for p in candidates if place_class(p)[1] in capital]
+        out = []
+        for place in self.rng.sample(candidates, len(candidates)):
+            key = match_key(place)
+            if key in self.text or any(key in a or a in key for a in avoid) or region_of(place) is None:
+                continue
+            out.append(place)
+            if len(out) == count:
+                break
+        return out
+
     def _closeness(self, answer: str, family: str, text: str, other_family: str, part: str) -> float:
         weight = {"easy": -1.0, "medium": 0.5, "hard": 2.0}[self.difficulty]
         score = 0.0
@@ -312,11 +437,15 @@ class _ClauseWriter:
             score += 1.0
         return score
 
-    def _numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str]) -> list[str]:
-        """Nearby years or numbers the clause does not state, when the document has too few of its own."""
+    def _numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False) -> list[str]:
+        """Nearby years or numbers the clause does not state (steps from data/edits.toml)."""
         value = float(answer)
-        steps: list[float] = [5, -5, 10, -10, 15, 30, -15] if kind == "year" else [1, -1, 2, value, -value / 2, 5]
-        if self.difficulty == "easy":
+        steps: list[float] = list(_EDITS["year_shifts"]) if kind == "year" else list(_EDITS["number_steps"])
+        if kind == "number":
+            steps += [value, -value / 2]
+        if shuffle:
+            self.rng.shuffle(steps)
+        elif self.difficulty == "easy":
             steps = list(reversed(steps))
         out = []
         for step in steps:

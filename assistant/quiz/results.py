@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from assistant.quiz.bank import QuizBank
 from assistant.quiz.types import Attempt, ClauseStat, QuestionStat, SessionResults
 
@@ -66,3 +69,17 @@ def session_results(bank: QuizBank, session_id: str) -> SessionResults:
 def _answered(attempts: list[Attempt], item_id: str) -> int:
     """Finished attempts count every question (unanswered ones as wrong); open ones only what they answered."""
     return sum(1 for a in attempts if a.finished_at or any(r.item_id == item_id for r in a.responses))
+
+
+def local_time(stamp: str | None, timezone: str = "Asia/Shanghai") -> str:
+    """An ISO 8601 UTC stamp as the learner's local time, 2026-11-27 15:04; empty for None or a bad stamp."""
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+        zone = ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

@@ -21,8 +21,10 @@ from assistant.quiz.gazetteer import (
     LEADING_VERBS,
     MEASURE_SUFFIXES,
     MUNICIPALITIES,
+    NOT_MEASURES,
     PROVINCES,
 )
+from assistant.quiz.soundness import inside_formula, is_metadata, sound_term
 from assistant.quiz.types import TermKind
 from assistant.types import Clause
 
@@ -34,6 +36,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年)")
 _NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(?:%|％|个|万|亿|倍|岁|项|家|所|条|公里|千米|吨|元|人))")
 _QUOTED = re.compile(r"“([^“”，。；,;]{2,12})”")
 _ENUM_JOINERS = ("以及", "和", "及")
+_LIST_END = "等，,。；;：:）)”"
 MAX_TERM_CHARS = 16
 
 
@@ -113,7 +116,12 @@ def kinds_of(text: str) -> set[TermKind]:
             kinds.add("city")  # 重庆 is both a provincial-level unit and a city
     if text in INSTITUTIONS or (len(text) >= 4 and text.endswith(INSTITUTION_SUFFIXES)):
         kinds.add("institution")
-    elif len(text) >= 3 and text.endswith(MEASURE_SUFFIXES) and text not in GENERIC_MEASURES:
+    elif (
+        len(text) >= 3
+        and text.endswith(MEASURE_SUFFIXES)
+        and text not in GENERIC_MEASURES
+        and not text.endswith(tuple(NOT_MEASURES))
+    ):
         kinds.add("measure")
     return kinds
 
@@ -254,6 +262,8 @@ def _enumerations(text: str, tokens: tuple[Token, ...]) -> list[Enumeration]:
             continue  # 试验区 alone is the tail of a longer name the parse cut off
         if max(len(i) for i in items) > 3 * min(len(i) for i in items):
             continue
+        if not all(place_kinds) and text[bounds[-1][1] : bounds[-1][1] + 1] not in tuple(_LIST_END):
+            continue  # the last item runs on into the predicate (信息服务|保障): its end is unknown
         kind: TermKind
         if all(place_kinds):
             kind = "city" if place_kinds.count("city") > place_kinds.count("province") else "province"
@@ -293,7 +303,13 @@ def _whole_item(tokens: tuple[Token, ...], start: int, stop: int) -> bool:
 
 
 def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
-    """Every meaningful term of a clause, in order, and its enumerations."""
+    """Every meaningful term of a clause, in order, and its enumerations; none from a metadata clause.
+
+    A term that is cut, corrupt in the source or inside a fixed political formula is left out, so it is
+    never a key nor, through the pool, an option.
+    """
+    if is_metadata(clause):
+        return [], []
     text = clause.text
     tokens = tokenize(text)
     terms: list[Term] = []
@@ -301,8 +317,29 @@ def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     terms += [Term(m.group(1), "number", m.start(1), m.end(1), "number") for m in _NUMBER.finditer(text)]
     terms += [Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan") for m in _QUOTED.finditer(text)]
     terms += _named_terms(text, tokens)
+    terms = [t for t in terms if _askable(clause, t.start, t.end)]
+    # 国务院 inside 国务院西部地区开发领导小组办公室 is part of a name, not a term of its own.
+    terms = [t for t in terms if not any(o.start <= t.start and t.end <= o.end and o != t for o in terms)]
     terms.sort(key=lambda t: (t.start, -t.end))
-    return terms, _enumerations(text, tokens)
+    enumerations = [e for e in _enumerations(text, tokens) if all(_askable(clause, t.start, t.end) for t in e.items)]
+    return terms, enumerations
+
+
+def _askable(clause: Clause, start: int, end: int) -> bool:
+    return sound_term(clause, start, end) and not inside_formula(clause.text, start, end)
+
+
+def unsound_words(clause: Clause) -> set[str]:
+    """Words of the clause that lint would flag: anything spanning a rejoined page break (乌鲁齐)."""
+    text = clause.text
+    out = set()
+    for join in clause.joins:
+        # The word around the break as the parse joined it, up to the nearest separator either side.
+        left = max(text.rfind(c, 0, join) for c in "、，,。；;（(和及")
+        right = min([i for i in (text.find(c, join) for c in "、，,。；;）)和及") if i >= 0] or [len(text)])
+        if 0 < right - left - 1 <= 12:
+            out.add(match_key(text[left + 1 : right]))
+    return out
 
 
 @dataclass
@@ -323,6 +360,10 @@ class Lexicon:
     pool: dict[str, list[PoolEntry]] = field(default_factory=dict)
     known: dict[str, set[TermKind]] = field(default_factory=dict)
     clause_count: dict[str, int] = field(default_factory=dict)
+    corpus: str = ""
+    """Every clause's normalised text, one per line: where a short form of a name is looked up."""
+    suspect: set[str] = field(default_factory=set)
+    """Words lint flags in the source (page-break joins such as 乌鲁齐): never a key or an option."""
 
     @classmethod
     def build(cls, clauses: Iterable[Clause]) -> Lexicon:
@@ -330,6 +371,8 @@ class Lexicon:
         seen: dict[tuple[str, str], PoolEntry] = {}
         for clause in clauses:
             terms, enumerations = clause_terms(clause)
+            lexicon.suspect |= unsound_words(clause)
+            lexicon.corpus += match_key(clause.text) + "\n"
             lexicon.terms[clause.key] = terms
             lexicon.enumerations[clause.key] = enumerations
             listed = [t for e in enumerations for t in e.items]

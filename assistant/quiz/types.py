@@ -49,6 +49,28 @@ TF_OPTIONS = [TRUE, FALSE]
 BLANK = "____"
 """The blank in a stem: where the answer of a fill-in or choice item stands in the source."""
 
+_STEM_REFERENCE = re.compile(r"^(《[^》]{1,60}》.{0,60}?(?:提出|规定)|《[^》]{1,40}》[^：:]{0,40})[：:]")
+LISTED_SINGLE = "（原文列举的是下列哪一项？）"
+LISTED_MULTI = "（原文列举的是下列哪些项？）"
+"""Appended to a stem whose blank stands in a list ending in 等: only "which is listed" has one right answer."""
+
+
+def split_stem(stem: str) -> tuple[str, str]:
+    """(reference, body): 《指导意见》三、（八）…提出 and what follows the colon; ('', stem) without a reference."""
+    match = _STEM_REFERENCE.match(stem)
+    return (match.group(1), stem[match.end() :]) if match else ("", stem)
+
+
+def stem_key(item: QuizItem) -> str:
+    """An item's question as asked, whatever its type, options or id: the normalised stem body.
+
+    A 填空 and a 单选 on the same blank are one question asked twice."""
+    body = split_stem(item.stem)[1]
+    for suffix in (LISTED_SINGLE, LISTED_MULTI):
+        body = body.removesuffix(suffix)
+    return match_key(re.sub(r"（提示：[^）]*）$", "", body))
+
+
 LETTERS = "ABCDEF"
 MAX_OPTIONS = len(LETTERS)
 
@@ -70,6 +92,10 @@ class QuizItem(Model):
         default_factory=list, description="Choices (single, multi), 正确/错误 (tf), none (blank)."
     )
     answer: list[str] = Field(description="single/tf: one option; multi: every right option; blank: the missing words.")
+    accepted: list[str] = Field(
+        default_factory=list,
+        description="Other fill-in answers the text supports (an abbreviation or the name without its prefix).",
+    )
     doc_id: str
     clause: str = Field(description="The source clause's name, e.g. 十七.")
     label: str = Field(description="Human citation of the source clause.")
@@ -108,6 +134,8 @@ class QuizItem(Model):
         """All-or-nothing: the exact set of right options, or the missing words (normalised) for a blank."""
         if self.type == "blank":
             given = [_blank_key(r) for r in response if r.strip()]
+            if len(self.answer) == 1 and len(given) == 1:
+                return given[0] in {_blank_key(a) for a in [*self.answer, *self.accepted]}
             return len(given) == len(self.answer) and given == [_blank_key(a) for a in self.answer]
         return sorted(set(response)) == sorted(set(self.answer))
 
@@ -145,10 +173,21 @@ class BuildRequest(Model):
 GATE_LABELS: dict[str, str] = {
     "invalid": "大模型输出格式不合格",
     "source": "答案未能在原文出处中逐字核实",
+    "metadata": "题目取自文件的元数据（日期、通过和公布信息）",
+    "corrupt": "答案或选项是原文校对标记的词语（分页断字、错字）",
+    "formula": "空格或改写落在固定政治提法之内",
+    "fragment": "答案或选项不是完整词语，或空格切断了词语",
+    "truncated": "题干被截断，缺少主语或谓语",
     "distractors": "干扰项在同一条款中同样成立",
+    "elsewhere": "干扰项在文件其他位置同样成立",
+    "synonym": "干扰项与答案是近义说法",
+    "listed": "以“等”结尾的列举未按“原文列举”提问",
+    "edit": "判断题的改写不是合理的改动（地点、数字、年份、义务）",
     "options": "选项重复、数量不对或不同类",
     "giveaway": "题干泄露了答案",
     "duplicates": "与其他题目重复或过于相近",
+    "same_sentence": "与同一试卷中另一道题出自同一句话",
+    "balance": "判断题正误各占一半，多出的一方未选用",
 }
 GATES: tuple[str, ...] = tuple(GATE_LABELS)
 
@@ -162,6 +201,14 @@ class GateReport(Model):
     selected: int = 0
 
 
+class Rejected(Model):
+    """A candidate a gate removed, kept so a trainer can review what was thrown away and why."""
+
+    gate: str
+    reason: str = Field(description="The gate's Chinese label.")
+    item: QuizItem
+
+
 class BuildResult(Model):
     request: BuildRequest
     seed: int
@@ -171,6 +218,8 @@ class BuildResult(Model):
     items: list[QuizItem]
     report: GateReport
     notices: list[str] = Field(default_factory=list, description="Chinese, for the trainer.")
+    rejected: list[Rejected] = Field(default_factory=list, description="Candidates the gates removed, for review.")
+    already_in_bank: int = Field(0, description="Items left out because the bank already holds their stem.")
 
     def counts(self) -> dict[QuestionType, int]:
         return {t: sum(1 for i in self.items if i.type == t) for t in QUESTION_TYPES}
@@ -187,6 +236,10 @@ class QuizSet(Model):
 # --- sessions and attempts ---------------------------------------------------
 
 
+SessionMode = Literal["exam", "practice"]
+MODE_LABELS: dict[SessionMode, str] = {"exam": "考试", "practice": "练习"}
+
+
 class QuizSession(Model):
     id: str
     title: str
@@ -194,6 +247,22 @@ class QuizSession(Model):
     time_limit_minutes: int | None = Field(None, ge=1, le=600)
     author: str = ""
     created_at: str
+    mode: SessionMode = Field(
+        "practice",
+        description="exam: no hints, answers only after 交卷; practice: hints (a hinted answer earns no marks "
+        "unless the scoring says so) and an explanation after each item.",
+    )
+    max_attempts: int | None = Field(None, ge=1, le=100, description="Attempts per learner; None for no limit.")
+    opens_at: str | None = Field(None, description="ISO 8601 UTC; attempts may not start before.")
+    closes_at: str | None = Field(None, description="ISO 8601 UTC; attempts may not start after.")
+    shuffle_options: bool = Field(True, description="Each learner sees the options in an order of their own.")
+    scoring: dict[str, object] = Field(
+        default_factory=dict, description="Overrides of the default ScoringRules (assistant/quiz/scoring.py)."
+    )
+
+    @property
+    def hints_allowed(self) -> bool:
+        return self.mode == "practice"
 
 
 class Response(Model):

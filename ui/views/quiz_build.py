@@ -41,8 +41,9 @@ bank = quiz_bank(settings)
 state = st.session_state
 PAGE_SIZE = 20
 FORMAT_LABELS = {
+    "moodle": "Moodle XML（带分类）",
     "gift": "Moodle GIFT",
-    "aiken": "Aiken（仅单选）",
+    "aiken": "Aiken（单选和判断）",
     "xlsx": "Excel",
     "docx": "Word 试卷（含答案）",
     "json": "JSON",
@@ -164,7 +165,7 @@ with build_tab:
                 author=author.strip(),
             )
             with st.spinner("正在出题并逐题核对原文……"):
-                result = build_quiz(assistant, request)
+                result = build_quiz(assistant, request, known=bank.stem_keys())
             added = bank.add(result.items, author=author.strip())
             state["qb-result"] = result
             state["qb-added"] = len(added)
@@ -183,6 +184,16 @@ with build_tab:
             st.info(safe_md(notice))
         st.markdown(f"**质量把关**：候选 {result.report.candidates} 道，各关卡剔除数量：")
         report_table(result)
+        if result.rejected:
+            with st.expander(f"查看被剔除的候选题（{len(result.rejected)} 道）"):
+                st.dataframe(
+                    [
+                        {"剔除原因": r.reason, "题型": TYPE_LABELS[r.item.type], "题干": r.item.stem}
+                        for r in result.rejected
+                    ],
+                    hide_index=True,
+                    width="stretch",
+                )
 
 with review_tab:
     counts = bank.counts()

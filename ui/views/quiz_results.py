@@ -7,7 +7,7 @@ import streamlit as st
 from components import get_assistant, require_admin, safe_md
 
 from assistant.quiz.bank import quiz_bank
-from assistant.quiz.results import session_results
+from assistant.quiz.results import local_time, session_results
 from assistant.quiz.types import TYPE_LABELS
 
 assistant = get_assistant()
@@ -30,7 +30,9 @@ chosen = st.selectbox(
     "测验",
     options=list(by_id),
     index=list(by_id).index(wanted) if wanted in by_id else 0,
-    format_func=lambda sid: f"{by_id[sid].title}（{by_id[sid].created_at[:10]}，编号 {sid}）",
+    format_func=lambda sid: (
+        f"{by_id[sid].title}（{local_time(by_id[sid].created_at, settings.ui.timezone)[:10]}，编号 {sid}）"
+    ),
     key="qr-session",
 )
 results = session_results(bank, chosen)
@@ -49,18 +51,22 @@ st.bar_chart(pd.DataFrame({"人数": results.distribution}), x_label="分数段"
 
 st.subheader("每题正确率", anchor=False)
 st.caption("正确率低的题目，说明对应条款可能被普遍误解。")
+# A numeric 题号 column keeps 第1题 before 第10题 (a text index would sort 1, 10, 2 …).
 questions = pd.DataFrame(
-    {"正确率（%）": [round(100 * q.rate, 1) if q.rate is not None else 0.0 for q in results.questions]},
-    index=[f"第{q.position}题" for q in results.questions],
+    {
+        "题号": [q.position for q in results.questions],
+        "正确率（%）": [round(100 * q.rate, 1) if q.rate is not None else 0.0 for q in results.questions],
+    }
 )
-st.bar_chart(questions, x_label="题目", y_label="正确率（%）")
+st.bar_chart(questions, x="题号", y="正确率（%）", x_label="题号", y_label="正确率（%）")
 
 st.subheader("各条款正确率", anchor=False)
 clauses = pd.DataFrame(
     {"正确率（%）": [round(100 * c.rate, 1) if c.rate is not None else 0.0 for c in results.clauses]},
     index=[c.label.split("》", 1)[-1] for c in results.clauses],
 )
-st.bar_chart(clauses, x_label="正确率（%）", y_label="条款", horizontal=True)
+# Horizontal: the labels run down the side (the chart's x) and the rate along the bottom (its y).
+st.bar_chart(clauses, x_label="条款", y_label="正确率（%）", horizontal=True)
 
 st.subheader("题目明细", anchor=False)
 st.dataframe(
@@ -89,8 +95,8 @@ st.dataframe(
             "得分": f"{t.score}/{t.total}",
             "百分制": round(t.percent),
             "看过提示": sum(1 for r in t.responses if r.hinted),
-            "开始时间": t.started_at,
-            "交卷时间": t.finished_at or "未交卷",
+            "开始时间": local_time(t.started_at, settings.ui.timezone),
+            "交卷时间": local_time(t.finished_at, settings.ui.timezone) or "未交卷",
         }
         for t in results.attempts
     ],

@@ -1,4 +1,13 @@
-"""答题: a trainee takes a quiz session — one question at a time, 查看提示 with the source, score at the end."""
+"""答题: a learner takes a quiz session.
+
+Practice: one question at a time, 查看提示 with the source, the verdict and explanation after each answer.
+Exam: no hints, free navigation with unanswered questions marked, a live countdown, answers changeable until
+a confirmed 交卷, verdicts only on the score page. Options are shown in an order of the learner's own.
+
+The learner: when the accounts layer has signed someone in, st.session_state["user"] holds them (a str id,
+a mapping with "id"/"username", or an object with .id/.username) and their id is the attempt's learner id;
+otherwise the learner types a name.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +19,39 @@ from components import clause_for, get_assistant, highlighted, safe_md
 from assistant.cite import highlight_spans, make_citation
 from assistant.errors import UserError
 from assistant.quiz.bank import GRACE, quiz_bank
-from assistant.quiz.types import LETTERS, TYPE_LABELS, Attempt, QuizItem, QuizSession
+from assistant.quiz.learners import session_rules
+from assistant.quiz.scoring import attempt_score, shuffled_options
+from assistant.quiz.types import LETTERS, MODE_LABELS, TYPE_LABELS, Attempt, QuizItem, QuizSession
 
 assistant = get_assistant()
 bank = quiz_bank(assistant.settings)
 state = st.session_state
 
 
+def current_learner() -> str | None:
+    """The signed-in user's id, when the accounts layer put one in st.session_state["user"]."""
+    user = state.get("user")
+    if user is None:
+        return None
+    if isinstance(user, str):
+        return user
+    if isinstance(user, dict):
+        return str(user.get("id") or user.get("username") or "") or None
+    return str(getattr(user, "id", None) or getattr(user, "username", "") or "") or None
+
+
+def displayed(item: QuizItem) -> list[str]:
+    """The options in this learner's order (stable for the attempt)."""
+    attempt_id = state.get("quiz_attempt", "")
+    return shuffled_options(item, attempt_id) if state.get("quiz_shuffle", True) else list(item.options)
+
+
 def answer_text(item: QuizItem, response: list[str]) -> str:
     if not response:
         return "未作答"
     if item.type in ("single", "multi"):
-        return "、".join(f"{LETTERS[item.options.index(r)]}. {r}" for r in response if r in item.options) or "未作答"
+        order = displayed(item)
+        return "、".join(f"{LETTERS[order.index(r)]}. {r}" for r in response if r in order) or "未作答"
     return "；".join(response)
 
 
@@ -38,7 +68,7 @@ def hint_card(item: QuizItem) -> None:
 
 
 def leave() -> None:
-    for key in ("quiz_attempt", "quiz_position"):
+    for key in ("quiz_attempt", "quiz_position", "quiz_confirm", "quiz_shuffle"):
         state.pop(key, None)
 
 
@@ -60,8 +90,19 @@ def start_screen() -> None:
     )
     session = titles[chosen]
     limit = f"限时 {session.time_limit_minutes} 分钟" if session.time_limit_minutes else "不限时"
-    st.caption(f"共 {len(session.item_ids)} 题，{limit}。每题作答后可查看原文出处；作答前查看提示的题目会被标记。")
-    name = st.text_input("姓名", max_chars=40, key="quiz-take-name", placeholder="请输入您的姓名")
+    rules = session_rules(session)
+    if session.mode == "exam":
+        note = "考试模式：不提供提示，可前后翻题，交卷后才显示答案。"
+    else:
+        hinted = "仍计分" if rules.hinted_earns else "不计分"
+        note = f"练习模式：每题作答后显示答案和原文出处；作答前查看提示的题目{hinted}。"
+    attempts = f"，每人限答 {session.max_attempts} 次" if session.max_attempts else ""
+    st.caption(
+        f"{MODE_LABELS[session.mode]}，共 {len(session.item_ids)} 题，{limit}{attempts}，"
+        f"及格线 {rules.pass_percent:.0f} 分（百分制）。{note}"
+    )
+    learner = current_learner()
+    name = learner or st.text_input("姓名", max_chars=40, key="quiz-take-name", placeholder="请输入您的姓名")
     if st.button("开始答题", type="primary", key="quiz-start"):
         try:
             attempt = bank.start_attempt(chosen, name)
@@ -70,6 +111,7 @@ def start_screen() -> None:
             st.stop()
         state["quiz_attempt"] = attempt.id
         state["quiz_position"] = 0
+        state["quiz_shuffle"] = session.shuffle_options
         st.rerun()
     st.stop()
 
@@ -85,26 +127,28 @@ def collect(item: QuizItem) -> list[str]:
     return [value] if value else []
 
 
-def question_widgets(item: QuizItem, answered: list[str] | None) -> None:
+def question_widgets(item: QuizItem, answered: list[str] | None, locked: bool = True) -> None:
+    """The answer widgets, options in the learner's order; keys follow the item's own option order."""
     key = f"quiz-answer-{item.id}"
-    disabled = answered is not None
+    disabled = answered is not None and locked
+    order = displayed(item)
     if item.type == "multi":
         st.caption("多选题：选出全部正确的选项。")
-        for i, option in enumerate(item.options):
+        for shown, option in enumerate(order):
             st.checkbox(
-                safe_md(f"{LETTERS[i]}. {option}"),
-                key=f"{key}-{i}",
+                safe_md(f"{LETTERS[shown]}. {option}"),
+                key=f"{key}-{item.options.index(option)}",
                 disabled=disabled,
                 value=option in (answered or []),
             )
     elif item.type == "blank":
         st.text_input("填写答案", key=key, disabled=disabled, value=(answered or [""])[0])
     else:
-        labels = {o: safe_md(f"{LETTERS[i]}. {o}" if item.type == "single" else o) for i, o in enumerate(item.options)}
+        labels = {o: safe_md(f"{LETTERS[i]}. {o}" if item.type == "single" else o) for i, o in enumerate(order)}
         st.radio(
             "请选择",
-            options=item.options,
-            index=item.options.index(answered[0]) if answered and answered[0] in item.options else None,
+            options=order,
+            index=order.index(answered[0]) if answered and answered[0] in order else None,
             format_func=lambda o: labels[o],
             key=key,
             disabled=disabled,
@@ -160,13 +204,94 @@ def question_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem
         st.rerun()
 
 
+@st.fragment(run_every=1)
+def countdown(attempt_id: str) -> None:
+    """A live clock; at zero the whole page reruns, which hands the attempt in."""
+    deadline = bank.deadline(bank.attempt(attempt_id))
+    if deadline is None:
+        return
+    left = max(0, int((deadline - datetime.now(UTC)).total_seconds()))
+    st.caption(f"剩余时间 {left // 60:02d}:{left % 60:02d}（{deadline.astimezone().strftime('%H:%M')} 截止）")
+    if left == 0:
+        st.rerun(scope="app")
+
+
+def save_exam_answer(attempt: Attempt, item: QuizItem) -> None:
+    """Store what the widgets hold for this question, if it changed."""
+    given = collect(item)
+    saved = next((r.response for r in attempt.responses if r.item_id == item.id), None)
+    if given and given != saved:
+        try:
+            bank.answer(attempt.id, item.id, given)
+        except UserError as exc:
+            st.error(safe_md(str(exc)))
+            st.stop()
+
+
+def exam_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem]) -> None:
+    position = min(state.get("quiz_position", 0), len(items) - 1)
+    item = items[position]
+    answered = {r.item_id: r.response for r in attempt.responses}
+    st.title(safe_md(session.title))
+    countdown(attempt.id)
+    done = sum(1 for i in items if i.id in answered)
+    st.progress(done / len(items), text=f"已答 {done} / {len(items)} 题")
+    marks = st.columns(min(len(items), 10))
+    for number, other in enumerate(items):
+        label = f"{number + 1}" + ("" if other.id in answered else " ○")
+        if marks[number % len(marks)].button(
+            label, key=f"quiz-goto-{number}", type="primary" if number == position else "secondary"
+        ):
+            save_exam_answer(attempt, item)
+            state["quiz_position"] = number
+            st.rerun()
+    st.caption("○ 表示尚未作答。")
+    st.markdown(f"**第 {position + 1} 题 · {TYPE_LABELS[item.type]}**")
+    st.subheader(safe_md(item.stem), anchor=False)
+    question_widgets(item, answered.get(item.id), locked=False)
+    back, save, forward, _ = st.columns([1, 1, 1, 3])
+    if back.button("上一题", key="quiz-prev", disabled=position == 0):
+        save_exam_answer(attempt, item)
+        state["quiz_position"] = position - 1
+        st.rerun()
+    if save.button("保存答案", key="quiz-save"):
+        save_exam_answer(attempt, item)
+        st.rerun()
+    if forward.button("下一题", key="quiz-next", disabled=position + 1 == len(items)):
+        save_exam_answer(attempt, item)
+        state["quiz_position"] = position + 1
+        st.rerun()
+    if st.button("交卷", type="primary", key="quiz-finish"):
+        save_exam_answer(attempt, item)
+        state["quiz_confirm"] = True
+        st.rerun()
+    if state.get("quiz_confirm"):
+        missing = [str(n + 1) for n, i in enumerate(items) if i.id not in answered]
+        left = f"还有第 {'、'.join(missing)} 题未作答，" if missing else ""
+        st.warning(f"{left}交卷后不能再修改答案。确定交卷吗？")
+        yes, no, _ = st.columns([1, 1, 4])
+        if yes.button("确认交卷", type="primary", key="quiz-confirm"):
+            state.pop("quiz_confirm", None)
+            bank.finish(attempt.id)
+            st.rerun()
+        if no.button("继续作答", key="quiz-cancel"):
+            state.pop("quiz_confirm", None)
+            st.rerun()
+
+
 def result_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem]) -> None:
     st.title(safe_md(f"{session.title} · 成绩"))
     responses = {r.item_id: r for r in attempt.responses}
     hinted = sum(1 for r in attempt.responses if r.hinted)
-    st.metric(safe_md(f"{attempt.trainee} 的得分"), f"{attempt.score} / {attempt.total}")
-    hinted_note = f"其中 {hinted} 题在作答前查看了提示。" if hinted else ""
-    st.caption(f"百分制 {attempt.percent:.0f} 分。{hinted_note}")
+    st.metric(safe_md(f"{attempt.trainee} 答对"), f"{attempt.score} / {attempt.total}")
+    rules = session_rules(session)
+    score = attempt_score(attempt, {i.id: i for i in items}, session.item_ids, rules)
+    verdict = "通过" if score.passed else "未通过"
+    hinted_note = f"其中 {hinted} 题在作答前查看了提示{'' if rules.hinted_earns else '，不计分'}。" if hinted else ""
+    st.caption(
+        f"得分 {score.marks:g} / {score.max_marks:g} 分（百分制 {score.percent:.0f} 分，"
+        f"及格线 {rules.pass_percent:.0f} 分）：{verdict}。{hinted_note}"
+    )
     for number, item in enumerate(items, start=1):
         response = responses.get(item.id)
         correct = response is not None and response.correct
@@ -206,7 +331,10 @@ deadline = bank.deadline(attempt)
 if attempt.finished_at is None and deadline is not None and datetime.now(UTC) > deadline + GRACE:
     st.warning("已到答题时限，系统已自动交卷。")
     attempt = bank.finish(attempt.id)
+state["quiz_shuffle"] = session.shuffle_options
 if attempt.finished_at:
     result_screen(attempt, session, items)
+elif session.mode == "exam":
+    exam_screen(attempt, session, items)
 else:
     question_screen(attempt, session, items)

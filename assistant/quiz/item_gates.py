@@ -1,0 +1,230 @@
+"""The gates that judge an item as an exam writer would: whole terms, sound source words, intact formulas,
+complete stems, distractors that are false everywhere, open lists asked as lists, plausible false statements.
+
+Each gate is one function of (item, its clause, the document set) returning True when the item passes.
+The knowledge (formulas, edits, thresholds) is in data files; see assistant/quiz/soundness.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.chinese import char_bigrams, match_key
+from assistant.quiz.gazetteer import LEADING_VERBS, load_data
+from assistant.quiz.soundness import corrupt_word, formula_spans, fragment, gate_settings, is_metadata
+from assistant.quiz.terms import Lexicon, kinds_of, tokenize
+from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
+from assistant.types import Clause
+
+_EDITS = load_data("edits")
+SWAP_KINDS = frozenset(_EDITS["swap_kinds"])
+OBLIGATIONS: dict[str, str] = dict(_EDITS["obligations"])
+# What may stand just before a blank: a verb, preposition, conjunction, particle, numeral, measure word,
+# pronoun or punctuation. Anything else is glued to the term (现代|市场体系, 自然|保护地体系, 兴边|富民行动).
+_OPENING_FLAGS = ("v", "p", "c", "u", "x", "m", "q", "r")
+_CONTINUING_FLAGS = frozenset({"n", "nz", "ng"})
+_NOUN_FLAGS = frozenset({"n", "nz", "ng", "vn", "ns", "an"})
+_MODALS = ("应当", "不得", "可以", "必须", "应", "须")
+_LOCAL = 10
+"""Characters either side of a blank that stand for what the stem asserts."""
+
+
+def _opens_on_a_verb(word: str) -> bool:
+    """发展社会化服务体系: a predicate's verb left on the term (a body's name such as 发展改革委 is whole)."""
+    return len(word) > 4 and word[:2] in LEADING_VERBS and "institution" not in kinds_of(word)
+
+
+def answer_offsets(item: QuizItem, clause: Clause) -> list[tuple[int, int]]:
+    """Where each answer stands in the clause, inside the item's verified span (first occurrence)."""
+    if item.span_start is None or item.span_end is None or item.type == "tf":
+        return []
+    out = []
+    for answer in item.answer:
+        at = clause.text.find(answer, item.span_start, item.span_end)
+        if at >= 0:
+            out.append((at, at + len(answer)))
+    return out
+
+
+def _body(item: QuizItem) -> str:
+    body = split_stem(item.stem)[1]
+    for suffix in (LISTED_SINGLE, LISTED_MULTI):
+        body = body.removesuffix(suffix)
+    return body
+
+
+@dataclass
+class ItemGates:
+    """The per-item soundness gates, over every clause of the documents the quiz draws from."""
+
+    clauses: dict[str, Clause]
+    lexicon: Lexicon
+    _sentences: list[tuple[str, str]] = field(default_factory=list)
+
+    def sentences(self) -> list[tuple[str, str]]:
+        """(clause key, normalised sentence) for every sentence of every document, built once."""
+        if not self._sentences:
+            self._sentences = [
+                (c.key, match_key(s.text)) for c in self.clauses.values() if not is_metadata(c) for s in c.sentences
+            ]
+        return self._sentences
+
+    def gates(self) -> list[tuple[str, Callable[[QuizItem], bool]]]:
+        return [
+            ("metadata", self.not_metadata),
+            ("corrupt", self.no_corrupt_word),
+            ("formula", self.formulas_intact),
+            ("fragment", self.whole_terms),
+            ("truncated", self.stem_complete),
+            ("elsewhere", self.distractors_false_everywhere),
+            ("synonym", self.no_near_synonym),
+            ("listed", self.open_list_asked_as_list),
+            ("edit", self.plausible_edit),
+        ]
+
+    # --- the gates ---------------------------------------------------------------
+
+    def not_metadata(self, item: QuizItem) -> bool:
+        clause = self.clauses.get(item.key)
+        return clause is not None and not is_metadata(clause)
+
+    def no_corrupt_word(self, item: QuizItem) -> bool:
+        words = [*item.options, *item.answer] if item.type != "tf" else []
+        if item.swap is not None:
+            words += [item.swap.original, item.swap.replacement]
+        if any(match_key(w) in self.lexicon.suspect or corrupt_word(w) for w in words):
+            return False
+        stem = match_key(item.stem)  # a learner never reads the broken word either (乌鲁齐 in a statement)
+        return not any(word in stem for word in self.lexicon.suspect)
+
+    def formulas_intact(self, item: QuizItem) -> bool:
+        """Every formula the item's source span touches stands whole in the stem (no blank, swap or cut in it)."""
+        clause = self.clauses.get(item.key)
+        if clause is None or item.span_start is None or item.span_end is None:
+            return True
+        stem = match_key(_body(item))
+        for start, end in formula_spans(clause.text):
+            if start < item.span_end and item.span_start < end and match_key(clause.text[start:end]) not in stem:
+                return False
+        return True
+
+    def whole_terms(self, item: QuizItem) -> bool:
+        """Keys and options are whole terms, and the blank does not cut a term in the source."""
+        words = [*item.options, *item.answer] if item.type != "tf" else []
+        if any(fragment(w) or _opens_on_a_verb(w) for w in words):
+            return False
+        clause = self.clauses.get(item.key)
+        if clause is None:
+            return True
+        if item.type == "multi":
+            return self._list_whole(item, clause)
+        text = clause.text
+        for start, end in answer_offsets(item, clause):
+            tokens = tokenize(text)
+            starts = {t.start for t in tokens} | {len(text)}
+            ends = {t.end for t in tokens} | {0}
+            if start not in starts or end not in ends:
+                return False  # the blank falls inside a word
+            before = next((t for t in tokens if t.end == start), None)
+            after = next((t for t in tokens if t.start == end), None)
+            if item.kind not in ("year", "number"):
+                opening = (
+                    before is None
+                    or before.word in LEADING_VERBS
+                    or (before.flag.startswith(_OPENING_FLAGS) and before.flag != "vn")
+                )
+                if not opening:
+                    return False
+                if after is not None and after.flag in _CONTINUING_FLAGS:
+                    return False
+        return True
+
+    def _list_whole(self, item: QuizItem, clause: Clause) -> bool:
+        """A blanked list does not start inside a phrase (经济发展|水平、区位优势…)."""
+        offsets = answer_offsets(item, clause)
+        if not offsets:
+            return True
+        start = min(s for s, _ in offsets)
+        before = next((t for t in tokenize(clause.text) if t.end == start), None)
+        return before is None or before.flag not in _NOUN_FLAGS
+
+    def stem_complete(self, item: QuizItem) -> bool:
+        """The quoted stretch is a whole statement: not cut before its predicate or after its subject."""
+        clause = self.clauses.get(item.key)
+        if clause is None or item.span_start is None or item.span_end is None:
+            return True
+        settings = gate_settings()
+        text = clause.text
+        body = match_key(_body(item)).rstrip("。；;！？!?")
+        if body.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
+            return False  # 在…分配中，| 继续…: the predicate was left out
+        rest = text[item.span_end :].lstrip(",， ")
+        if text[item.span_end : item.span_end + 1] in ",，" and rest.startswith(_MODALS):
+            return False  # 设立政府性基金…，| 应当有法律依据: the stem is only the subject
+        head = text[item.span_start :]
+        before = text[max(0, item.span_start - 1) : item.span_start]
+        if before in (",", "，") and head.startswith(_MODALS):
+            return False  # …，| 可以依照…: subject lost
+        # 对…收费，| 实行目录清单管理: an adverbial phrase whose predicate was left out.
+        return not (body.startswith(settings.dangling_openers) and text[item.span_end : item.span_end + 1] in ",，")
+
+    def distractors_false_everywhere(self, item: QuizItem) -> bool:
+        """No distractor is true of the stem anywhere in the documents; no false statement is stated anywhere."""
+        if item.type == "tf":
+            if item.answer != [FALSE]:
+                return True
+            statement = match_key(_body(item)).rstrip("。；;")
+            return not any(statement in sentence for _, sentence in self.sentences())
+        body = _body(item)
+        if BLANK not in body:
+            return True
+        at = body.index(BLANK)
+        local = match_key(body[max(0, at - _LOCAL) : at]) + "|" + match_key(body[at + len(BLANK) :][:_LOCAL])
+        context = {g for g in char_bigrams(local) if "|" not in g}
+        if not context:
+            return True
+        threshold = gate_settings().elsewhere_overlap
+        for option in (o for o in item.options if o not in item.answer):
+            key = match_key(option)
+            for _, sentence in self.sentences():
+                if key in sentence:
+                    rest = set(char_bigrams(sentence.replace(key, "|")))
+                    if len(context & rest) / len(context) >= threshold:
+                        return False
+        return True
+
+    def no_near_synonym(self, item: QuizItem) -> bool:
+        """No distractor is a near synonym of a right answer (基础设施通达程度 / 基础设施通达度)."""
+        threshold = gate_settings().synonym_overlap
+        rights = [set(char_bigrams(match_key(a))) for a in item.answer]
+        for option in (o for o in item.options if o not in item.answer):
+            grams = set(char_bigrams(match_key(option)))
+            for right in rights:
+                if grams and right and len(grams & right) / min(len(grams), len(right)) >= threshold:
+                    return False
+        return True
+
+    def open_list_asked_as_list(self, item: QuizItem) -> bool:
+        """A blank in a list ending in 等 is asked as "which is listed" (choice) and never as a fill-in."""
+        clause = self.clauses.get(item.key)
+        if clause is None or item.type == "tf":
+            return True
+        offsets = answer_offsets(item, clause)
+        if not offsets:
+            return True
+        end = max(e for _, e in offsets)
+        if clause.text[end : end + 1] != "等":
+            return True
+        if item.type == "blank":
+            return False
+        return item.stem.endswith(LISTED_MULTI if item.type == "multi" else LISTED_SINGLE)
+
+    def plausible_edit(self, item: QuizItem) -> bool:
+        """A false statement changes a place, body, number or year, or negates an obligation; nothing else."""
+        if item.type != "tf" or item.swap is None:
+            return True
+        swap = item.swap
+        if item.kind is None:
+            return OBLIGATIONS.get(swap.original) == swap.replacement
+        return item.kind in SWAP_KINDS

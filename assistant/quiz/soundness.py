@@ -1,0 +1,94 @@
+"""What makes a term safe to ask about: whole, not corrupt in the source, not inside a fixed political formula.
+
+The knowledge is data (data/formulas.toml, data/gates.toml, data/gazetteer.toml); this module holds the
+mechanism, shared by the term finder (so a corrupt or cut term never enters the distractor pool) and by
+the quality gates (so a model's item is held to the same rules).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.quiz.gazetteer import FUNCTION_CHAR_WORDS, LEADING_FUNCTION_CHARS, load_data
+from assistant.types import Clause
+
+_LATIN = re.compile(r"[A-Za-z]{2,}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    """Thresholds and word lists of the gates, from data/gates.toml."""
+
+    duplicate_overlap: float
+    elsewhere_overlap: float
+    synonym_overlap: float
+    tf_surplus: int
+    dangling_endings: tuple[str, ...]
+    dangling_openers: tuple[str, ...]
+    metadata_markers: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def gate_settings() -> GateSettings:
+    data = load_data("gates")
+    return GateSettings(
+        duplicate_overlap=float(data["duplicate_overlap"]),
+        elsewhere_overlap=float(data["elsewhere_overlap"]),
+        synonym_overlap=float(data["synonym_overlap"]),
+        tf_surplus=int(data["tf_surplus"]),
+        dangling_endings=tuple(sorted(data["dangling_endings"], key=len, reverse=True)),
+        dangling_openers=tuple(data["dangling_openers"]),
+        metadata_markers=tuple(data["metadata_markers"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def _formula_patterns() -> tuple[re.Pattern[str], ...]:
+    data = load_data("formulas")
+    phrases = sorted(data["phrases"], key=len, reverse=True)
+    return tuple(re.compile(re.escape(p)) for p in phrases) + tuple(re.compile(p) for p in data["patterns"])
+
+
+def formula_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of every fixed political formula in text (overlapping spans kept)."""
+    return sorted({(m.start(), m.end()) for pattern in _formula_patterns() for m in pattern.finditer(text)})
+
+
+def cuts_formula(text: str, start: int, end: int) -> bool:
+    """Whether [start, end) of text touches a formula without covering all of it."""
+    return any(s < end and start < e and not (start <= s and e <= end) for s, e in formula_spans(text))
+
+
+def inside_formula(text: str, start: int, end: int) -> bool:
+    """Whether any character of [start, end) belongs to a formula (blanking it is never allowed)."""
+    return any(s < end and start < e for s, e in formula_spans(text))
+
+
+def is_metadata(clause: Clause) -> bool:
+    """A clause that is the file's metadata (dates, 通过/公布 lines, markers), not the document's text."""
+    return any(marker in clause.text for marker in gate_settings().metadata_markers)
+
+
+def crosses_join(clause: Clause, start: int, end: int) -> bool:
+    """Whether [start, end) spans a page break the parser rejoined: lint flags these words (乌鲁齐)."""
+    return any(start < j < end for j in clause.joins)
+
+
+def corrupt_word(word: str) -> bool:
+    """A Latin word inside Chinese text (lint's latin_in_chinese), e.g. 模式 and 物流."""
+    return bool(_LATIN.search(word)) and bool(_CJK.search(word))
+
+
+def fragment(word: str) -> bool:
+    """A term that begins with a preposition or conjunction the parse left attached (以汾渭平原)."""
+    word = word.strip().strip('“”"')
+    return len(word) > 2 and word[0] in LEADING_FUNCTION_CHARS and word[:2] not in FUNCTION_CHAR_WORDS
+
+
+def sound_term(clause: Clause, start: int, end: int) -> bool:
+    """A term at [start, end) of the clause can be a key or an option."""
+    word = clause.text[start:end]
+    return not (crosses_join(clause, start, end) or corrupt_word(word) or fragment(word))
