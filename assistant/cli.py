@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from assistant.accounts_cli import user_group
 from assistant.answer.condense import Exchange
 from assistant.errors import UserError
 from assistant.index import SyncReport
@@ -347,6 +348,7 @@ cli.add_command(eval_group)
 
 
 cli.add_command(quiz)
+cli.add_command(user_group)
 
 
 def main() -> None:
