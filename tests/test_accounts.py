@@ -69,7 +69,7 @@ def test_account_locks_after_the_configured_failures_and_unlocks_after_the_lock_
         store.authenticate("li", PASSWORD, now=now + 60)  # the right password does not open a locked account
 
     assert store.authenticate("li", PASSWORD, now=now + 601).username == "li"
-    assert [(e.actor, e.action, e.target) for e in audit_log(load_settings()).entries()][0] == (
+    assert next((e.actor, e.action, e.target) for e in audit_log(load_settings()).entries()) == (
         "system",
         "account_lock",
         "li",

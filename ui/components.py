@@ -102,7 +102,9 @@ def clause_for(assistant: PolicyAssistant, doc_id: str, clause: str) -> Clause |
 def source_card(assistant: PolicyAssistant, citations: list[Citation], key: str) -> None:
     first = citations[0]
     clause = clause_for(assistant, first.doc_id, first.clause)
-    with st.container(border=True):
+    with st.container(border=True, key=f"card-{key}"):
+        for n in dict.fromkeys(c.n for c in citations):
+            citation_anchor(key.rsplit("-", 1)[0], n)
         numbers = "".join(dict.fromkeys(f"[{c.n}]" for c in citations))
         st.markdown(f"**{safe_md(numbers)} {safe_md(first.label)}**")
         if all(c.verified for c in citations):
@@ -113,13 +115,12 @@ def source_card(assistant: PolicyAssistant, citations: list[Citation], key: str)
                 if not citation.verified:
                     st.caption(f"未核实的引文：{safe_md(citation.quote)}")
         if clause is not None:
-            st.markdown(highlighted(clause.text, highlight_spans(clause, citations)))
-            st.page_link(
-                "views/documents.py",
-                label="在原文中查看",
-                icon=":material/article:",
-                query_params={"doc": clause.doc_id, "clause": clause.clause},
-            )
+            spans = highlight_spans(clause, citations)
+            st.markdown(highlighted(clause.text, spans))
+            params = {"doc": clause.doc_id, "clause": clause.clause}
+            if spans:
+                params["hl"] = ",".join(f"{start}-{end}" for start, end in spans)
+            st.page_link("views/documents.py", label="在原文中查看", icon=":material/article:", query_params=params)
 
 
 def related_list(hits: list[Hit], title: str, expanded: bool = False) -> None:
@@ -144,7 +145,7 @@ def render_answer(assistant: PolicyAssistant, answer: Answer, key: str) -> None:
     if answer.refused:
         st.warning(safe_md(answer.answer), icon=":material/search_off:")
     else:
-        st.markdown(safe_md(answer.answer))
+        st.markdown(linked_markers(safe_md(answer.answer), key))
     if answer.notice:
         st.info(safe_md(answer.notice), icon=":material/info:")
     # One card per clause, however many of its sentences are quoted.
@@ -160,3 +161,100 @@ def render_answer(assistant: PolicyAssistant, answer: Answer, key: str) -> None:
         "相关条款（供参考，未作为引用）" if not answer.refused else "最接近的条款（供参考）",
         expanded=answer.refused,
     )
+
+
+# --- accounts engineer: times, flash messages, operator log, warm-up ----------
+
+
+def local_time(iso: str | None, with_seconds: bool = False) -> str:
+    """A stored UTC ISO time as local wall-clock time in the configured zone (Asia/Shanghai by default)."""
+    if not iso:
+        return "—"
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone = ZoneInfo(get_assistant().settings.ui.timezone)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """A message that survives the st.rerun() that follows it; shown once by show_flashes()."""
+    st.session_state.setdefault("flashes", []).append((kind, message))
+
+
+def show_flashes() -> None:
+    for kind, message in st.session_state.pop("flashes", []):
+        {"success": st.success, "info": st.info, "warning": st.warning, "error": st.error}[kind](safe_md(message))
+
+
+@st.cache_resource(show_spinner=False)
+def configure_operator_log(data_dir: str) -> None:
+    """Once per process: the UI writes the same operator log as the CLI (data dir logs/policy-assistant.log)."""
+    from pathlib import Path
+
+    logs = Path(data_dir) / "logs"
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(logs / "policy-assistant.log", encoding="utf-8")
+    except OSError as exc:  # a read-only data dir must not stop the UI
+        handler = logging.StreamHandler()
+        logging.getLogger(__name__).warning("operator log not writable: %s", exc)
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(min(root.level or logging.INFO, logging.INFO))
+    for noisy in ("httpx", "chromadb", "urllib3", "jieba", "bm25s", "watchdog", "tornado"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    log.info("ui started data_dir=%s", data_dir)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up(data_dir: str) -> threading.Thread:
+    """Once per process, in the background: load the embedder, the tokenizer and the lexical index with one search,
+    so the first question is as fast as the rest."""
+
+    def run() -> None:
+        started = time.perf_counter()
+        try:
+            get_assistant().search("政策")
+            log.info("warm-up done in %.1f s", time.perf_counter() - started)
+        except Exception:
+            log.exception("warm-up failed")
+
+    thread = threading.Thread(target=run, name="warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+# --- accounts engineer: citation markers that open their source card --------
+
+_ESCAPED_MARKER = re.compile(r"\\\[(\d{1,3})\\\]")
+
+
+def marker_id(key: str, n: int) -> str:
+    """The HTML id of citation n's card in answer `key` (hex ids and digits only, safe in a URL fragment)."""
+    return f"cite-{re.sub(r'[^0-9A-Za-z-]', '', key)}-{n}"
+
+
+def linked_markers(escaped_markdown: str, key: str) -> str:
+    """Turn each escaped [n] of safe_md output into a link to its source card, e.g. [\\[1\\]](#cite-…-1)."""
+    return _ESCAPED_MARKER.sub(lambda m: f"[\\[{m[1]}\\]](#{marker_id(key, int(m[1]))})", escaped_markdown)
+
+
+def citation_anchor(key: str, n: int) -> None:
+    """An empty element with the marker's id at the top of its card: the link scrolls to it, CSS outlines the card."""
+    st.html(f'<div id="{marker_id(key, n)}" class="citation-anchor"></div>')
+
+
+# Our own constant stylesheet (no user text): a targeted card is outlined; anchors take no space.
+CITATION_CSS = """
+[data-testid="stElementContainer"]:has(.citation-anchor) { position: absolute; }
+[class*="st-key-card-"]:has(.citation-anchor:target) { outline: 3px solid #b71c1c; outline-offset: 2px; }
+"""

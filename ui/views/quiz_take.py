@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import streamlit as st
+from auth import guard
 from components import clause_for, get_assistant, highlighted, safe_md
 
 from assistant.cite import highlight_spans, make_citation
@@ -12,6 +13,7 @@ from assistant.errors import UserError
 from assistant.quiz.bank import GRACE, quiz_bank
 from assistant.quiz.types import LETTERS, TYPE_LABELS, Attempt, QuizItem, QuizSession
 
+guard("views/quiz_take.py")
 assistant = get_assistant()
 bank = quiz_bank(assistant.settings)
 state = st.session_state
