@@ -30,7 +30,7 @@ pages = [
         title=title,
         icon=icon,
         default=path == "views/chat.py",
-        url_path=url or None,
+        url_path=url,
         # Every page stays registered so a typed URL reaches its guard (a Chinese refusal, not "Page not found");
         # the menu shows only what the user may open.
         visibility="visible" if principal is not None and allowed(principal, path) else "hidden",

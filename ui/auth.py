@@ -26,7 +26,7 @@ ANY_ROLE = tuple(ROLES)
 
 # Page file → roles that may open it, and its menu entry. The menu and the guards read this one table.
 PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
-    "views/chat.py": ("问答", ":material/forum:", "", ("civil_servant",)),
+    "views/chat.py": ("问答", ":material/forum:", "ask", ("civil_servant",)),
     "views/documents.py": ("原文", ":material/article:", "documents", ANY_ROLE),
     "views/quiz_take.py": ("答题", ":material/edit_note:", "quiz-take", ("learner", "trainer")),
     "views/quiz_build.py": ("出题", ":material/quiz:", "quiz-build", ("trainer",)),
@@ -36,6 +36,7 @@ PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "views/accounts.py": ("账号", ":material/manage_accounts:", "accounts", ("admin",)),
     "views/profile.py": ("我的账号", ":material/person:", "profile", ANY_ROLE),
 }
+DEFAULT_PAGE = "views/chat.py"
 # Pages a visitor may use when anonymous chat is switched on.
 ANONYMOUS_PAGES = ("views/chat.py", "views/documents.py")
 
@@ -55,6 +56,14 @@ def _oidc_claims() -> Mapping[str, object] | None:
     return None
 
 
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(COOKIE)
+    except Exception:  # no browser request behind this run (tests, bare mode)
+        return None
+    return value if isinstance(value, str) and value else None
+
+
 def current_principal() -> Principal | None:
     """The signed-in user, re-read on every run so role changes, locks and deactivation apply at once."""
     state = st.session_state
@@ -62,7 +71,7 @@ def current_principal() -> Principal | None:
     if claims is not None:
         principal = principal_from_claims(claims, get_assistant().settings.accounts.oidc)
     else:
-        token = state.get("session_token") or st.context.cookies.get(COOKIE)
+        token = state.get("session_token") or _cookie()
         user = _store().session_user(token) if token else None
         if user is None:
             state.pop("session_token", None)
@@ -91,12 +100,15 @@ def guard(page: str) -> Principal:
         st.stop()
     assert principal is not None
     if not allowed(principal, page):
+        pages = [p for p in PAGES if allowed(principal, p)]
+        if page == DEFAULT_PAGE and pages:
+            own = [p for p in pages if PAGES[p][3] != ANY_ROLE] or pages
+            st.switch_page(own[0])  # the start page of someone who may not chat is their first own page
         log.warning("page refused user=%s page=%s", principal.user_id, page)
         st.title(PAGES[page][0], anchor=False)
         st.error(
             f"您的账号（{principal.role_names}）无权使用此页面。如需使用，请联系系统管理员。", icon=":material/block:"
         )
-        pages = [p for p in PAGES if allowed(principal, p)]
         if pages:
             st.markdown("**您可以使用：**")
             for p in pages:
@@ -111,7 +123,9 @@ def login_form() -> None:
     show_flashes()
     st.caption("请使用本单位分配的账号登录。")
     if not _store().all() and not settings.accounts.oidc.provider:
-        st.info("还没有任何账号。请在服务器上运行 `policy-assistant user add 用户名 --role admin` 创建第一个系统管理员。")
+        st.info(
+            "还没有任何账号。请在服务器上运行 `policy-assistant user add 用户名 --role admin` 创建第一个系统管理员。"
+        )
     with st.form("login"):
         username = st.text_input("用户名", max_chars=64)
         password = st.text_input("密码", type="password", max_chars=256)
@@ -136,7 +150,7 @@ def login_form() -> None:
 
 def logout() -> None:
     state = st.session_state
-    token = state.pop("session_token", None) or st.context.cookies.get(COOKIE)
+    token = state.pop("session_token", None) or _cookie()
     if token:
         _store().end_session(token)
     for key in ("user", "messages", "conversation_id", "feedback_done"):
