@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 from auth import ANONYMOUS, PAGES, allowed, current_principal, logout, sync_cookie
-from components import APP_NAME, CITATION_CSS, configure_operator_log, get_assistant, ready_assistant, safe_md, warm_up
+from components import (
+    APP_NAME,
+    CITATION_CSS,
+    chinese_widget_css,
+    configure_operator_log,
+    get_assistant,
+    ready_assistant,
+    safe_md,
+    upload_limit_mb,
+    warm_up,
+)
 
 # "auto" collapses the sidebar on narrow screens, so on a phone it does not open over the chat.
 st.set_page_config(page_title=APP_NAME, page_icon="📜", layout="wide", initial_sidebar_state="auto")
@@ -13,7 +23,7 @@ configure_operator_log(str(settings.data_dir))
 assistant = ready_assistant()
 warm_up(str(settings.data_dir))
 sync_cookie()
-st.html(f"<style>{CITATION_CSS}</style>")
+st.html(f"<style>{CITATION_CSS}{chinese_widget_css(upload_limit_mb())}</style>")
 principal = current_principal()
 if principal is None and settings.accounts.anonymous_chat:
     principal = ANONYMOUS

@@ -253,8 +253,30 @@ def citation_anchor(key: str, n: int) -> None:
     st.html(f'<div id="{marker_id(key, n)}" class="citation-anchor"></div>')
 
 
-# Our own constant stylesheet (no user text): a targeted card is outlined; anchors take no space.
+# Our own stylesheet (no user text): a targeted card is outlined; anchors take no space.
 CITATION_CSS = """
 [data-testid="stElementContainer"]:has(.citation-anchor) { position: absolute; }
 [class*="st-key-card-"]:has(.citation-anchor:target) { outline: 3px solid #b71c1c; outline-offset: 2px; }
 """
+
+
+def chinese_widget_css(upload_limit_mb: float) -> str:
+    """Streamlit has no setting for a few of its own widget strings; relabel them in Chinese with CSS."""
+    relabel = [
+        ('[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p', "选择文件", "1rem"),
+        (
+            '[data-testid="stFileUploaderDropzoneInstructions"] span',
+            f"单个文件不超过 {upload_limit_mb:g} MB",
+            "0.875rem",
+        ),
+        ('[role="option"][data-key^="__select"] [data-item-hl]', "全选", "1rem"),
+    ]
+    return "".join(
+        f"{selector} {{ font-size: 0; }} {selector}::after {{ content: '{text}'; font-size: {size}; }}\n"
+        for selector, text, size in relabel
+    )
+
+
+def upload_limit_mb() -> float:
+    """The smaller of our own limit and Streamlit's (.streamlit/config.toml server.maxUploadSize), which the uploader enforces."""
+    return min(get_assistant().settings.ui.max_upload_mb, float(st.get_option("server.maxUploadSize")))

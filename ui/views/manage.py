@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 from auth import guard
-from components import flash, get_assistant, safe_md, show_flashes
+from components import flash, get_assistant, safe_md, show_flashes, upload_limit_mb
 
 from assistant.audit import audit_log
 from assistant.errors import UserError
@@ -35,9 +35,7 @@ if index.is_stale():
     st.info("文档目录有改动，尚未重新索引。")
 
 st.subheader("上传文档", anchor=False)
-st.caption(
-    f"支持 {'、'.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)}；单个文件不超过 {settings.ui.max_upload_mb:g} MB。"
-)
+st.caption(f"支持 {'、'.join(s.lstrip('.') for s in SUPPORTED_SUFFIXES)}；单个文件不超过 {upload_limit_mb():g} MB。")
 uploads = st.file_uploader(
     "选择文件",
     type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
