@@ -663,3 +663,33 @@ def test_documents_page_highlights_the_quoted_span_of_the_linked_clause(shared_d
     assert len(highlighted) == 2  # in the focus box and in the full text
     assert all(f":orange-background[**{quote}**]" in h for h in highlighted)
     assert all(h.count(":orange-background[") == 1 for h in highlighted)  # out-of-range span ignored
+
+
+def test_user_changes_their_password_and_signs_in_again_with_it(own_data):
+    at = start_app("zhang", ("civil_servant",))
+    at.switch_page("views/profile.py").run()
+    fields = {t.label: t for t in at.text_input}
+
+    fields["原密码"].input(PASSWORD)
+    next(t for t in at.text_input if t.label.startswith("新密码")).input("a-brand-new-password")
+    fields["再次输入新密码"].input("a-brand-new-password")
+    button(at, "修改密码").click().run()
+
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["登录"]  # every session of the account ended, this one too
+    assert [m.value for m in at.success] == ["密码已修改，请用新密码重新登录。"]
+    sign_in(at, "zhang", "a-brand-new-password")
+    assert [t.value for t in at.title] == ["我的账号"]
+
+
+def test_single_sign_on_button_follows_the_settings_and_fails_in_chinese_without_a_provider(own_data, monkeypatch):
+    monkeypatch.setenv("POLICY_ASSISTANT_ACCOUNTS__ANONYMOUS_CHAT", "false")
+    assert "使用单位统一身份认证登录" not in [b.label for b in start_app().button]
+    monkeypatch.setenv("POLICY_ASSISTANT_ACCOUNTS__OIDC__PROVIDER", "org")
+    at = start_app()
+
+    button(at, "使用单位统一身份认证登录").click().run()
+
+    assert not at.exception, at.exception
+    # No [auth.org] in .streamlit/secrets.toml here: st.login refuses, the user reads one Chinese sentence.
+    assert [e.value for e in at.error] == ["统一身份认证暂不可用，请稍后再试或使用本地账号登录。"]
