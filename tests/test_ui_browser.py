@@ -335,7 +335,7 @@ def test_learner_cannot_reach_review_answer_keys_or_results_by_url_or_query(serv
 
     expect(page.get_by_text(REFUSED)).to_be_visible()
     settled(page)
-    body = page.locator("section.stMain").inner_text()
+    body = page.get_by_test_id("stMain").inner_text()
     assert "正确答案" not in body
     assert "审核" not in body.replace("出题", "")
     assert page.get_by_test_id("stDataFrame").count() == 0
@@ -415,7 +415,12 @@ def test_citation_marker_opens_its_highlighted_source_and_the_original_text(serv
     heading = page.get_by_role("heading", name="六、（二十五）健全养老服务体系")
     expect(heading).to_be_in_viewport()
     # The quoted sentence is highlighted in the full text, right under the heading.
-    quote = page.locator("section.stMain span").filter(has_text="实施养老服务业专业人才培养工程。").last
+    quote = (
+        page.get_by_test_id("stMain")
+        .locator("span:has(> strong)")
+        .filter(has_text="实施养老服务业专业人才培养工程。")
+        .last
+    )
     expect(quote).to_be_in_viewport()
     assert quote.evaluate("e => getComputedStyle(e).backgroundColor") not in ("rgba(0, 0, 0, 0)", "transparent")
     snap(page, "52-original-text-highlighted")
@@ -436,7 +441,7 @@ def test_phone_shows_the_chat_without_the_sidebar_covering_it(server: Server, br
         expect(box).to_be_in_viewport()
         settled(page)
         sidebar = page.get_by_test_id("stSidebar")
-        expect(sidebar).to_have_attribute("aria-expanded", "false")
+        expect(sidebar).to_have_attribute("data-collapsed", "true")
         width = sidebar.evaluate("e => e.getBoundingClientRect().right")
         assert width <= 1, f"sidebar still covers {width:.0f}px of the chat"
         assert box.evaluate("e => e.scrollWidth <= e.clientWidth"), "input placeholder clipped"
