@@ -208,6 +208,10 @@ def configure_operator_log(data_dir: str) -> None:
     handler.setLevel(logging.INFO)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "policy_assistant_ui", False)]:
+        root.removeHandler(old)  # the cache was cleared (tests, a new data dir): one operator log at a time
+        old.close()
+    handler.policy_assistant_ui = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(min(root.level or logging.INFO, logging.INFO))
     for noisy in ("httpx", "chromadb", "urllib3", "jieba", "bm25s", "watchdog", "tornado"):
