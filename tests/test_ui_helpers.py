@@ -10,7 +10,7 @@ import streamlit as st
 from tests.conftest import REPO
 
 sys.path.insert(0, str(REPO / "ui"))
-import components  # noqa: E402  (the pages import it the same way, from the ui folder)
+import components  # the pages import it the same way, from the ui folder
 
 
 @pytest.fixture(autouse=True)
