@@ -160,6 +160,13 @@ def logout() -> None:
         st.logout()
 
 
+def _served_over_https() -> bool:
+    try:
+        return str(st.context.url or "").startswith("https://")
+    except Exception:
+        return False
+
+
 def sync_cookie() -> None:
     """Keep the browser's session cookie in step with sign-in and sign-out, so a reload stays signed in."""
     state = st.session_state
@@ -172,6 +179,7 @@ def sync_cookie() -> None:
         token = str(state["session_token"])
         if not token.replace("-", "").replace("_", "").isalnum():
             raise UserError("会话标识无效，请重新登录。")
-        script = f"document.cookie = '{COOKIE}={token}; path=/; max-age={int(hours * 3600)}; SameSite=Strict';"
+        secure = "; Secure" if _served_over_https() else ""
+        script = f"document.cookie = '{COOKIE}={token}; path=/; max-age={int(hours * 3600)}; SameSite=Strict{secure}';"
     if script:
         st.html(f"<script>{script}</script>", unsafe_allow_javascript=True, width="content")
