@@ -235,6 +235,8 @@ def test_question_source_and_feedback_end_to_end(server: Server, page: Page):
     expect(page.get_by_text(VERIFIED).first).to_be_visible(timeout=FIRST_ANSWER_MS)
     card = source_card(page, ELDERLY_LABEL)
     expect(card).to_contain_text(f"[1] {ELDERLY_LABEL}")
+    # On a laptop the answer text quotes in full as well.
+    assert page.get_by_test_id("stChatMessage").last.inner_text().count("实施养老服务业专业人才培养工程") == 2
     expect(card.locator("mark, span").filter(has_text="医养相结合的养老服务体系").first).to_be_visible()
     expect(page.get_by_role("button", name="可以这样问")).to_have_count(0)
     page.get_by_test_id("stChatMessage").first.scroll_into_view_if_needed()
@@ -446,6 +448,15 @@ def test_phone_shows_the_chat_without_the_sidebar_covering_it(server: Server, br
         assert width <= 1, f"sidebar still covers {width:.0f}px of the chat"
         assert box.evaluate("e => e.scrollWidth <= e.clientWidth"), "input placeholder clipped"
         snap(page, "61-phone-chat")
+
+        ask(page, ELDERLY)
+        expect(page.get_by_text(VERIFIED).first).to_be_visible(timeout=FIRST_ANSWER_MS)
+        settled(page)
+        shown = page.get_by_test_id("stChatMessage").last.inner_text()  # innerText: what is displayed
+        # The quote's end appears once, in the source card; the answer text keeps its opening and the marker.
+        assert shown.count("实施养老服务业专业人才培养工程") == 1, shown
+        assert "加快构建以居家为基础" in shown and "[1]" in shown
+        snap(page, "62-phone-answer")
     finally:
         context.close()
 

@@ -52,3 +52,14 @@ def test_uploader_limit_text_is_the_smaller_of_both_limits(monkeypatch):
 
     assert components.upload_limit_mb() == 5
     assert "单个文件不超过 5 MB" in components.chinese_widget_css(components.upload_limit_mb())
+
+
+def test_compact_answer_cuts_long_cited_quotes_and_keeps_markers_and_short_ones():
+    long_quote = "加快构建以居家为基础、社区为依托、机构为补充、医养相结合的养老服务体系。"
+    text = f"《指导意见》（二十五）提出：“{long_quote}”[1]；另有“短句。”[2]，以及未引用的“{long_quote}”。"
+
+    compact = components.compact_quotes(text)
+
+    assert compact == (
+        f"《指导意见》（二十五）提出：“{long_quote[:24]}……”[1]；另有“短句。”[2]，以及未引用的“{long_quote}”。"
+    )

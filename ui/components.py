@@ -145,7 +145,12 @@ def render_answer(assistant: PolicyAssistant, answer: Answer, key: str) -> None:
     if answer.refused:
         st.warning(safe_md(answer.answer), icon=":material/search_off:")
     else:
-        st.markdown(linked_markers(safe_md(answer.answer), key))
+        # Two renderings, one shown by screen width (CSS below): on a phone each long quotation is shortened
+        # to its opening words, so the full quote appears once, in its source card.
+        with st.container(key=f"answer-wide-{key}"):
+            st.markdown(linked_markers(safe_md(answer.answer), key))
+        with st.container(key=f"answer-narrow-{key}"):
+            st.markdown(linked_markers(safe_md(compact_quotes(answer.answer)), key))
     if answer.notice:
         st.info(safe_md(answer.notice), icon=":material/info:")
     # One card per clause, however many of its sentences are quoted.
@@ -261,7 +266,19 @@ def citation_anchor(key: str, n: int) -> None:
 CITATION_CSS = """
 [data-testid="stElementContainer"]:has(.citation-anchor) { position: absolute; }
 [class*="st-key-card-"]:has(.citation-anchor:target) { outline: 3px solid #b71c1c; outline-offset: 2px; }
+[class*="st-key-answer-narrow-"] { display: none; }
+@media (max-width: 640px) {
+  [class*="st-key-answer-wide-"] { display: none; }
+  [class*="st-key-answer-narrow-"] { display: flex; }
+}
 """
+_CITED_QUOTE = re.compile(r"“([^“”]+)”(?=\s*\[\d{1,3}\])")
+COMPACT_QUOTE_CHARS = 24
+
+
+def compact_quotes(text: str, keep: int = COMPACT_QUOTE_CHARS) -> str:
+    """Each cited quotation longer than `keep` characters cut to its opening words: “加快构建……”[1]."""
+    return _CITED_QUOTE.sub(lambda m: m[0] if len(m[1]) <= keep else f"“{m[1][:keep]}……”", text)
 
 
 def chinese_widget_css(upload_limit_mb: float) -> str:
