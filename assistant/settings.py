@@ -91,10 +91,16 @@ class AnswerSettings(Section):
 
 class UISettings(Section):
     admin_password: SecretStr | None = Field(
-        None, description="Password for the management page; unset disables management actions."
+        None,
+        description="Deprecated and ignored: pages follow account roles; create an administrator with "
+        "`policy-assistant user add NAME --role admin`.",
     )
-    max_upload_mb: float = Field(20.0, gt=0, description="Largest accepted upload in megabytes.")
-    timezone: str = Field("Asia/Shanghai", description="Time zone in which the UI shows times (IANA name).")
+    max_upload_mb: float = Field(
+        20.0,
+        gt=0,
+        description="Largest accepted upload in megabytes (keep .streamlit/config.toml maxUploadSize equal).",
+    )
+    timezone: str = Field("Asia/Shanghai", description="IANA time zone in which the UI shows times.")
 
 
 class IngestSettings(Section):
@@ -129,6 +135,36 @@ class EvalSettings(Section):
     )
 
 
+class OIDCSettings(Section):
+    provider: str | None = Field(
+        None,
+        description="Name of the [auth.NAME] provider in .streamlit/secrets.toml passed to st.login; unset hides "
+        "single sign-on.",
+    )
+    button_label: str = Field("使用单位统一身份认证登录", description="Label of the single sign-on button.")
+    user_claim: str = Field("email", description="Claim that names the user (falls back to sub).")
+    roles_claim: str = Field("groups", description="Claim holding the user's groups or roles (a list or a string).")
+    role_map: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Claim value → role ids (civil_servant, trainer, learner, evaluator, admin); "
+        "values not listed give no role.",
+    )
+    default_roles: list[str] = Field(
+        default_factory=lambda: ["civil_servant"], description="Roles every signed-in OIDC user holds."
+    )
+
+
+class AccountSettings(Section):
+    anonymous_chat: bool = Field(False, description="Let visitors who are not signed in use the 问答 page.")
+    max_failed_logins: int = Field(5, ge=1, le=100, description="Consecutive wrong passwords that lock an account.")
+    lock_minutes: float = Field(15.0, gt=0, description="How long a locked account stays locked.")
+    min_password_length: int = Field(10, ge=6, le=128, description="Shortest accepted password.")
+    session_hours: float = Field(
+        12.0, gt=0, description="How long a browser stays signed in across reloads (a session cookie)."
+    )
+    oidc: OIDCSettings = Field(default_factory=OIDCSettings)
+
+
 class Settings(BaseSettings):
     """Everything configurable, with offline defaults."""
 
@@ -155,6 +191,7 @@ class Settings(BaseSettings):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     api: APISettings = Field(default_factory=APISettings)
     evals: EvalSettings = Field(default_factory=EvalSettings)
+    accounts: AccountSettings = Field(default_factory=AccountSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -9,11 +9,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from assistant.accounts import account_store
 from assistant.quiz.bank import QuizBank
 from assistant.quiz.build import build_quiz, checker_for
 from assistant.quiz.review import approve
 from assistant.quiz.types import FALSE, QUESTION_TYPES, TRUE, BuildRequest, QuizItem, QuizSession
 from assistant.service import PolicyAssistant
+from assistant.settings import load_settings
 from tests.conftest import REPO
 
 APP = REPO / "ui" / "app.py"
@@ -45,6 +47,11 @@ def start_app(page: str) -> AppTest:
     # The assistant is a process-wide cache_resource; a fresh one reads this test's data dir.
     st.cache_resource.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
+    # Signed in as someone who may build, review and take quizzes (the pages check roles).
+    store = account_store(load_settings())
+    if store.get("trainer") is None:
+        store.add("trainer", "quiz-pages-password", ["trainer", "learner"], actor="test")
+    at.session_state["session_token"] = store.start_session("trainer")
     at.run()
     assert not at.exception, at.exception
     at.switch_page(page).run()

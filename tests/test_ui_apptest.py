@@ -12,9 +12,12 @@ import streamlit as st
 from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 
+from assistant.accounts import account_store
 from assistant.answer.refusal import NOT_FOUND
+from assistant.audit import audit_log
 from assistant.feedback import FeedbackStore
 from assistant.service import PolicyAssistant
+from assistant.settings import load_settings
 from tests.conftest import DIRECTIVE_ID, REPO, write_doc
 
 APP = REPO / "ui" / "app.py"
@@ -27,7 +30,7 @@ STARTERS = [
 ELDERLY = "西部地区在养老服务方面有哪些安排？"
 ELDERLY_LABEL = "《指导意见》六、（二十五）健全养老服务体系"
 NO_NUMBER_IN_TEXT = "西部地区鼓励类产业企业所得税优惠税率是多少？"
-ADMIN_PASSWORD = "correct-horse-7291"
+PASSWORD = "correct-horse-7291"
 # "2023~2025 … 2026~2030" is how Chinese titles write year ranges; unescaped, GFM strikes through the text between.
 FLOOD_TITLE = "关于2023~2025年防汛规划和2026~2030年展望的通知"
 FLOOD = f"""{FLOOD_TITLE}
@@ -37,31 +40,39 @@ FLOOD = f"""{FLOOD_TITLE}
 （二）储备防汛物资。各地要提前储备沙袋和冲锋舟。
 """
 # A source card's title is "**[1] label**" (escaped); related clauses have no number.
+MARKER_LINK = re.compile(r"\[\[(\d+)\]\]\(#(cite-[0-9a-f]+-\d+)\)")
 CARD_TITLE = re.compile(r"^\*\*\\\[\d+\\\]( \\\[\d+\\\])*")
 
 
 @pytest.fixture
 def shared_data(directive_assistant: PolicyAssistant, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The app reads the session index in place; only for tests that write nothing (no feedback, no admin)."""
+    """The app reads the session index in place; only for tests that write nothing (anonymous chat, no saving)."""
     data_dir = directive_assistant.settings.data_dir
     monkeypatch.setenv("POLICY_ASSISTANT_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("POLICY_ASSISTANT_ACCOUNTS__ANONYMOUS_CHAT", "true")
     return data_dir
 
 
 @pytest.fixture
 def own_data(directive_assistant: PolicyAssistant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """A copy of the session index the test may write to (feedback database, management page)."""
+    """A copy of the session index the test may write to (feedback, accounts, conversations, management)."""
     data_dir = tmp_path / "app-data"
     shutil.copytree(directive_assistant.settings.data_dir, data_dir)
     monkeypatch.setenv("POLICY_ASSISTANT_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("POLICY_ASSISTANT_ACCOUNTS__ANONYMOUS_CHAT", "true")
     return data_dir
 
 
-def start_app() -> AppTest:
-    """A fresh session of the app whose assistant is built from the current environment."""
+def start_app(user: str | None = None, roles: tuple[str, ...] = ()) -> AppTest:
+    """A fresh session of the app whose assistant is built from the current environment, signed in as `user`."""
     # The assistant is a process-wide cache_resource; without clearing, a test would inherit another's settings.
     st.cache_resource.clear()
     at = AppTest.from_file(str(APP), default_timeout=120)
+    if user is not None:
+        store = account_store(load_settings())
+        if store.get(user) is None:
+            store.add(user, PASSWORD, roles, actor="test")
+        at.session_state["session_token"] = store.start_session(user)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -74,8 +85,8 @@ def ask(at: AppTest, question: str) -> AppTest:
 
 
 def plain(markdown: str) -> str:
-    """Rendered Markdown minus the escaping backslashes safe_md adds."""
-    return markdown.replace("\\", "")
+    """Rendered Markdown minus the escaping backslashes safe_md adds and the links of citation markers."""
+    return MARKER_LINK.sub(lambda m: f"[{m[1]}]", markdown.replace("\\", ""))
 
 
 def markdowns(at: AppTest) -> list[str]:
@@ -151,7 +162,12 @@ def test_question_gets_the_library_answer_with_a_verified_highlighted_source_car
     assert user.name == "user" and assistant.name == "assistant"
     answer = plain(assistant.markdown[0].value)
     assert answer.startswith(ELDERLY_LABEL)
+    markers = MARKER_LINK.findall(assistant.markdown[0].value.replace("\\", ""))
     assert answer == expected.answer.replace("\n", "  \n")
+    # Each marker links to the anchor at the top of its own source card.
+    assert [n for n, _ in markers] == ["1"]
+    anchors = [h.proto.body for h in assistant.get("html")]
+    assert anchors == [f'<div id="{markers[0][1]}" class="citation-anchor"></div>']
     assert card_titles(at) == [f"**[1] {ELDERLY_LABEL}**"]
     assert any(m.startswith(":green-badge[") and "已核实" in m for m in markdowns(at))
     highlighted = [m for m in markdowns(at) if ":orange-background[" in m]
@@ -160,7 +176,12 @@ def test_question_gets_the_library_answer_with_a_verified_highlighted_source_car
     card_link = assistant.get("page_link")[0]
     assert card_link.value == "在原文中查看"
     assert card_link.proto.page == "documents"
-    assert parse_qs(card_link.proto.query_string) == {"doc": [DIRECTIVE_ID], "clause": ["二十五"]}
+    query = parse_qs(card_link.proto.query_string)
+    assert query.keys() == {"doc", "clause", "hl"}
+    assert (query["doc"], query["clause"]) == ([DIRECTIVE_ID], ["二十五"])
+    start, end = map(int, query["hl"][0].split("-"))  # the quoted span, highlighted on the 原文 page
+    clause = directive_assistant.index.clauses[f"{DIRECTIVE_ID}#二十五"]
+    assert clause.text[start:end] == expected.citations[0].quote
     assert [e.label for e in assistant.expander] == ["相关条款（供参考，未作为引用）", "复制引用（公文格式）"]
     assert not any(starter in [b.label for b in at.button] for starter in STARTERS)
 
@@ -347,49 +368,83 @@ def test_documents_page_shows_an_uploaded_title_literally(own_data):
 # --- management page --------------------------------------------------------
 
 
-def test_management_page_is_locked_when_no_admin_password_is_set(shared_data):
+def test_management_page_asks_a_visitor_to_sign_in(own_data):
     at = start_app()
 
     at.switch_page("views/manage.py").run()
 
     assert not at.exception, at.exception
-    assert any("POLICY_ASSISTANT_UI" in plain(w.value) for w in at.warning)
+    assert [t.value for t in at.title] == ["登录"]
     assert not at.get("file_uploader")
-    assert not at.text_input
+    assert "重新索引全部文档" not in [b.label for b in at.button]
 
 
-def log_in(monkeypatch: pytest.MonkeyPatch, typed: str) -> AppTest:
-    monkeypatch.setenv("POLICY_ASSISTANT_UI__ADMIN_PASSWORD", ADMIN_PASSWORD)
-    at = start_app()
+def test_management_page_refuses_a_trainer(own_data):
+    at = start_app("wang", ("trainer",))
+
     at.switch_page("views/manage.py").run()
+
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["您的账号（培训管理员）无权使用此页面。如需使用，请联系系统管理员。"]
     assert not at.get("file_uploader")
-    at.text_input[0].input(typed)
+
+
+def sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    next(t for t in at.text_input if t.label == "用户名").input(username)
+    next(t for t in at.text_input if t.label == "密码").input(password)
     button(at, "登录").click().run()
     assert not at.exception, at.exception
     return at
 
 
-def test_management_page_refuses_a_wrong_password(own_data, monkeypatch):
-    at = log_in(monkeypatch, "wrong-password")
+def test_sign_in_with_the_right_password_opens_the_page_and_never_shows_the_password(own_data):
+    account_store(load_settings()).add("root", PASSWORD, ["admin"], actor="test")
+    at = start_app()
+    at.switch_page("views/manage.py").run()
 
-    assert [e.value for e in at.error] == ["密码不正确。"]
-    assert not at.get("file_uploader")
-    assert [t for t in element_texts(at) if "wrong-password" in t]  # the scan below does see typed values
-    assert not [t for t in element_texts(at) if ADMIN_PASSWORD in t]
-
-
-def test_management_page_opens_with_the_right_password_and_never_shows_it(own_data, monkeypatch):
-    at = log_in(monkeypatch, ADMIN_PASSWORD)
+    sign_in(at, "root", PASSWORD)
 
     assert not at.error
     assert len(at.get("file_uploader")) == 1
     assert "重新索引全部文档" in [b.label for b in at.button]
-    assert not at.text_input
-    assert not [t for t in element_texts(at) if ADMIN_PASSWORD in t]
+    assert not [t for t in element_texts(at) if PASSWORD in t]
+    assert "退出登录" in [b.label for b in at.sidebar.button]
 
 
-def test_admin_uploads_a_document_then_removes_it(own_data, monkeypatch):
-    at = log_in(monkeypatch, ADMIN_PASSWORD)
+def test_wrong_passwords_are_refused_then_lock_the_account(own_data, monkeypatch):
+    monkeypatch.setenv("POLICY_ASSISTANT_ACCOUNTS__MAX_FAILED_LOGINS", "3")
+    account_store(load_settings()).add("root", PASSWORD, ["admin"], actor="test")
+    at = start_app()
+    at.switch_page("views/manage.py").run()
+
+    for _ in range(2):
+        sign_in(at, "root", "wrong-password")
+        assert [e.value for e in at.error] == ["用户名或密码不正确。"]
+    sign_in(at, "root", "wrong-password")
+    assert [e.value for e in at.error] == ["密码连续错误 3 次，账号已锁定 15 分钟。"]
+    sign_in(at, "root", PASSWORD)
+
+    assert next(e.value for e in at.error).startswith("账号已锁定")
+    assert not at.get("file_uploader")
+    assert next((e.action, e.target) for e in audit_log(load_settings()).entries()) == ("account_lock", "root")
+
+
+def test_sign_out_ends_the_session(own_data):
+    at = start_app("root", ("admin",))
+    at.switch_page("views/manage.py").run()
+    assert at.get("file_uploader")
+    token = at.session_state["session_token"]
+
+    next(b for b in at.sidebar.button if b.label == "退出登录").click().run()
+
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["登录"]
+    assert account_store(load_settings()).session_user(token) is None
+
+
+def test_admin_uploads_a_document_then_removes_it_and_both_are_audited(own_data):
+    at = start_app("root", ("admin",))
+    at.switch_page("views/manage.py").run()
 
     at.get("file_uploader")[0].set_value(("flood.txt", FLOOD.encode(), "text/plain")).run()
     button(at, "保存并重新索引").click().run()
@@ -397,8 +452,9 @@ def test_admin_uploads_a_document_then_removes_it(own_data, monkeypatch):
     assert not at.exception, at.exception
     assert [m.value for m in at.success] == ["已保存 1 个文件；新增 1 个、更新 0 个文档。"]
     assert (own_data / "documents" / "flood.txt").read_text("utf-8") == FLOOD
-    at.run()
     assert list(at.dataframe[0].value["编号"]) == [DIRECTIVE_ID, "flood"]
+    at.run()
+    assert not at.success  # a flash is shown once
 
     remove = next(s for s in at.selectbox if s.label == "选择要删除的文档")
     assert remove.options == [FLOOD_TITLE]
@@ -409,11 +465,18 @@ def test_admin_uploads_a_document_then_removes_it(own_data, monkeypatch):
     assert not at.exception, at.exception
     assert not (own_data / "documents" / "flood.txt").exists()
     assert list(at.dataframe[0].value["编号"]) == [DIRECTIVE_ID]
+    assert [m.value for m in at.success] == ["已删除。"]
     assert any(c.value.startswith("没有可删除的上传文档") for c in at.caption)
+    entries = audit_log(load_settings()).entries()
+    assert [(e.actor, e.action, e.target) for e in entries[:2]] == [
+        ("root", "delete_document", "flood"),
+        ("root", "upload", "flood.txt"),
+    ]
 
 
-def test_admin_upload_of_an_unsupported_file_is_refused_in_chinese(own_data, monkeypatch):
-    at = log_in(monkeypatch, ADMIN_PASSWORD)
+def test_admin_upload_of_an_unsupported_file_is_refused_in_chinese(own_data):
+    at = start_app("root", ("admin",))
+    at.switch_page("views/manage.py").run()
 
     at.get("file_uploader")[0].set_value(("fake.pdf", b"not a pdf at all", "application/pdf")).run()
     button(at, "保存并重新索引").click().run()
@@ -422,3 +485,211 @@ def test_admin_upload_of_an_unsupported_file_is_refused_in_chinese(own_data, mon
     assert [plain(e.value) for e in at.error] == ["“fake.pdf”的内容与扩展名 .pdf 不符，请确认文件没有损坏。"]
     assert not at.success
     assert not (own_data / "documents").exists() or not list((own_data / "documents").iterdir())
+    assert "upload" not in [e.action for e in audit_log(load_settings()).entries()]
+
+
+# --- roles on every page -----------------------------------------------------
+
+REFUSAL = re.compile(r"^您的账号（.+）无权使用此页面")
+TRAINER_PAGES = ["views/quiz_build.py", "views/quiz_results.py"]
+ADMIN_PAGES = ["views/manage.py", "views/accounts.py"]
+
+
+def refused(at: AppTest) -> bool:
+    return any(REFUSAL.match(e.value) for e in at.error)
+
+
+@pytest.mark.parametrize("page", [*TRAINER_PAGES, *ADMIN_PAGES, "views/evals.py"])
+def test_learner_is_refused_by_page_and_by_query_parameter(own_data, page):
+    at = start_app("li", ("learner",))
+    at.switch_page(page)
+    at.query_params["session"] = "1"
+    at.query_params["admin"] = "1"
+    at.query_params["status"] = "approved"
+
+    at.run()
+
+    assert not at.exception, at.exception
+    assert refused(at)
+    # Nothing of the page itself: no answer keys, no review buttons, no tables, no uploads.
+    assert not at.dataframe
+    assert not at.get("file_uploader")
+    assert not [t for t in element_texts(at) if "正确答案" in t]
+    assert {b.label for b in at.button} <= {"退出登录"}
+    links = [link.value for link in at.get("page_link")]
+    assert "答题" in links and "出题" not in links
+
+
+def test_learner_starts_at_their_own_page_not_at_a_refusal(own_data):
+    at = start_app("li", ("learner",))
+
+    assert not at.exception, at.exception
+    assert not refused(at)
+    assert not at.chat_input
+
+
+@pytest.mark.parametrize("page", TRAINER_PAGES)
+def test_trainer_opens_the_quiz_pages(own_data, page):
+    at = start_app("wang", ("trainer",))
+
+    at.switch_page(page).run()
+
+    assert not at.exception, at.exception
+    assert not refused(at)
+    assert at.session_state["user"] == "wang"
+
+
+def test_evaluation_page_needs_the_evaluator_role(own_data):
+    at = start_app()
+    at.switch_page("views/evals.py").run()
+    assert [t.value for t in at.title] == ["登录"]
+
+    at = start_app("zhao", ("evaluator",))
+    at.switch_page("views/evals.py").run()
+
+    assert not at.exception, at.exception
+    assert not refused(at)
+    assert "开始评测" in [b.label for b in at.button]
+
+
+def test_admin_creates_an_account_and_it_is_audited(own_data):
+    at = start_app("root", ("admin",))
+    at.switch_page("views/accounts.py").run()
+
+    next(t for t in at.text_input if t.label == "用户名").input("li")
+    next(m for m in at.multiselect if m.label == "角色").set_value(["learner"])
+    next(t for t in at.text_input if t.label.startswith("初始密码")).input(PASSWORD)
+    button(at, "新建").click().run()
+
+    assert not at.exception, at.exception
+    assert [m.value for m in at.success] == ["已新建账号 li。"]
+    assert account_store(load_settings()).authenticate("li", PASSWORD).roles == ("learner",)
+    assert next((e.actor, e.action, e.target) for e in audit_log(load_settings()).entries()) == (
+        "root",
+        "account_add",
+        "li",
+    )
+
+
+def test_chat_asks_for_sign_in_when_anonymous_chat_is_off(own_data, monkeypatch):
+    monkeypatch.setenv("POLICY_ASSISTANT_ACCOUNTS__ANONYMOUS_CHAT", "false")
+
+    at = start_app()
+
+    assert [t.value for t in at.title] == ["登录"]
+    assert not at.chat_input
+
+
+# --- saved conversations -------------------------------------------------------
+
+
+def test_conversation_is_saved_and_reopened_in_a_new_session_from_its_address(own_data):
+    at = start_app("zhang", ("civil_servant",))
+    ask(at, ELDERLY)
+    conversation = at.query_params["c"][0] if isinstance(at.query_params["c"], list) else at.query_params["c"]
+    history = [b.label for b in at.sidebar.button if (b.key or "").startswith("conv-")]
+    assert history == [ELDERLY]
+
+    reloaded = AppTest.from_file(str(APP), default_timeout=120)  # a reload: new session, same address and cookie
+    reloaded.session_state["session_token"] = at.session_state["session_token"]
+    reloaded.query_params["c"] = conversation
+    reloaded.run()
+
+    assert not reloaded.exception, reloaded.exception
+    assert [m.name for m in reloaded.chat_message] == ["user", "assistant"]
+    assert reloaded.chat_message[0].markdown[0].value == ELDERLY
+    assert card_titles(reloaded) == [f"**[1] {ELDERLY_LABEL}**"]
+    assert [d.label for d in reloaded.get("download_button")] == ["导出 Markdown", "导出 Word"]
+
+
+def test_another_user_cannot_open_a_conversation_by_its_address(own_data):
+    at = start_app("zhang", ("civil_servant",))
+    ask(at, ELDERLY)
+    conversation = at.session_state["conversation_id"]
+
+    other = start_app("li", ("civil_servant",))
+    other.query_params["c"] = conversation
+    other.run()
+
+    assert not other.exception, other.exception
+    assert not other.chat_message
+    assert [w.value for w in other.warning] == ["找不到这段对话，可能已被删除。"]
+
+
+def test_history_is_searched_renamed_and_deleted_from_the_sidebar(own_data):
+    at = start_app("zhang", ("civil_servant",))
+    ask(at, ELDERLY)
+    button(at, "新对话").click().run()
+    ask(at, "国家对西部地区的医疗有什么支持？")
+
+    def history() -> list[str]:
+        return [b.label for b in at.sidebar.button if (b.key or "").startswith("conv-")]
+
+    assert history() == ["国家对西部地区的医疗有什么支持？", ELDERLY]
+    at.sidebar.text_input(key="history_search").input("养老").run()
+    assert history() == [ELDERLY]
+    at.sidebar.text_input(key="history_search").input("").run()
+
+    next(b for b in at.sidebar.button if b.label == ELDERLY).click().run()
+    assert at.chat_message[0].markdown[0].value == ELDERLY
+    current = at.session_state["conversation_id"]
+    at.sidebar.text_input(key=f"rename-{current}").input("养老服务").run()
+    button(at, "保存名称").click().run()
+    assert history() == ["国家对西部地区的医疗有什么支持？", "养老服务"]
+
+    button(at, "删除对话").click().run()
+    assert not at.exception, at.exception
+    assert history() == ["国家对西部地区的医疗有什么支持？"]
+    assert not at.chat_message
+
+
+# --- 原文 page from a citation ------------------------------------------------
+
+
+def test_documents_page_highlights_the_quoted_span_of_the_linked_clause(shared_data, directive_assistant):
+    clause = directive_assistant.index.clauses[f"{DIRECTIVE_ID}#二十五"]
+    quote = "实施养老服务业专业人才培养工程。"
+    start = clause.text.index(quote)
+    at = start_app()
+    at.switch_page("views/documents.py")
+    at.query_params["doc"] = DIRECTIVE_ID
+    at.query_params["clause"] = "二十五"
+    at.query_params["hl"] = f"{start}-{start + len(quote)},5-99999,x-y"
+
+    at.run()
+
+    assert not at.exception, at.exception
+    highlighted = [plain(m) for m in markdowns(at) if ":orange-background[" in m]
+    assert len(highlighted) == 2  # in the focus box and in the full text
+    assert all(f":orange-background[**{quote}**]" in h for h in highlighted)
+    assert all(h.count(":orange-background[") == 1 for h in highlighted)  # out-of-range span ignored
+
+
+def test_user_changes_their_password_and_signs_in_again_with_it(own_data):
+    at = start_app("zhang", ("civil_servant",))
+    at.switch_page("views/profile.py").run()
+    fields = {t.label: t for t in at.text_input}
+
+    fields["原密码"].input(PASSWORD)
+    next(t for t in at.text_input if t.label.startswith("新密码")).input("a-brand-new-password")
+    fields["再次输入新密码"].input("a-brand-new-password")
+    button(at, "修改密码").click().run()
+
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["登录"]  # every session of the account ended, this one too
+    assert [m.value for m in at.success] == ["密码已修改，请用新密码重新登录。"]
+    sign_in(at, "zhang", "a-brand-new-password")
+    assert [t.value for t in at.title] == ["我的账号"]
+
+
+def test_single_sign_on_button_follows_the_settings_and_fails_in_chinese_without_a_provider(own_data, monkeypatch):
+    monkeypatch.setenv("POLICY_ASSISTANT_ACCOUNTS__ANONYMOUS_CHAT", "false")
+    assert "使用单位统一身份认证登录" not in [b.label for b in start_app().button]
+    monkeypatch.setenv("POLICY_ASSISTANT_ACCOUNTS__OIDC__PROVIDER", "org")
+    at = start_app()
+
+    button(at, "使用单位统一身份认证登录").click().run()
+
+    assert not at.exception, at.exception
+    # No [auth.org] in .streamlit/secrets.toml here: st.login refuses, the user reads one Chinese sentence.
+    assert [e.value for e in at.error] == ["统一身份认证暂不可用，请稍后再试或使用本地账号登录。"]

@@ -1,54 +1,62 @@
-"""政策问答助手 — Streamlit entry point: page setup, navigation and the shared sidebar."""
+"""政策问答助手 — Streamlit entry point: page setup, navigation by role, the signed-in user in the sidebar."""
 
 from __future__ import annotations
 
 import streamlit as st
-from components import APP_NAME, ready_assistant
+from auth import ANONYMOUS, PAGES, allowed, current_principal, logout, sync_cookie
+from components import (
+    APP_NAME,
+    CITATION_CSS,
+    chinese_widget_css,
+    configure_operator_log,
+    get_assistant,
+    ready_assistant,
+    safe_md,
+    upload_limit_mb,
+    warm_up,
+)
 
-from assistant.retrieve import SearchFilter
+# "auto" collapses the sidebar on narrow screens, so on a phone it does not open over the chat.
+st.set_page_config(page_title=APP_NAME, page_icon="📜", layout="wide", initial_sidebar_state="auto")
+settings = get_assistant().settings
+configure_operator_log(str(settings.data_dir))
+assistant = ready_assistant()
+warm_up(str(settings.data_dir))
+sync_cookie()
+st.html(f"<style>{CITATION_CSS}{chinese_widget_css(upload_limit_mb())}</style>")
+principal = current_principal()
+if principal is None and settings.accounts.anonymous_chat:
+    principal = ANONYMOUS
 
-st.set_page_config(page_title=APP_NAME, page_icon="📜", layout="wide", initial_sidebar_state="expanded")
+
+def chat_alias() -> None:
+    # /chat is the address people type and bookmark; the chat page itself is the default page at /.
+    st.switch_page("views/chat.py")
+
 
 pages = [
-    st.Page("views/chat.py", title="问答", icon=":material/forum:", default=True, url_path="chat"),
-    st.Page("views/documents.py", title="原文", icon=":material/article:", url_path="documents"),
-    st.Page("views/evals.py", title="评测", icon=":material/analytics:", url_path="evals"),
-    st.Page("views/manage.py", title="管理", icon=":material/admin_panel_settings:", url_path="manage"),
-    st.Page("views/quiz_build.py", title="出题", icon=":material/quiz:", url_path="quiz-build"),
-    st.Page("views/quiz_take.py", title="答题", icon=":material/edit_note:", url_path="quiz-take"),
-    st.Page("views/quiz_results.py", title="成绩", icon=":material/leaderboard:", url_path="quiz-results"),
+    st.Page(
+        path,
+        title=title,
+        icon=icon,
+        default=path == "views/chat.py",
+        url_path=url,
+        # Every page stays registered so a typed URL reaches its guard (a Chinese refusal, not "Page not found");
+        # the menu shows only what the user may open.
+        visibility="visible" if principal is not None and allowed(principal, path) else "hidden",
+    )
+    for path, (title, icon, url, _roles) in PAGES.items()
 ]
+pages.append(st.Page(chat_alias, title="问答", url_path="chat", visibility="hidden"))
 navigation = st.navigation(pages)
-assistant = ready_assistant()
-
-
-@st.cache_data(ttl=30, show_spinner=False)
-def endpoint_online(base_url: str) -> bool:
-    # Cached per URL: a slow endpoint must not slow every rerun.
-    from assistant.answer.llm import OpenAICompatibleChat
-
-    return OpenAICompatibleChat(assistant.settings.llm).health()
-
 
 with st.sidebar:
-    st.markdown(f"### {APP_NAME}")
-    llm = assistant.settings.llm
-    if assistant.engine.default_mode == "llm" and llm.base_url:
-        online = endpoint_online(llm.base_url)
-        status = ":green[● 在线]" if online else ":red[● 无法连接（将改用离线摘录）]"
-        st.markdown(f"**回答方式：** 大模型 `{llm.model}`  \n**接口状态：** {status}")
-    else:
-        st.markdown("**回答方式：** 离线摘录（逐字引用原文）")
-    documents = assistant.index.documents
-    titles = {d.doc_id: d.title for d in documents}
-    chosen = st.multiselect(
-        "检索范围",
-        options=list(titles),
-        format_func=lambda doc_id: titles[doc_id],
-        placeholder="全部文档",
-        key="filter_docs",
-    )
-    st.session_state["search_filter"] = SearchFilter(doc_ids=tuple(chosen)) if chosen else None
-    st.slider("引用来源数量", min_value=1, max_value=10, value=assistant.settings.retrieval.k, key="source_count")
+    if principal is ANONYMOUS:
+        st.page_link("views/profile.py", label="登录", icon=":material/login:")
+    elif principal is not None:
+        st.markdown(f"**{APP_NAME}**  \n:material/person: {safe_md(principal.display_name)}（{principal.role_names}）")
+        if st.button("退出登录", icon=":material/logout:", key="logout"):
+            logout()
+            st.rerun()
 
 navigation.run()

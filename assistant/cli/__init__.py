@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "assistant.quiz.cli",
     "assistant.cli.apikey",
     "assistant.cli.serve",
+    "assistant.accounts_cli",
 )
 
 

@@ -68,7 +68,7 @@ def check(context: Context, dataset: Path, corpus: Path | None, for_gate: bool) 
 
 def _assistant_for(context: Context, dataset: Path, corpus: Path | None) -> PolicyAssistant:
     """The assistant over the dataset's own corpus, indexed in its own folder so the user's index is untouched."""
-    from assistant.cli import print_sync_report, progress_bar
+    from assistant.cli.context import print_sync_report, progress_bar
 
     folder = dataset_corpus(dataset, corpus)
     if folder is None:

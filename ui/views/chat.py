@@ -1,4 +1,4 @@
-"""问答: the chat page — cited answers, source cards, feedback, export."""
+"""问答: the chat page — cited answers, source cards, feedback, export, and each user's saved conversations."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import uuid
 
 import streamlit as st
 from answer_render import RETRIEVING_TEXT, draft_markdown, status_text
-from components import APP_NAME, get_assistant, render_answer, safe_md
+from auth import guard
+from components import APP_NAME, flash, get_assistant, local_time, render_answer, safe_md, show_flashes
 
 from assistant.answer.condense import Exchange
+from assistant.conversations import ConversationStore, conversation_store
 from assistant.errors import UserError
 from assistant.export import conversation_docx, conversation_markdown, official_citation
 from assistant.feedback import REASONS, feedback_store
+from assistant.retrieve import SearchFilter
 from assistant.types import Answer
 
 STARTERS = [
@@ -21,15 +24,45 @@ STARTERS = [
     "对西部地区有哪些财税支持政策？",
 ]
 
+principal = guard("views/chat.py")
 assistant = get_assistant()
 state = st.session_state
 state.setdefault("messages", [])
 state.setdefault("feedback_done", {})
+# Anonymous visitors (when allowed) chat without a saved history.
+store: ConversationStore | None = None if principal.source == "anonymous" else conversation_store(assistant.settings)
+user_id = principal.user_id
 
 
 def new_conversation() -> None:
     state["messages"] = []
     state["feedback_done"] = {}
+    state["conversation_id"] = None
+    st.query_params.pop("c", None)
+
+
+def open_conversation(conversation_id: str) -> None:
+    """Load a saved conversation into the page; its id goes into the URL so a reload reopens it."""
+    assert store is not None
+    try:
+        turns = store.turns(user_id, conversation_id)
+    except UserError as exc:
+        new_conversation()
+        flash(str(exc), "warning")
+        return
+    messages: list[dict] = []
+    for turn in turns:
+        messages.append({"role": "user", "content": turn.question, "id": f"q-{turn.id}"})
+        messages.append({"role": "assistant", "answer": turn.answer, "id": turn.id})
+    state["messages"] = messages
+    state["feedback_done"] = {}
+    state["conversation_id"] = conversation_id
+    st.query_params["c"] = conversation_id
+
+
+wanted = st.query_params.get("c")
+if store is not None and wanted and wanted != state.get("conversation_id"):
+    open_conversation(wanted)
 
 
 def feedback(answer: Answer, message_id: str) -> None:
@@ -46,7 +79,7 @@ def feedback(answer: Answer, message_id: str) -> None:
         state[f"open-{message_id}"] = True
     if state.get(f"open-{message_id}"):
         with st.form(key=f"form-{message_id}"):
-            reasons = st.multiselect("问题类型", REASONS, key=f"reasons-{message_id}")
+            reasons = st.multiselect("问题类型", REASONS, key=f"reasons-{message_id}", placeholder="请选择")
             comment = st.text_area("补充说明（可选）", key=f"comment-{message_id}", max_chars=2000)
             if st.form_submit_button("提交反馈"):
                 feedback_store(assistant.settings).record(
@@ -64,8 +97,77 @@ def show_assistant_message(answer: Answer, message_id: str) -> None:
     feedback(answer, message_id)
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def endpoint_online(base_url: str) -> bool:
+    # Cached per URL: a slow endpoint must not slow every rerun.
+    from assistant.answer.llm import OpenAICompatibleChat
+
+    return OpenAICompatibleChat(assistant.settings.llm).health()
+
+
+def history_sidebar(store: ConversationStore) -> None:
+    st.markdown("**历史对话**")
+    search = st.text_input(
+        "搜索历史对话", key="history_search", placeholder="搜索历史对话", label_visibility="collapsed"
+    )
+    summaries = store.list(user_id, search, limit=50)
+    if not summaries:
+        st.caption("没有找到匹配的对话。" if search.strip() else "还没有保存的对话。")
+    current = state.get("conversation_id")
+    for summary in summaries:
+        st.button(
+            summary.title,
+            key=f"conv-{summary.id}",
+            type="primary" if summary.id == current else "tertiary",
+            help=f"{local_time(summary.updated_at)} · {summary.turns} 问",
+            on_click=open_conversation,
+            args=(summary.id,),
+        )
+    if current:
+        with st.expander("重命名或删除当前对话"):
+            title = next((s.title for s in summaries if s.id == current), "")
+            new_title = st.text_input("对话名称", value=title, key=f"rename-{current}", max_chars=100)
+            row = st.container(horizontal=True)
+            if row.button("保存名称", key="rename-save"):
+                try:
+                    store.rename(user_id, current, new_title)
+                    flash("已重命名。")
+                except UserError as exc:
+                    flash(str(exc), "error")
+                st.rerun()
+            if row.button("删除对话", key="conversation-delete", icon=":material/delete:"):
+                store.delete(user_id, current)
+                new_conversation()
+                flash("已删除该对话。")
+                st.rerun()
+
+
+with st.sidebar:
+    llm = assistant.settings.llm
+    if assistant.engine.default_mode == "llm" and llm.base_url:
+        online = endpoint_online(llm.base_url)
+        status = ":green[● 在线]" if online else ":red[● 无法连接（将改用离线摘录）]"
+        st.markdown(f"**回答方式：** 大模型 `{llm.model}`  \n**接口状态：** {status}")
+    else:
+        st.markdown("**回答方式：** 离线摘录（逐字引用原文）")
+    if store is not None:
+        history_sidebar(store)
+    documents = assistant.index.documents
+    titles = {d.doc_id: d.title for d in documents}
+    chosen = st.multiselect(
+        "检索范围",
+        options=list(titles),
+        format_func=lambda doc_id: titles[doc_id],
+        placeholder="全部文档",
+        key="filter_docs",
+    )
+    state["search_filter"] = SearchFilter(doc_ids=tuple(chosen)) if chosen else None
+    st.slider("引用来源数量", min_value=1, max_value=10, value=assistant.settings.retrieval.k, key="source_count")
+
+
 st.title(APP_NAME, anchor=False)
 st.caption("依据政策原文作答，每条引文均与原文逐字核对。")
+show_flashes()
 answers = [m["answer"] for m in state["messages"] if m["role"] == "assistant"]
 actions = st.container(horizontal=True)
 actions.button("新对话", icon=":material/add_comment:", on_click=new_conversation)
@@ -92,7 +194,7 @@ for message in state["messages"]:
         else:
             show_assistant_message(message["answer"], message["id"])
 
-typed = st.chat_input("请输入您的问题，例如：西部地区在养老服务方面有哪些安排？")
+typed = st.chat_input("请输入您的问题")
 question = typed or state.pop("pending_question", None)
 
 if not state["messages"] and not question:
@@ -133,7 +235,12 @@ if question:
         if answer is not None:
             placeholder.empty()
             message_id = uuid.uuid4().hex
-            state["messages"].append({"role": "user", "content": question, "id": uuid.uuid4().hex})
+            if store is not None:
+                if not state.get("conversation_id"):
+                    state["conversation_id"] = store.create(user_id, question)
+                    st.query_params["c"] = state["conversation_id"]
+                store.append(user_id, state["conversation_id"], message_id, question, answer)
+            state["messages"].append({"role": "user", "content": question, "id": f"q-{message_id}"})
             state["messages"].append({"role": "assistant", "answer": answer, "id": message_id})
             show_assistant_message(answer, message_id)
-            st.rerun()  # so the header's export buttons include this answer
+            st.rerun()  # so the header's export buttons include this answer and the history lists it

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import streamlit as st
-from components import get_assistant, safe_md
+from auth import guard
+from components import get_assistant, highlighted, safe_md
 
 from assistant.lint import lint_document
 from assistant.types import Clause, LintFinding
 
+guard("views/documents.py")
 assistant = get_assistant()
 documents = assistant.index.documents
 if not documents:
@@ -21,6 +23,17 @@ default = list(titles).index(requested) if requested in titles else 0
 doc_id = st.selectbox("文档", options=list(titles), index=default, format_func=lambda d: titles[d])
 document = next(d for d in documents if d.doc_id == doc_id)
 focus = params.get("clause") if requested == doc_id else None
+
+
+def quoted_spans(value: str | None, length: int) -> list[tuple[int, int]]:
+    """The hl=start-end,… parameter of a citation link; anything malformed or out of range is ignored."""
+    spans: list[tuple[int, int]] = []
+    for part in (value or "").split(",")[:20]:
+        start, _, end = part.partition("-")
+        if start.isdigit() and end.isdigit() and 0 <= int(start) < int(end) <= length:
+            spans.append((int(start), int(end)))
+    spans.sort()
+    return [s for i, s in enumerate(spans) if i == 0 or s[0] >= spans[i - 1][1]]
 
 
 @st.cache_data(show_spinner=False)
@@ -44,6 +57,7 @@ st.title(safe_md(document.title), anchor=False)
 origin = "系统自带" if document.origin == "corpus" else "上传文档"
 st.caption(f"文档编号 {document.doc_id} · {origin} · {len(document.clauses)} 个条款 · 提示 {len(findings)} 条")
 
+target: Clause | None = None
 if focus:
     target = next((c for c in document.clauses if c.clause == focus), None)
     if target is None:
@@ -51,7 +65,7 @@ if focus:
     else:
         with st.container(border=True):
             st.markdown(f"**当前查看：{safe_md(target.label)}**")
-            st.markdown(safe_md(target.text))
+            st.markdown(highlighted(target.text, quoted_spans(params.get("hl"), len(target.text))))
             for finding in by_clause.get(target.clause, []):
                 st.warning(safe_md(finding.message), icon=":material/flag:")
 
@@ -78,10 +92,22 @@ with body:
         text_column, notes_column = st.columns([3, 1])
         with text_column:
             st.subheader(safe_md(clause.label.split("》", 1)[-1]), anchor=anchor(clause))
-            st.markdown(safe_md(clause.text))
+            if focus == clause.clause:
+                st.markdown(highlighted(clause.text, quoted_spans(params.get("hl"), len(clause.text))))
+            else:
+                st.markdown(safe_md(clause.text))
         with notes_column:
             for finding in by_clause.get(clause.clause, []):
                 if finding.severity == "info":
                     st.caption(f"提示：{safe_md(finding.message)}")
                 else:
                     st.warning(safe_md(finding.message), icon=":material/flag:")
+
+if focus and target is not None:
+    # Scroll the page to the linked clause in the full text; the id is ours (clause-<number>), never user text.
+    st.html(
+        "<script>(function s(t){const e=document.getElementById('"
+        + anchor(target)
+        + "');if(e){e.scrollIntoView({block:'start'});}else if(t>0){setTimeout(()=>s(t-1),100);}})(50);</script>",
+        unsafe_allow_javascript=True,
+    )

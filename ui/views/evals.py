@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from components import get_assistant, safe_md
+from auth import guard
+from components import get_assistant, local_time, safe_md
 
 from assistant.errors import UserError
 from assistant.evals.compare import compare_runs
@@ -14,6 +15,7 @@ from assistant.evals.report import CHART_METRICS, METRIC_NAMES, fmt
 from assistant.evals.runs import RunStore, evaluate
 from assistant.settings import REPO_ROOT
 
+guard("views/evals.py")
 assistant = get_assistant()
 store = RunStore(assistant.settings)
 shipped = sorted((REPO_ROOT / "evals" / "datasets").glob("*.jsonl"))
@@ -68,8 +70,28 @@ if not history:
     st.stop()
 
 ids = [r["run_id"] for r in history]
+by_id = {r["run_id"]: r for r in history}
+
+
+@st.cache_data(show_spinner=False)
+def run_k(path: str, run_id: str) -> int | None:
+    # k is only in the run's own file; read once per run, not on every rerun.
+    try:
+        return store.load(path).config.k
+    except Exception:
+        return None
+
+
+def run_name(run_id: str) -> str:
+    """A run as people tell them apart: date, dataset, answer mode and k (the id last, for reports)."""
+    r = by_id[run_id]
+    mode = {"extractive": "离线摘录", "llm": "大模型"}.get(r["mode"], r["mode"])
+    k = run_k(r["path"], run_id)
+    return f"{local_time(r['created_at'])} · {r['dataset']} · {mode} · k={k if k is not None else '?'} · {run_id}"
+
+
 current = st.session_state.get("eval_run", ids[0])
-selected = st.selectbox("查看运行", ids, index=ids.index(current) if current in ids else 0)
+selected = st.selectbox("查看运行", ids, index=ids.index(current) if current in ids else 0, format_func=run_name)
 run = store.load(selected)
 folder = Path(next(r["path"] for r in history if r["run_id"] == selected))
 
@@ -87,7 +109,7 @@ st.bar_chart(chart, stack=False)
 st.subheader("逐题明细", anchor=False)
 types = sorted({i.type for i in run.items})
 only_failed = st.toggle("只看未通过的题目", value=False)
-type_filter = st.multiselect("题型", types, default=types)
+type_filter = st.multiselect("题型", types, default=types, placeholder="请选择题型")
 rows = [
     {
         "编号": i.id,
@@ -125,8 +147,8 @@ if len(ids) < 2:
     st.caption("至少需要两次运行才能对比。")
 else:
     a_col, b_col = st.columns(2)
-    run_a = a_col.selectbox("运行 A（基线）", ids, index=1)
-    run_b = b_col.selectbox("运行 B（新）", ids, index=0)
+    run_a = a_col.selectbox("运行 A（基线）", ids, index=1, format_func=run_name)
+    run_b = b_col.selectbox("运行 B（新）", ids, index=0, format_func=run_name)
     if run_a != run_b:
         comparison = compare_runs(store.load(run_a), store.load(run_b))
         st.dataframe(

@@ -7,7 +7,8 @@ import re
 from typing import cast
 
 import streamlit as st
-from components import clause_for, get_assistant, highlighted, require_admin, safe_md
+from auth import guard
+from components import clause_for, get_assistant, highlighted, safe_md
 
 from assistant.chinese import CN_NUMERAL
 from assistant.cite import highlight_spans, make_citation
@@ -35,6 +36,7 @@ from assistant.quiz.types import (
 )
 
 log = logging.getLogger("assistant.ui.quiz")
+guard("views/quiz_build.py")
 assistant = get_assistant()
 settings = assistant.settings
 bank = quiz_bank(settings)
@@ -50,9 +52,6 @@ FORMAT_LABELS = {
     "eval": "评测数据集（JSONL）",
 }
 
-if settings.ui.admin_password is not None and not state.get("admin"):
-    st.title("出题与审核")
-require_admin(settings.ui.admin_password, "quiz-login", "quiz-build")
 
 documents = assistant.index.documents
 if not documents:

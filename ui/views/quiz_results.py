@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from components import get_assistant, require_admin, safe_md
+from auth import guard
+from components import get_assistant, safe_md
 
 from assistant.quiz.bank import quiz_bank
 from assistant.quiz.results import local_time, session_results
 from assistant.quiz.types import TYPE_LABELS
 
+guard("views/quiz_results.py")
 assistant = get_assistant()
 settings = assistant.settings
 bank = quiz_bank(settings)
 state = st.session_state
 
-if settings.ui.admin_password is not None and not state.get("admin"):
-    st.title("成绩")
-require_admin(settings.ui.admin_password, "quiz-results-login", "quiz-results")
 
 st.title("成绩")
 sessions = bank.sessions()

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import streamlit as st
+from auth import guard
 from components import clause_for, get_assistant, highlighted, safe_md
 
 from assistant.cite import highlight_spans, make_citation
@@ -23,6 +24,7 @@ from assistant.quiz.learners import session_rules
 from assistant.quiz.scoring import attempt_score, shuffled_options
 from assistant.quiz.types import LETTERS, MODE_LABELS, TYPE_LABELS, Attempt, QuizItem, QuizSession
 
+guard("views/quiz_take.py")
 assistant = get_assistant()
 bank = quiz_bank(assistant.settings)
 state = st.session_state
