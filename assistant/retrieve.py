@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -12,6 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.index import PolicyIndex
+from assistant.references import DocumentNames, Resolution
 from assistant.types import Clause, Hit, SearchResult
 
 
@@ -58,6 +59,29 @@ class Retrieval:
     vector: np.ndarray | None
     ranked: list[RankedClause]
     timings: SearchTimings
+    resolution: Resolution = field(default_factory=Resolution)
+
+    @property
+    def pinned(self) -> list[RankedClause]:
+        """The articles the question names explicitly (ranked first)."""
+        keys = set(self.resolution.articles)
+        return [r for r in self.ranked if r.clause.key in keys]
+
+
+def scoped(
+    where: SearchFilter | None, resolution: Resolution, superseded: set[str], all_docs: set[str]
+) -> SearchFilter | None:
+    """Restrict to the documents the question names; otherwise leave out superseded versions."""
+    parts = where.parts if where else ()
+    wanted = set(where.doc_ids) if where and where.doc_ids else None
+    if resolution.doc_ids:
+        named = set(resolution.doc_ids)
+        narrowed = named & wanted if wanted is not None else named
+        if narrowed:
+            return SearchFilter(tuple(sorted(narrowed)), parts)
+    if wanted is None and superseded:
+        return SearchFilter(tuple(sorted(all_docs - superseded)), parts)
+    return where
 
 
 @dataclass
@@ -68,21 +92,38 @@ class HybridSearcher:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     sentence_weight: float = 2.0
+    _names: DocumentNames | None = field(default=None, init=False, repr=False)
+    _names_for: object = field(default=None, init=False, repr=False)
+
+    def names(self) -> DocumentNames:
+        """Document names of the indexed corpus, rebuilt when the catalog changes."""
+        catalog = self.index.catalog
+        if self._names is None or self._names_for is not catalog:
+            self._names, self._names_for = DocumentNames(self.index.documents), catalog
+        return self._names
 
     @classmethod
     def from_index(cls, index: PolicyIndex) -> HybridSearcher:
-        r = index.settings.retrieval
-        return cls(index, r.candidates, r.rrf_k, r.dense_weight, r.bm25_weight, r.sentence_weight)
+        r, fusion = index.settings.retrieval, index.settings.profile.fusion
+        return cls(index, r.candidates, r.rrf_k, fusion.dense_weight, fusion.bm25_weight, fusion.sentence_weight)
 
     def rank(self, query: str, k: int, where: SearchFilter | None = None) -> list[RankedClause]:
         return self.retrieve(query, k, where).ranked
 
-    def retrieve(self, query: str, k: int, where: SearchFilter | None = None) -> Retrieval:
-        """Fused ranking of clauses; each keeps its per-retriever score and rank."""
+    def retrieve(self, query: str, k: int, where: SearchFilter | None = None, scope: tuple[str, ...] = ()) -> Retrieval:
+        """Fused ranking of clauses; each keeps its per-retriever score and rank.
+
+        Documents the question names restrict the search; articles it names come first.
+        `scope` is the document the conversation is about, for 第N条 alone.
+        """
         timings = SearchTimings()
         vector: np.ndarray | None = None
         started = time.perf_counter()
         clauses = self.index.clauses
+        names = self.names()
+        fixed = where.doc_ids if where and len(where.doc_ids) == 1 else scope
+        resolution = names.resolve(query, fixed)
+        where = scoped(where, resolution, names.superseded, set(names.documents))
         allowed: set[str] | None = None
         doc_ids: list[str] | None = None
         parts: list[str] | None = None
@@ -132,13 +173,30 @@ class HybridSearcher:
                 entry = ranked.setdefault(key, RankedClause(clauses[key], 0.0))
                 entry.bm25, entry.bm25_rank = score, position + 1
                 entry.score += self.bm25_weight / (self.rrf_k + position + 1)
-        result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))[:k]
+        result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))
+        result = pin(result, resolution.articles, clauses)[:k]
         timings.total_ms = (time.perf_counter() - started) * 1000
-        return Retrieval(query, vector, result, timings)
+        return Retrieval(query, vector, result, timings, resolution)
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
         hits = [to_hit(i + 1, r) for i, r in enumerate(self.rank(query, k, where))]
         return SearchResult(query=query, hits=hits)
+
+
+def pin(ranked: list[RankedClause], keys: tuple[str, ...], clauses: dict[str, Clause]) -> list[RankedClause]:
+    """The named articles first, in the order the question names them, above every fused score."""
+    if not keys:
+        return ranked
+    top = ranked[0].score if ranked else 0.0
+    by_key = {r.clause.key: r for r in ranked}
+    first = []
+    for i, key in enumerate(keys):
+        if key not in clauses:
+            continue
+        entry = by_key.pop(key, None) or RankedClause(clauses[key], 0.0)
+        entry.score = top + 1.0 - i * 1e-3
+        first.append(entry)
+    return first + [r for r in ranked if r.clause.key in by_key]
 
 
 def to_hit(rank: int, ranked: RankedClause) -> Hit:

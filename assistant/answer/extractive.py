@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from assistant.answer.evidence import BigramIdf, EvidenceWeights, ScoredSentence, score_sentences
-from assistant.answer.refusal import NOT_FOUND, Thresholds, Verdict, assess
+from assistant.answer.evidence import BigramIdf, ScoredSentence, is_article, score_sentences
+from assistant.answer.kinds import classify, gives
+from assistant.answer.refusal import NOT_FOUND, Verdict, assess
+from assistant.answer.wordlists import table
 from assistant.chinese import char_bigrams
 from assistant.cite import make_citation
 from assistant.index import PolicyIndex
+from assistant.profile import EvidenceProfile, RefusalProfile
 from assistant.retrieve import Retrieval
-from assistant.types import Citation
+from assistant.types import Citation, Clause, Document
+
+_ARTICLE_LABEL = re.compile(r"^第[零〇一二两三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十\d]+)?[\s\u3000]*")
+
+
+def statute_verb(clause: Clause, document: Document | None) -> str:
+    """规定 for laws, regulations and interpretations; 提出 for policy documents (data/wording.toml)."""
+    wording = table("wording.toml")
+    if document is not None and document.kind:
+        statute = document.kind in wording["statute_kinds"]
+    else:  # kind unknown: a 第X条 article is statute wording
+        statute = is_article(clause)
+    return wording["statute_verb"] if statute else wording["policy_verb"]
 
 
 @dataclass
@@ -64,7 +80,21 @@ def select_sentences(scored: list[ScoredSentence], policy: SelectionPolicy) -> l
     return chosen
 
 
-def compose(selected: list[ScoredSentence]) -> tuple[str, list[Citation]]:
+def select_referenced(
+    scored: list[ScoredSentence], pinned: set[str], question: str, policy: SelectionPolicy
+) -> list[ScoredSentence]:
+    """For a question naming its articles: the articles themselves, whole when it asks what they say,
+    else their best sentences, one that gives the asked kind of answer first."""
+    own = [s for s in scored if s.clause.key in pinned and not s.is_heading]
+    kind = classify(question)
+    if kind is None or kind.evidence == ("any",):
+        return sorted(own, key=lambda s: (s.clause_rank, s.sentence.index))[: policy.max_sentences]
+    giving = [s for s in own if gives(kind, s.sentence.text)][:1]
+    rest = select_sentences([s for s in own if s not in giving], policy)
+    return (giving + rest)[: policy.max_sentences]
+
+
+def compose(selected: list[ScoredSentence], index: PolicyIndex | None = None) -> tuple[str, list[Citation]]:
     """Group by clause (best first), keep document order inside a clause, merge adjacent sentences."""
     order: list[str] = []
     by_clause: dict[str, list[ScoredSentence]] = {}
@@ -86,11 +116,16 @@ def compose(selected: list[ScoredSentence]) -> tuple[str, list[Citation]]:
                 runs.append([item])
         quotes = []
         for run in runs:
-            quote = clause.text[run[0].sentence.start : run[-1].sentence.end]
+            start = run[0].sentence.start
+            if run[0].sentence.index == 0:  # 第四条 is the label, not part of the quote
+                label = _ARTICLE_LABEL.match(clause.text[start:])
+                start += label.end() if label and label.end() < run[-1].sentence.end - start else 0
+            quote = clause.text[start : run[-1].sentence.end]
             citation = make_citation(len(citations) + 1, clause, quote)
             citations.append(citation)
             quotes.append(f"“{quote}”[{citation.n}]")
-        lines.append(f"{clause.label}提出：{''.join(quotes)}")
+        verb = statute_verb(clause, index.document(clause.doc_id) if index else None)
+        lines.append(f"{clause.label}{verb}：{''.join(quotes)}")
     return "\n".join(lines), citations
 
 
@@ -109,13 +144,14 @@ class ExtractiveAnswerer:
         self,
         index: PolicyIndex,
         max_sentences: int = 6,
-        thresholds: Thresholds | None = None,
-        weights: EvidenceWeights | None = None,
+        thresholds: RefusalProfile | None = None,
+        weights: EvidenceProfile | None = None,
     ):
         self.index = index
         self.policy = SelectionPolicy(max_sentences=max_sentences)
-        self.thresholds = thresholds or Thresholds()
-        self.weights = weights or EvidenceWeights()
+        profile = index.settings.profile if thresholds is None or weights is None else None
+        self.thresholds = thresholds or (profile.refusal if profile else RefusalProfile())
+        self.weights = weights or (profile.evidence if profile else EvidenceProfile())
         self._idf: BigramIdf | None = None
         self._idf_for: str | None = None
 
@@ -129,13 +165,17 @@ class ExtractiveAnswerer:
     def evidence(self, retrieval: Retrieval) -> Evidence:
         scored = score_sentences(retrieval, self.index, self.idf(), self.weights)
         best = [s for s in scored if not s.is_heading] or scored
-        selected = select_sentences(scored, self.policy)
-        return Evidence(selected, best, assess(retrieval.query, selected, best, self.thresholds))
+        pinned = {r.clause.key for r in retrieval.pinned}
+        selected = (select_referenced(scored, pinned, retrieval.query, self.policy) if pinned else []) or (
+            select_sentences(scored, self.policy)
+        )
+        verdict = assess(retrieval.query, selected, best, self.thresholds, referenced=bool(pinned))
+        return Evidence(selected, best, verdict)
 
     def draft(self, retrieval: Retrieval, evidence: Evidence | None = None) -> Draft:
         """The quoted answer or the refusal; pass `evidence` when it was already computed for this retrieval."""
         found = evidence or self.evidence(retrieval)
         if not found.verdict.covered:
             return Draft(refusal_text(found.verdict, found.best), refused=True)
-        text, citations = compose(found.selected)
+        text, citations = compose(found.selected, self.index)
         return Draft(text, refused=False, citations=citations)
