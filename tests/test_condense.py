@@ -93,3 +93,31 @@ def test_place_follow_up_is_answered_from_the_same_clause(directive_assistant: P
     assert "云南" in follow_up.standalone_question
     assert "八" in {c.clause for c in follow_up.citations}
     assert "云南" in follow_up.answer
+
+
+TAX = "西部地区鼓励类产业企业所得税税率是多少？"
+
+
+def test_follow_up_naming_a_new_subject_replaces_the_old_subject_instead_of_splicing(condenser):
+    standalone = condenser.condense([turn(TAX)], "那教育方面呢？")
+
+    assert "教育" in standalone
+    assert "所得税" not in standalone
+    assert "鼓励类教育" not in standalone
+    assert "多少" not in standalone  # the old ask (a rate) does not fit the new subject
+
+
+def test_question_that_leaves_the_topic_is_taken_as_asked(directive_assistant: PolicyAssistant):
+    condenser = RuleCondenser(directive_assistant.embedder, known=directive_assistant.corpus_uses)
+
+    assert condenser.condense([turn(TAX)], "明天北京天气怎么样？") == "明天北京天气怎么样？"
+
+
+def test_question_that_leaves_the_topic_is_answered_on_its_own(directive_assistant: PolicyAssistant):
+    first = directive_assistant.ask(TAX)
+    history = [Exchange(TAX, first.standalone_question, first.answer)]
+
+    answer = directive_assistant.ask("明天北京天气怎么样？", history=history)
+
+    assert answer.standalone_question == "明天北京天气怎么样？"
+    assert answer.refused

@@ -133,7 +133,8 @@ def refusal_text(verdict: Verdict, best: list[ScoredSentence]) -> str:
     text = f"{NOT_FOUND}{verdict.missing or '与该问题直接对应的规定'}。"
     if best:
         top = best[0]
-        text += f"文件中最接近的表述是{top.clause.label}：“{top.sentence.text}”，仅供参考。"
+        sentence = _ARTICLE_LABEL.sub("", top.sentence.text) or top.sentence.text
+        text += f"文件中最接近的表述是{top.clause.label}：“{sentence}”，仅供参考。"
     return text
 
 
