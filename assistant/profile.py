@@ -24,6 +24,9 @@ class FusionProfile(_Section):
     dense_weight: float = Field(1.0, ge=0, description="Clause-chunk dense ranking in reciprocal rank fusion.")
     sentence_weight: float = Field(2.0, ge=0, description="Best-sentence dense ranking in fusion.")
     bm25_weight: float = Field(1.0, ge=0, description="BM25 ranking in fusion.")
+    named_document_weight: float = Field(
+        2.0, ge=0, description="Lift of a document named in the question, as if one more ranking put it first."
+    )
 
 
 class EvidenceProfile(_Section):

@@ -71,7 +71,7 @@ class Retrieval:
 def scoped(
     where: SearchFilter | None, resolution: Resolution, superseded: set[str], all_docs: set[str]
 ) -> SearchFilter | None:
-    """Restrict to the documents the question names; otherwise leave out superseded versions."""
+    """The documents the question names; with none named, everything but superseded versions."""
     parts = where.parts if where else ()
     wanted = set(where.doc_ids) if where and where.doc_ids else None
     if resolution.doc_ids:
@@ -92,6 +92,7 @@ class HybridSearcher:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     sentence_weight: float = 2.0
+    named_document_weight: float = 2.0
     _names: DocumentNames | None = field(default=None, init=False, repr=False)
     _names_for: object = field(default=None, init=False, repr=False)
 
@@ -105,7 +106,15 @@ class HybridSearcher:
     @classmethod
     def from_index(cls, index: PolicyIndex) -> HybridSearcher:
         r, fusion = index.settings.retrieval, index.settings.profile.fusion
-        return cls(index, r.candidates, r.rrf_k, fusion.dense_weight, fusion.bm25_weight, fusion.sentence_weight)
+        return cls(
+            index,
+            r.candidates,
+            r.rrf_k,
+            fusion.dense_weight,
+            fusion.bm25_weight,
+            fusion.sentence_weight,
+            fusion.named_document_weight,
+        )
 
     def rank(self, query: str, k: int, where: SearchFilter | None = None) -> list[RankedClause]:
         return self.retrieve(query, k, where).ranked
@@ -113,8 +122,9 @@ class HybridSearcher:
     def retrieve(self, query: str, k: int, where: SearchFilter | None = None, scope: tuple[str, ...] = ()) -> Retrieval:
         """Fused ranking of clauses; each keeps its per-retriever score and rank.
 
-        Documents the question names restrict the search; articles it names come first.
-        `scope` is the document the conversation is about, for 第N条 alone.
+        Documents the question names weigh decisively (searched on their own, then lifted by
+        `named_document_weight`); superseded versions are searched only when named; articles the
+        question names come first. `scope` is the document the conversation is about, for 第N条 alone.
         """
         timings = SearchTimings()
         vector: np.ndarray | None = None
@@ -123,7 +133,29 @@ class HybridSearcher:
         names = self.names()
         fixed = where.doc_ids if where and len(where.doc_ids) == 1 else scope
         resolution = names.resolve(query, fixed)
-        where = scoped(where, resolution, names.superseded, set(names.documents))
+        everything = set(names.documents)
+        if self.dense_weight > 0 or self.sentence_weight > 0:
+            t = time.perf_counter()
+            topical = self.index.lexical.topical(query) if self.index.lexical else query
+            vector = self.index.embedder.embed_query(topical)
+            timings.embed_ms = (time.perf_counter() - t) * 1000
+        ranked = self._fuse(query, vector, scoped(where, Resolution(), names.superseded, everything), timings)
+        if resolution.doc_ids:
+            named_where = scoped(where, resolution, names.superseded, everything)
+            lift = self.named_document_weight / (self.rrf_k + 1)
+            for key, entry in self._fuse(query, vector, named_where, timings).items():
+                entry.score += lift
+                ranked[key] = entry
+        result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))
+        result = pin(result, resolution.articles, clauses)[:k]
+        timings.total_ms = (time.perf_counter() - started) * 1000
+        return Retrieval(query, vector, result, timings, resolution)
+
+    def _fuse(
+        self, query: str, vector: np.ndarray | None, where: SearchFilter | None, timings: SearchTimings
+    ) -> dict[str, RankedClause]:
+        """Reciprocal rank fusion of the dense chunk, best-sentence and BM25 rankings within the filter."""
+        clauses = self.index.clauses
         allowed: set[str] | None = None
         doc_ids: list[str] | None = None
         parts: list[str] | None = None
@@ -133,11 +165,7 @@ class HybridSearcher:
             parts = sorted({clauses[key].part for key in allowed}) if where.parts else None
 
         ranked: dict[str, RankedClause] = {}
-        if self.dense_weight > 0 or self.sentence_weight > 0:
-            t = time.perf_counter()
-            topical = self.index.lexical.topical(query) if self.index.lexical else query
-            vector = self.index.embedder.embed_query(topical)
-            timings.embed_ms = (time.perf_counter() - t) * 1000
+        if vector is not None:
             t = time.perf_counter()
             store = self.index.store
             # Clause chunks capture the topic; the best single sentence captures a specific statement.
@@ -162,21 +190,18 @@ class HybridSearcher:
                     setattr(entry, field_name, similarity)
                     setattr(entry, field_name + "_rank", position)
                     entry.score += weight / (self.rrf_k + position)
-            timings.dense_ms = (time.perf_counter() - t) * 1000
+            timings.dense_ms += (time.perf_counter() - t) * 1000
         if self.bm25_weight > 0 and self.index.lexical is not None:
             t = time.perf_counter()
             lexical = self.index.lexical.top(query, self.candidates, allowed)
-            timings.bm25_ms = (time.perf_counter() - t) * 1000
+            timings.bm25_ms += (time.perf_counter() - t) * 1000
             for position, (key, score) in enumerate(lexical):
                 if key not in clauses:  # the index was swapped by a concurrent sync
                     continue
                 entry = ranked.setdefault(key, RankedClause(clauses[key], 0.0))
                 entry.bm25, entry.bm25_rank = score, position + 1
                 entry.score += self.bm25_weight / (self.rrf_k + position + 1)
-        result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))
-        result = pin(result, resolution.articles, clauses)[:k]
-        timings.total_ms = (time.perf_counter() - started) * 1000
-        return Retrieval(query, vector, result, timings, resolution)
+        return ranked
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
         hits = [to_hit(i + 1, r) for i, r in enumerate(self.rank(query, k, where))]

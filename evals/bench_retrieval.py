@@ -34,6 +34,7 @@ def variant(base: HybridSearcher, **weights: float) -> HybridSearcher:
         dense_weight=weights.get("dense", base.dense_weight),
         bm25_weight=weights.get("bm25", base.bm25_weight),
         sentence_weight=weights.get("sentence", base.sentence_weight),
+        named_document_weight=base.named_document_weight,
     )
 
 

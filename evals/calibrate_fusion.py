@@ -36,10 +36,14 @@ def main(argv: list[str]) -> None:
     for dense, sentence, bm25 in itertools.product(GRID, GRID, GRID):
         if dense == sentence == bm25 == 0.0:
             continue
-        fusion = FusionProfile(dense_weight=dense, sentence_weight=sentence, bm25_weight=bm25)
+        fusion = profile.fusion.model_copy(
+            update={"dense_weight": dense, "sentence_weight": sentence, "bm25_weight": bm25}
+        )
         mrrs, hits = [], []
         for dataset, base in searchers.items():
-            searcher = HybridSearcher(base.index, base.candidates, base.rrf_k, dense, bm25, sentence)
+            searcher = HybridSearcher(
+                base.index, base.candidates, base.rrf_k, dense, bm25, sentence, base.named_document_weight
+            )
             ranked = [([r.clause.key for r in searcher.rank(i.question, 20)], i.gold_clauses) for i in items[dataset]]
             mrrs.append(mean(reciprocal_rank(r, g) for r, g in ranked))
             hits.append(mean(hit_at_1(r, g) for r, g in ranked))
