@@ -68,3 +68,12 @@ def test_a_bare_article_follow_up_stays_in_the_documents_of_the_conversation(law
 
     assert follow_up.standalone_question == "《烟叶税法》第九条是怎么规定的？"
     assert (follow_up.citations[0].doc_id, follow_up.citations[0].clause) == (YANYE, "第九条")
+
+
+def test_a_bare_article_asked_in_full_is_read_in_the_document_of_the_conversation(laws_assistant: PolicyAssistant):
+    first = laws_assistant.ask("烟叶税法对纳税地点是怎么规定的？")
+    history = [Exchange(first.question, first.standalone_question, first.answer)]
+
+    follow_up = laws_assistant.ask("请问第三条讲的是什么？", history=history)
+
+    assert (follow_up.citations[0].doc_id, follow_up.citations[0].clause) == (YANYE, "第三条")
