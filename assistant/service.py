@@ -12,7 +12,7 @@ from assistant.answer.extractive import ExtractiveAnswerer
 from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import UserError
 from assistant.index import PolicyIndex, Progress, SyncReport
-from assistant.lint import lint_document
+from assistant.lint import lint_corpus
 from assistant.retrieve import HybridSearcher, SearchFilter
 from assistant.settings import Settings
 from assistant.store import StoreUnavailable
@@ -111,7 +111,7 @@ class PolicyAssistant:
         return self.searcher.search(query, k or self.settings.retrieval.k, where)
 
     def lint(self) -> dict[str, list[LintFinding]]:
-        return {d.doc_id: lint_document(d) for d in self.index.documents}
+        return lint_corpus(list(self.index.documents))
 
 
 MAX_QUESTION_CHARS = 500

@@ -94,6 +94,18 @@ class UISettings(Section):
     max_upload_mb: float = Field(20.0, gt=0, description="Largest accepted upload in megabytes.")
 
 
+class IngestSettings(Section):
+    """Limits on one document file; a file over a limit is skipped with a Chinese reason, the others are read."""
+
+    max_file_mb: float = Field(30.0, gt=0, description="Largest document file read, in megabytes.")
+    max_inflated_mb: float = Field(
+        100.0, gt=0, description="Largest total uncompressed size of a .docx archive (zip bombs), in megabytes."
+    )
+    max_html_depth: int = Field(200, ge=8, description="Deepest HTML element nesting read.")
+    max_chars: int = Field(3_000_000, ge=1000, description="Most characters of text in one document.")
+    time_budget_seconds: float = Field(60.0, gt=0, description="Longest time spent reading and parsing one file.")
+
+
 class Settings(BaseSettings):
     """Everything configurable, with offline defaults."""
 
@@ -117,6 +129,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     ui: UISettings = Field(default_factory=UISettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -14,7 +14,7 @@ from assistant.types import Chunk, Clause, Document
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # bump when chunk metadata or parsing changes, so documents are re-indexed
+SCHEMA_VERSION = 4  # bump when chunk metadata or parsing changes, so documents are re-indexed
 _BATCH = 256
 
 

@@ -20,6 +20,9 @@ class Sentence(Model):
     end: int
 
 
+ClauseKind = Literal["article", "item", "part_body", "preamble", "closing"]
+
+
 class Clause(Model):
     """The citable unit: a numbered clause, or a part's body, preamble or closing text."""
 
@@ -36,10 +39,19 @@ class Clause(Model):
     text: str = Field(description="Full text as given, page breaks rejoined.")
     joins: list[int] = Field(default_factory=list, description="Offsets in text where page breaks were rejoined.")
     sentences: list[Sentence] = Field(default_factory=list)
+    kind: ClauseKind = Field(
+        "item",
+        description="article: a 第X条 (its first sentence is the rule itself, quote it); item: a numbered directive "
+        "clause （一）/1. whose first sentence is a heading; part_body, preamble, closing: unnumbered text.",
+    )
 
     @property
     def key(self) -> str:
         return clause_key(self.doc_id, self.clause)
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind == "article"
 
 
 def clause_key(doc_id: str, clause: str) -> str:
@@ -96,7 +108,13 @@ Severity = Literal["info", "warning", "error"]
 class LintFinding(Model):
     doc_id: str
     kind: Literal[
-        "numbering_gap", "page_break_join", "latin_in_chinese", "empty_clause", "duplicate_clause", "duplicate_number"
+        "numbering_gap",
+        "page_break_join",
+        "latin_in_chinese",
+        "empty_clause",
+        "duplicate_clause",
+        "duplicate_number",
+        "duplicate_document",
     ]
     severity: Severity
     clause: str | None

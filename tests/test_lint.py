@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from assistant.ingest import load_document
-from assistant.lint import lint_document
+from assistant.ingest import load_corpus, load_document
+from assistant.lint import lint_corpus, lint_document
 from assistant.types import Document, LintFinding
 from tests.conftest import DIRECTIVE, write_doc
 
@@ -119,3 +121,39 @@ def test_repeated_number_is_reported(tmp_path):
     text = "关于做好防汛工作的通知\n\n（一）加强领导。各级党委要加强领导。\n\n（一）落实责任。各级政府要压实责任。\n"
     findings = lint_document(load_document(write_doc(tmp_path, "flood.txt", text)))
     assert [f.kind for f in findings] == ["duplicate_number"]
+
+
+# --- real laws -------------------------------------------------------------------
+
+LAWS = Path(__file__).parent / "fixtures" / "laws"
+
+
+def test_real_laws_raise_no_warnings():
+    # Whole files only: the trimmed excerpts have gaps in their article numbers by construction.
+    documents = [d for d in load_corpus(LAWS).documents if "excerpt" not in d.doc_id]
+    assert len(documents) == 10
+    findings = lint_corpus(documents)
+    assert len(findings) == len(documents)
+    warnings = [f for items in findings.values() for f in items if f.severity != "info"]
+    assert warnings == []
+
+
+def test_article_with_zhi_is_not_a_repeated_number():
+    criminal = load_document(LAWS / "刑法-excerpt.md")
+    kinds = {f.kind for f in lint_document(criminal)}
+    assert "duplicate_number" not in kinds
+
+
+def test_missing_article_is_named_as_an_article(tmp_path):
+    text = "# 示例条例\n\n<!-- INFO END -->\n\n第一条 为了规范管理，制定本条例。\n\n第三条 本条例自公布之日起施行。\n"
+    (gap,) = [f for f in lint_document(load_document(write_doc(tmp_path, "gap.md", text))) if f.kind == "numbering_gap"]
+    assert gap.clause == "第三条"
+    assert gap.message.startswith("编号不连续：第一条之后是第三条，缺少第二条。")
+
+
+def test_one_sentence_article_is_not_empty(tmp_path):
+    text = "# 示例条例\n\n<!-- INFO END -->\n\n第一条 本条例自公布之日起施行。\n\n第二条\n"
+    findings = lint_document(load_document(write_doc(tmp_path, "short.md", text)))
+    assert [(f.kind, f.clause, f.message) for f in findings if f.kind == "empty_clause"] == [
+        ("empty_clause", "第二条", "第二条只有编号，没有正文。")
+    ]

@@ -209,10 +209,14 @@ def test_readme_and_hidden_files_are_not_documents(tmp_path):
     corpus = tmp_path / "corpus"
     write_doc(corpus, "README.md", "# 说明\n\n这里存放文档。\n")
     write_doc(corpus, ".draft.txt", TEXT)
+    write_doc(corpus / ".git", "notes.txt", TEXT)
     write_doc(corpus / "sub", "care.txt", TEXT)
     report = load_corpus(corpus)
     assert [d.doc_id for d in report.documents] == ["care"]
-    assert report.errors == []
+    # A hidden file of a document type is named, so that it is never lost silently.
+    assert [(Path(e.path).name, e.reason) for e in report.errors] == [
+        (".draft.txt", "文件名以“.”开头，被视为隐藏文件，未建立索引；如需索引，请去掉文件名开头的“.”。")
+    ]
 
 
 def test_two_files_with_the_same_doc_id_keep_the_first(tmp_path):
