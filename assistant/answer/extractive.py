@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from assistant.answer.evidence import BigramIdf, ScoredSentence, is_article, score_sentences
 from assistant.answer.kinds import classify, gives
 from assistant.answer.refusal import NOT_FOUND, Verdict, assess
-from assistant.answer.wordlists import table
 from assistant.chinese import char_bigrams
 from assistant.cite import make_citation
 from assistant.index import PolicyIndex
+from assistant.ingest.labels import statute_verb
 from assistant.profile import EvidenceProfile, RefusalProfile
 from assistant.retrieve import Retrieval
 from assistant.types import Citation, Clause, Document
@@ -19,14 +19,10 @@ from assistant.types import Citation, Clause, Document
 _ARTICLE_LABEL = re.compile(r"^第[零〇一二两三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十\d]+)?[\s\u3000]*")
 
 
-def statute_verb(clause: Clause, document: Document | None) -> str:
-    """规定 for laws, regulations and interpretations; 提出 for policy documents (data/wording.toml)."""
-    wording = table("wording.toml")
-    if document is not None and document.kind:
-        statute = document.kind in wording["statute_kinds"]
-    else:  # kind unknown: a 第X条 article is statute wording
-        statute = is_article(clause)
-    return wording["statute_verb"] if statute else wording["policy_verb"]
+def verb_for(clause: Clause, document: Document | None) -> str:
+    """规定 for statutes, 提出 for policy documents; a 第X条 article of a document of unknown kind is a statute's."""
+    kind = document.kind if document is not None and document.kind else ("法律" if is_article(clause) else "")
+    return statute_verb(kind)
 
 
 @dataclass
@@ -124,7 +120,7 @@ def compose(selected: list[ScoredSentence], index: PolicyIndex | None = None) ->
             citation = make_citation(len(citations) + 1, clause, quote)
             citations.append(citation)
             quotes.append(f"“{quote}”[{citation.n}]")
-        verb = statute_verb(clause, index.document(clause.doc_id) if index else None)
+        verb = verb_for(clause, index.document(clause.doc_id) if index else None)
         lines.append(f"{clause.label}{verb}：{''.join(quotes)}")
     return "\n".join(lines), citations
 
