@@ -15,6 +15,7 @@ from bench_corpus import assistant_for, corpus_of
 from assistant.answer.condense import Exchange
 from assistant.evals.datasets import load_conversations, load_items
 from assistant.evals.metrics import citation_precision, gold_cited, key_fact_coverage, percentile
+from assistant.types import clause_key
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,7 +45,7 @@ def main() -> None:
                 print(f"MISS(should refuse) {item.id} {item.question}\n  {answer.answer[:160]}")
             continue
         refused_answerable.append(answer.refused)
-        keys = [f"{c.doc_id}#{c.clause}" for c in answer.citations]
+        keys = [clause_key(c.doc_id, c.clause) for c in answer.citations]
         coverage.append(0.0 if answer.refused else key_fact_coverage(answer.answer, item.key_facts))
         cited.append(gold_cited(keys, item.gold_clauses))
         p = citation_precision(keys, item.gold_clauses)
@@ -71,7 +72,9 @@ def main() -> None:
             answer = assistant.ask(turn.question, history=history, mode=args.mode)
             history.append(Exchange(turn.question, answer.standalone_question, answer.answer))
             turns_coverage.append(0.0 if answer.refused else key_fact_coverage(answer.answer, turn.key_facts))
-            turns_cited.append(gold_cited([f"{c.doc_id}#{c.clause}" for c in answer.citations], turn.gold_clauses))
+            turns_cited.append(
+                gold_cited([clause_key(c.doc_id, c.clause) for c in answer.citations], turn.gold_clauses)
+            )
             if args.misses and turns_cited[-1] < 1:
                 print(
                     f"MT-MISS {conversation.id} {turn.question} -> {answer.standalone_question} gold={turn.gold_clauses}"

@@ -66,15 +66,18 @@ def test_export_writes_one_draft_per_thumbs_down(exported):
     assert len(out.read_text("utf-8").splitlines()) == 1
 
 
-def test_draft_takes_question_and_cited_clauses_from_the_feedback(exported, disliked):
+def test_draft_never_prefills_gold_with_clauses_the_user_called_wrong(exported, disliked):
     out, _ = exported
     draft = json.loads(out.read_text("utf-8"))
     assert draft["question"] == DOWN_QUESTION
     assert disliked.citations, "the extractive answer cites the directive"
-    assert draft["gold_clauses"] == list(dict.fromkeys(c.clause for c in disliked.citations))
+    assert draft["gold_clauses"] == []  # the reasons include 引用错误
+    cited = [f"{c.doc_id}#{c.clause}" for c in disliked.citations]
+    assert all(key in draft["note"] for key in cited)  # kept for the reviewer, in the note
     assert draft["answerable"] is True
     assert draft["key_facts"] == []
     assert draft["id"].startswith("fb-")
+    assert draft["note"].startswith("待复核")
 
 
 def test_draft_note_carries_the_reasons_and_comment(exported):
@@ -90,7 +93,10 @@ def test_check_of_the_draft_asks_for_the_missing_key_facts(exported, home):
     draft_id = json.loads(out.read_text("utf-8"))["id"]
     result = cli(env, root, "eval", "check", str(out))
     assert result.returncode == 1
-    assert result.stdout.splitlines() == [f"第 1 行（{draft_id}）：可回答的问题必须给出 key_facts"]
+    assert result.stdout.splitlines() == [
+        f"第 1 行（{draft_id}）：可回答的问题必须给出 gold_clauses",
+        f"第 1 行（{draft_id}）：可回答的问题必须给出 key_facts",
+    ]
 
 
 def test_export_without_thumbs_down_feedback_exits_2(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 
 from assistant.errors import UserError
 from assistant.evals.judge import FAILED, parse_judgement
-from assistant.evals.runner import RunResult
+from assistant.evals.runner import RunResult, aggregate
 from assistant.evals.runs import RunStore, evaluate
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
@@ -208,9 +208,15 @@ def test_run_aggregates_judge_scores_over_valid_judgements_and_counts_failures(j
     run, folder = judged_run
     assert run.config.judge is True
     assert run.config.repeat == 2
-    assert run.aggregates["judge_correctness"] == pytest.approx((0.6 + 0.9) / 2)
-    assert run.aggregates["judge_faithfulness"] == pytest.approx((1.0 + 0.7) / 2)
+    # 3 of 6 verdicts failed: below the default minimum coverage (0.8) the judge means are withheld.
+    assert run.aggregates["judge_correctness"] is None
+    assert run.aggregates["judge_faithfulness"] is None
+    assert run.aggregates["judge_failure_rate"] == pytest.approx(3 / 6)
+    overall, _ = aggregate(run.items, judge_min_coverage=0.5)
+    assert overall["judge_correctness"] == pytest.approx((0.6 + 0.9) / 2)
+    assert overall["judge_faithfulness"] == pytest.approx((1.0 + 0.7) / 2)
     assert run.counts["judge_failures"] == 3
+    assert run.counts["judge_valid"] == 3
     # Extractive answers do not vary between repeats: their spread is recorded as zero.
     assert run.items[0].spread["key_fact_coverage"] == 0.0
     saved = [json.loads(line) for line in (folder / "items.jsonl").read_text("utf-8").splitlines()]

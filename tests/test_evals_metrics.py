@@ -14,6 +14,12 @@ from assistant.evals.runner import ItemResult, aggregate, score_answer
 from assistant.types import Answer, Citation, Hit
 
 DOC = "western-development-guideline-2020"
+
+
+def key(clause: str) -> str:
+    return f"{DOC}#{clause}"
+
+
 # Clause 十六 of the directive, as its source spells it (ASCII comma).
 RIVER_FACT = "全面推进河长制、湖长制"
 RIVER_SENTENCE = "全面推进河长制、湖长制,推进绿色小水电改造。"
@@ -85,9 +91,20 @@ def test_recall_counts_a_gold_clause_listed_twice_once():
     assert m.recall_at_k(["十六", "十四"], ["十六", "十六", "十七"], k=5) == 0.5
 
 
-def test_retrieved_keys_with_their_document_match_bare_gold_clauses():
-    assert m.recall_at_k([f"{DOC}#十四", f"{DOC}#十六"], ["十六"], k=5) == 1.0
-    assert m.hit_at_1([f"{DOC}#十六"], ["十六"]) == 1.0
+def test_a_clause_of_another_document_with_the_same_name_is_not_gold():
+    # Every law has a 第十条: the hit must be the gold document's, not any document's.
+    gold = ["长江保护法-2020-12-26#第十条"]
+    assert m.recall_at_k(["黄河保护法-2022-10-30#第十条", "长江保护法-2020-12-26#第十条"], gold, k=5) == 1.0
+    assert m.hit_at_1(["黄河保护法-2022-10-30#第十条", "长江保护法-2020-12-26#第十条"], gold) == 0.0
+    assert m.reciprocal_rank(["黄河保护法-2022-10-30#第十条", "长江保护法-2020-12-26#第十条"], gold) == 0.5
+    assert m.recall_at_k(["黄河保护法-2022-10-30#第十条"], gold, k=5) == 0.0
+    assert m.gold_cited(["黄河保护法-2022-10-30#第十条"], gold) == 0.0
+    assert m.citation_precision(["黄河保护法-2022-10-30#第十条", "长江保护法-2020-12-26#第十条"], gold) == 0.5
+
+
+def test_a_bare_clause_name_never_matches_a_keyed_clause():
+    assert m.recall_at_k([f"{DOC}#十六"], ["十六"], k=5) == 0.0
+    assert m.hit_at_1([f"{DOC}#十六"], ["十六"]) == 0.0
 
 
 def test_hit_at_1_only_looks_at_the_first_clause():
@@ -194,7 +211,7 @@ def test_token_f1_without_overlap_or_text_is_zero():
 def test_gold_cited_is_the_share_of_gold_clauses_cited():
     assert m.gold_cited(["十六", "十六", "十四"], ["十六", "十七"]) == 0.5
     assert m.gold_cited([], ["十六"]) == 0.0
-    assert m.gold_cited([f"{DOC}#十六"], ["十六"]) == 1.0
+    assert m.gold_cited([f"{DOC}#十六"], [f"{DOC}#十六"]) == 1.0
 
 
 def test_citation_precision_counts_a_clause_cited_twice_once():
@@ -203,8 +220,8 @@ def test_citation_precision_counts_a_clause_cited_twice_once():
     assert m.citation_precision(["十六", "十六"], ["十六"]) == 1.0
 
 
-def test_citation_precision_without_citations_is_none_not_zero():
-    assert m.citation_precision([], ["十六"]) is None
+def test_citation_precision_without_citations_is_zero_as_in_alce():
+    assert m.citation_precision([], ["十六"]) == 0.0
 
 
 def test_quotes_verified_is_the_verified_share_and_none_without_citations():
@@ -242,7 +259,7 @@ def test_score_answer_on_an_answered_item():
         hits=["十四", "十六", "三十", "十七", "二"],
         citations=[citation(1, "十六"), citation(2, "十六"), citation(3, "十四", verified=False)],
     )
-    scores, missed = score_answer(result, True, ["十六", "十七"], [RIVER_FACT, "加强入河排污口管理"], k=5)
+    scores, missed = score_answer(result, True, [key("十六"), key("十七")], [RIVER_FACT, "加强入河排污口管理"], k=5)
     assert scores["recall@k"] == 1.0
     assert scores["hit@1"] == 0.0
     assert scores["mrr"] == 0.5
@@ -259,7 +276,7 @@ def test_score_answer_on_an_answered_item():
 
 def test_score_answer_uses_only_the_top_k_retrieved():
     result = answer("……", False, ["一", "二", "十六"], [citation(1, "十六")])
-    scores, _ = score_answer(result, True, ["十六"], [RIVER_FACT], k=2)
+    scores, _ = score_answer(result, True, [key("十六")], [RIVER_FACT], k=2)
     assert scores["recall@k"] == 0.0
     assert scores["ndcg@k"] == 0.0
     assert scores["mrr"] == pytest.approx(1 / 3)
@@ -298,25 +315,22 @@ def test_answerable_item_refused_is_a_false_refusal_with_no_coverage():
     refusal = answer(
         f"文件中没有找到具体规定。文件中最接近的表述是：“{RIVER_SENTENCE}”，仅供参考。", True, ["十六"], []
     )
-    scores, missed = score_answer(refusal, True, ["十六"], [RIVER_FACT], k=5)
+    scores, missed = score_answer(refusal, True, [key("十六")], [RIVER_FACT], k=5)
     assert scores["false_refusal"] == 1.0
     assert scores["refusal_correct"] is None
     assert scores["key_fact_coverage"] == 0.0
     assert scores["token_f1"] == 0.0
     assert scores["gold_cited"] == 0.0
-    assert scores["citation_precision"] is None
+    assert scores["citation_precision"] == 0.0  # ALCE: an answer citing nothing scores 0
     assert scores["recall@k"] == 1.0  # retrieval found it; the answerer refused anyway
     assert missed == [RIVER_FACT]
 
 
-def test_gold_clause_written_with_its_document_scores_like_a_bare_clause():
-    # check_dataset accepts (and for ambiguous names requires) doc_id#clause as a gold clause.
+def test_gold_clause_written_with_its_document_scores_every_retrieval_and_citation_metric():
     result = answer(RIVER_SENTENCE, False, ["十六", "十四"], [citation(1, "十六")])
-    bare, _ = score_answer(result, True, ["十六"], [RIVER_FACT], k=5)
-    qualified, _ = score_answer(result, True, [f"{DOC}#十六"], [RIVER_FACT], k=5)
+    qualified, _ = score_answer(result, True, [key("十六")], [RIVER_FACT], k=5)
     for metric in ("recall@k", "hit@1", "mrr", "ndcg@k", "gold_cited", "citation_precision"):
-        assert bare[metric] == 1.0, metric
-        assert qualified[metric] == bare[metric], metric
+        assert qualified[metric] == 1.0, metric
 
 
 # --- aggregation -------------------------------------------------------------
@@ -325,6 +339,7 @@ def test_gold_clause_written_with_its_document_scores_like_a_bare_clause():
 def test_aggregate_skips_missing_values_and_means_per_type():
     items = [
         item_result("a", "lookup", {"key_fact_coverage": 1.0, "citation_precision": None, "false_refusal": 0.0}),
+        # None here is a metric the item has no value for (score_answer gives an uncited answer 0, see ALCE).
         item_result("b", "lookup", {"key_fact_coverage": 0.5, "citation_precision": 0.5, "false_refusal": 1.0}),
         item_result("c", "list", {"key_fact_coverage": 0.0, "citation_precision": 1.0, "false_refusal": 0.0}),
         item_result("d", "unanswerable", {"key_fact_coverage": None, "refusal_correct": 1.0}, answerable=False),

@@ -17,7 +17,17 @@ from assistant.chinese import match_key
 from assistant.errors import UserError
 from assistant.types import Clause
 
-QuestionType = Literal["lookup", "number_date", "list", "paraphrase", "multi_clause", "unanswerable", "multi_turn"]
+QuestionType = Literal[
+    "lookup",
+    "article_lookup",  # names an article number: 《X》第N条, X第N条
+    "named_document",  # names one document among several on the same topic
+    "number_date",
+    "list",
+    "paraphrase",
+    "multi_clause",
+    "unanswerable",
+    "multi_turn",
+]
 DATASET_SUFFIXES = (".jsonl", ".csv", ".xlsx")
 COLUMNS = ("id", "question", "answerable", "gold_clauses", "key_facts", "type", "note")
 _CELL_SEPARATORS = re.compile(r"[；;|｜]")
@@ -216,6 +226,54 @@ def load_items(path: Path) -> list[EvalItem]:
 
 def load_conversations(path: Path) -> list[Conversation]:
     return load_dataset(path).conversations
+
+
+class DatasetMeta(BaseModel):
+    """Sidecar `<dataset>.meta.json`: which corpus the dataset's gold refers to."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    corpus: str | None = Field(None, description="Corpus folder, relative to the dataset file.")
+    gate: bool = Field(False, description="CI gates on this dataset: unreviewed feedback drafts are refused.")
+    description: str = ""
+    source: str = ""
+
+
+def meta_path(dataset_path: Path) -> Path:
+    return dataset_path.with_name(dataset_path.stem + ".meta.json")
+
+
+def dataset_meta(dataset_path: Path) -> DatasetMeta:
+    path = meta_path(dataset_path)
+    if not path.is_file():
+        return DatasetMeta()
+    try:
+        return DatasetMeta.model_validate_json(path.read_text("utf-8"))
+    except ValidationError as exc:
+        raise UserError(f"数据集说明文件 {path.name} 格式不对，请检查其中的 corpus 字段。") from exc
+
+
+def dataset_corpus(dataset_path: Path, override: Path | None = None) -> Path | None:
+    """The corpus a dataset is checked and run against: the explicit folder, else its sidecar's, else None."""
+    if override is not None:
+        folder = override
+    else:
+        corpus = dataset_meta(dataset_path).corpus
+        if corpus is None:
+            return None
+        folder = dataset_path.parent / corpus
+    if not folder.is_dir():
+        raise UserError(f"数据集对应的文档目录不存在：{folder}")
+    return folder.resolve()
+
+
+def qualify_gold(names: Sequence[str], clauses: dict[str, Clause]) -> list[str]:
+    """Gold as doc_id#clause keys: a bare name (十六) is resolved when exactly one document has it."""
+    keys = []
+    for name in names:
+        found = resolve_clause(name, clauses)
+        keys.append(found[0].key if len(found) == 1 else name)
+    return keys
 
 
 def resolve_clause(name: str, clauses: dict[str, Clause]) -> list[Clause]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,7 @@ if TYPE_CHECKING:
     from assistant.evals.datasets import EvalItem
 
 log = logging.getLogger(__name__)
-_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+_DECODER = json.JSONDecoder()
 
 
 class JudgeScores(BaseModel):
@@ -45,14 +44,29 @@ class JudgeVerdict:
 FAILED = JudgeVerdict(None, None, "judge failed")
 
 
+def first_json_object(text: str) -> dict[str, object] | None:
+    """The first complete JSON object in the text (a greedy match would swallow prose between two objects)."""
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, _ = _DECODER.raw_decode(text, start)
+        except json.JSONDecodeError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            return value
+        start = text.find("{", start + 1)
+    return None
+
+
 def parse_judgement(text: str) -> JudgeVerdict:
     """The judge's JSON (possibly inside a code fence); anything else is a failed judgement."""
-    match = _JSON_OBJECT.search(text or "")
-    if not match:
+    value = first_json_object(text or "")
+    if value is None:
         return FAILED
     try:
-        scores = JudgeScores.model_validate(json.loads(match.group()))
-    except (json.JSONDecodeError, ValidationError) as exc:
+        scores = JudgeScores.model_validate(value)
+    except ValidationError as exc:
         log.warning("judge output rejected: %s", type(exc).__name__)
         return FAILED
     return JudgeVerdict(scores.correctness, scores.faithfulness, scores.reason)

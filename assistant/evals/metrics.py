@@ -1,4 +1,5 @@
-"""Retrieval metrics over gold clauses; a ranked list holds clause names or doc#clause keys."""
+"""Retrieval and answer metrics. Gold, hits and citations are doc_id#clause keys and match exactly:
+every law has a 第十条, so a bare clause name must never match another document's clause."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from collections.abc import Sequence
 
 
 def _is_gold(retrieved: str, gold: Sequence[str]) -> bool:
-    name = retrieved.split("#", 1)[-1]
-    return retrieved in gold or name in gold
+    return retrieved in gold
 
 
 def recall_at_k(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
@@ -38,9 +38,8 @@ def ndcg_at_k(ranked: Sequence[str], gold: Sequence[str], k: int) -> float:
     seen: set[str] = set()
     dcg = 0.0
     for position, retrieved in enumerate(ranked[:k], start=1):
-        name = retrieved.split("#", 1)[-1]
-        if _is_gold(retrieved, gold) and name not in seen:
-            seen.add(name)
+        if _is_gold(retrieved, gold) and retrieved not in seen:
+            seen.add(retrieved)
             dcg += 1.0 / math.log2(position + 1)
     ideal = sum(1.0 / math.log2(p + 1) for p in range(1, min(len(set(gold)), k) + 1))
     return dcg / ideal
@@ -72,11 +71,11 @@ def gold_cited(cited: Sequence[str], gold: Sequence[str]) -> float:
     return sum(1 for g in set(gold) if any(_is_gold(c, [g]) for c in cited)) / len(set(gold))
 
 
-def citation_precision(cited: Sequence[str], gold: Sequence[str]) -> float | None:
-    """Share of distinct cited clauses that are gold; None when nothing is cited."""
+def citation_precision(cited: Sequence[str], gold: Sequence[str]) -> float:
+    """ALCE-style: share of distinct cited clauses that are gold; an answer citing nothing scores 0."""
     distinct = list(dict.fromkeys(cited))
     if not distinct:
-        return None
+        return 0.0
     return sum(1 for c in distinct if _is_gold(c, gold)) / len(distinct)
 
 
@@ -101,6 +100,16 @@ def token_f1(answer: str, key_facts: Sequence[str]) -> float:
 def quotes_verified(verified: Sequence[bool]) -> float | None:
     """Share of an answer's citations whose quote verified; None when there are none."""
     return sum(verified) / len(verified) if verified else None
+
+
+def groundedness(supported: Sequence[bool]) -> float | None:
+    """Share of an answer's claims that verify against their clauses; None when the answer has no claims."""
+    return sum(supported) / len(supported) if supported else None
+
+
+def micro_share(hits: int, total: int) -> float | None:
+    """Pooled share over all units (quotes, claims), not averaged per answer; None when there are none."""
+    return hits / total if total else None
 
 
 def missed_facts(answer: str, key_facts: Sequence[str]) -> list[str]:

