@@ -94,7 +94,6 @@ class UISettings(Section):
     max_upload_mb: float = Field(20.0, gt=0, description="Largest accepted upload in megabytes.")
 
 
-<<<<<<< HEAD
 class IngestSettings(Section):
     """Limits on one document file; a file over a limit is skipped with a Chinese reason, the others are read."""
 
@@ -105,7 +104,8 @@ class IngestSettings(Section):
     max_html_depth: int = Field(200, ge=8, description="Deepest HTML element nesting read.")
     max_chars: int = Field(3_000_000, ge=1000, description="Most characters of text in one document.")
     time_budget_seconds: float = Field(60.0, gt=0, description="Longest time spent reading and parsing one file.")
-=======
+
+
 class EvalSettings(Section):
     judge_min_coverage: float = Field(
         0.8, ge=0, le=1, description="Least share of valid judge verdicts for a judge mean to be reported."
@@ -113,7 +113,6 @@ class EvalSettings(Section):
     min_items_for_significance: int = Field(
         20, ge=2, description="Fewest paired items before compare marks a difference as significant."
     )
->>>>>>> devset
 
 
 class Settings(BaseSettings):
@@ -139,11 +138,8 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     answer: AnswerSettings = Field(default_factory=AnswerSettings)
     ui: UISettings = Field(default_factory=UISettings)
-<<<<<<< HEAD
     ingest: IngestSettings = Field(default_factory=IngestSettings)
-=======
     evals: EvalSettings = Field(default_factory=EvalSettings)
->>>>>>> devset
 
     @classmethod
     def settings_customise_sources(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
 from assistant.answer.kinds import classify
-from assistant.answer.wordlists import word_list
+from assistant.answer.wordlists import table, word_list
 from assistant.chinese import pos_tag, words
 from assistant.embeddings import Embedder
 from assistant.references import ARTICLE, DocumentNames
@@ -24,20 +25,28 @@ class Exchange:
     answer: str = ""
 
 
-_ELLIPTICAL_START = re.compile(r"^(那它|那么?|它|还有|另外|再说说|再问一下|而|至于|关于)")
-_ELLIPTICAL_END = re.compile(r"(呢|方面呢|怎么样|如何|又如何|有没有|呢？|呢\?)[？?。]*$")
-_FILLER = re.compile(
-    r"^(那它|那么?|它|还有|另外|再说说|再问一下|而|至于|关于)[对在于]?|(方面|领域|这块|这一块)?(呢|怎么样|又如何|如何)?[？?。]*$"
-)
+def _alternatives(words: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def _markers() -> tuple[int, re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Follow-up markers from data/follow_up.toml: (max length, start, end, filler around the topic)."""
+    data = table("follow_up.toml")
+    starts, ends = _alternatives(data["starts"]), _alternatives(data["ends"])
+    joiners = "".join(data["start_joiners"])
+    filler = re.compile(rf"^(?:{starts})[{joiners}]?|(?:{_alternatives(data['topic_suffixes'])})?(?:{ends})?[？?。]*$")
+    return data["max_chars"], re.compile(rf"^(?:{starts})"), re.compile(rf"(?:{ends})[？?。]*$"), filler
 
 
 def is_elliptical(question: str) -> bool:
     q = question.strip()
-    return len(q) <= 14 and bool(_ELLIPTICAL_START.search(q) or _ELLIPTICAL_END.search(q))
+    max_chars, start, end, _ = _markers()
+    return len(q) <= max_chars and bool(start.search(q) or end.search(q))
 
 
 def follow_up_topic(question: str) -> str:
-    return _FILLER.sub("", question.strip()).strip(" ，,的")
+    return _markers()[3].sub("", question.strip()).strip(" ，,的")
 
 
 def _generic() -> frozenset[str]:
