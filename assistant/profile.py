@@ -38,6 +38,13 @@ class EvidenceProfile(_Section):
     top_clauses: int = Field(4, ge=1, description="Retrieved clauses whose sentences are scored.")
 
 
+class SelectionProfile(_Section):
+    margin: float = Field(0.2, ge=0, description="Sentences of other clauses are kept within this of the best score.")
+    top_clause_margin: float = Field(0.6, ge=0, description="Sentences of the best clause may trail this far.")
+    max_clause_rank: int = Field(3, ge=1, description="Sentences are quoted from the clauses ranked this high.")
+    redundancy: float = Field(0.6, ge=0, le=1, description="Bigram Jaccard above which a sentence repeats another.")
+
+
 class RefusalProfile(_Section):
     min_dense: float = Field(
         0.875, description="Below this best-sentence cosine (and min_lexical) the answer is refused."
@@ -50,6 +57,7 @@ class Profile(_Section):
     calibrated_on: list[str] = Field(default_factory=list, description="Datasets the calibration used.")
     fusion: FusionProfile = Field(default_factory=FusionProfile)
     evidence: EvidenceProfile = Field(default_factory=EvidenceProfile)
+    selection: SelectionProfile = Field(default_factory=SelectionProfile)
     refusal: RefusalProfile = Field(default_factory=RefusalProfile)
 
 

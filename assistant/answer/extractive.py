@@ -47,11 +47,13 @@ class Evidence:
 
 @dataclass
 class SelectionPolicy:
+    """How many sentences to quote and which; the margins come from the model's profile (SelectionProfile)."""
+
     max_sentences: int = 6
-    margin: float = 0.2  # keep sentences of other clauses scoring within this of the best (tuned on dev)
-    top_clause_margin: float = 0.6  # sentences of the best clause may trail further: they share its topic
+    margin: float = 0.2
+    top_clause_margin: float = 0.6
     max_clause_rank: int = 3
-    redundancy: float = 0.6  # bigram Jaccard above which a sentence repeats one already chosen
+    redundancy: float = 0.6
 
 
 def select_sentences(scored: list[ScoredSentence], policy: SelectionPolicy) -> list[ScoredSentence]:
@@ -145,10 +147,10 @@ class ExtractiveAnswerer:
         weights: EvidenceProfile | None = None,
     ):
         self.index = index
-        self.policy = SelectionPolicy(max_sentences=max_sentences)
-        profile = index.settings.profile if thresholds is None or weights is None else None
-        self.thresholds = thresholds or (profile.refusal if profile else RefusalProfile())
-        self.weights = weights or (profile.evidence if profile else EvidenceProfile())
+        profile = index.settings.profile
+        self.policy = SelectionPolicy(max_sentences, **profile.selection.model_dump())
+        self.thresholds = thresholds or profile.refusal
+        self.weights = weights or profile.evidence
         self._idf: BigramIdf | None = None
         self._idf_for: str | None = None
 
