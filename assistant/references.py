@@ -62,16 +62,24 @@ class Resolution:
 
     doc_ids: tuple[str, ...] = ()
     articles: tuple[str, ...] = ()  # clause keys
+    focus: str = ""  # the question without the document names: what it asks inside those documents
 
     @property
     def names_documents(self) -> bool:
         return bool(self.doc_ids)
 
 
+_INNER_MARKS = str.maketrans({"〈": "《", "〉": "》"})
+
+
 def document_names(document: Document) -> set[str]:
-    """Full title, short title, aliases, and the title without 中华人民共和国."""
+    """Full title, short title, aliases; each also without 中华人民共和国 and with its inner title marks
+    written 《》, 〈〉 or left out (最高人民法院关于适用外商投资法若干问题的解释)."""
     names = {document.title, document.short_title, *document.aliases}
-    names |= {n.removeprefix(_STATE_PREFIX) for n in list(names)}
+    names |= {n.replace(_STATE_PREFIX, "") for n in list(names)}
+    names |= {n.translate(_INNER_MARKS) for n in list(names)}
+    names |= {n.replace("《", "〈").replace("》", "〉") for n in list(names)}
+    names |= {re.sub(r"[《》〈〉]", "", n) for n in list(names)}
     return {n.strip("《》 ") for n in names if len(n.strip("《》 ")) >= MIN_NAME_CHARS}
 
 
@@ -183,4 +191,8 @@ class DocumentNames:
                 found = self.clause(doc_id, number, sub)
                 if found is not None:
                     articles.append(clause_key(doc_id, found.clause))
-        return Resolution(doc_ids, tuple(dict.fromkeys(articles)))
+        focus = question
+        for mention in sorted(mentions, key=lambda m: -m.start):
+            focus = focus[: mention.start] + " " + focus[mention.end :]
+        focus = re.sub(r"《\s*》|(?:19|20)\d{2}\s*年版?|现行", " ", focus) if mentions else ""
+        return Resolution(doc_ids, tuple(dict.fromkeys(articles)), focus)

@@ -62,6 +62,11 @@ class Retrieval:
     resolution: Resolution = field(default_factory=Resolution)
 
     @property
+    def focus(self) -> str:
+        """What the question asks, without the names of the documents it names."""
+        return self.resolution.focus.strip() or self.query
+
+    @property
     def pinned(self) -> list[RankedClause]:
         """The articles the question names explicitly (ranked first)."""
         keys = set(self.resolution.articles)
@@ -141,9 +146,15 @@ class HybridSearcher:
             timings.embed_ms = (time.perf_counter() - t) * 1000
         ranked = self._fuse(query, vector, scoped(where, Resolution(), names.superseded, everything), timings)
         if resolution.doc_ids:
+            # Inside the named documents their names say nothing: rank by what the question asks of them.
+            focus = resolution.focus if len(resolution.focus.strip()) >= 2 else query
+            if vector is not None and focus != query:
+                vector = self.index.embedder.embed_query(
+                    self.index.lexical.topical(focus) if self.index.lexical else focus
+                )
             named_where = scoped(where, resolution, names.superseded, everything)
             lift = self.named_document_weight / (self.rrf_k + 1)
-            for key, entry in self._fuse(query, vector, named_where, timings).items():
+            for key, entry in self._fuse(focus, vector, named_where, timings).items():
                 entry.score += lift
                 ranked[key] = entry
         result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))

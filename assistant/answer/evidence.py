@@ -81,7 +81,7 @@ def score_sentences(
     keys = [r.clause.key for r in ranked]
     vectors = index.store.sentence_vectors(keys)
     query_vector = retrieval.vector
-    grams = char_bigrams(question_core(retrieval.query))
+    grams = char_bigrams(question_core(retrieval.focus))
     gram_weight = sum(idf.weight(g) for g in grams) or 1.0
     scored: list[ScoredSentence] = []
     for rank, entry in enumerate(ranked, start=1):
