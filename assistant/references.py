@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from assistant.answer.wordlists import table
 from assistant.chinese import cn_to_int
 from assistant.types import Clause, Document, clause_key
 
@@ -119,6 +120,30 @@ def version_of_year(documents: Sequence[Document], year: int) -> list[Document]:
     return list(documents)
 
 
+def _type_word_owners(documents: Sequence[Document]) -> dict[str, str]:
+    """意见 → the one current document whose title ends with 意见 (none when two do)."""
+    owners: dict[str, list[str]] = {}
+    for word in table("document_type_words.toml")["words"]:
+        for document in documents:
+            if document.title.endswith(word) or document.short_title.endswith(word):
+                owners.setdefault(word, []).append(document.doc_id)
+    return {word: ids[0] for word, ids in owners.items() if len(ids) == 1}
+
+
+def _type_word_mentions(question: str, owners: dict[str, str]) -> list[tuple[str, int, int]]:
+    """(word, start, end) where a bare 意见 stands as a document name: first, after 按照/根据/punctuation,
+    and followed by 中/对/提出…."""
+    data = table("document_type_words.toml")
+    found = []
+    for word in owners:
+        for match in re.finditer(re.escape(word), question):
+            head, tail = question[: match.start()], question[match.end() :]
+            placed = not head or head[-1] in "，,。；;：: " or head.endswith(tuple(data["before"]))
+            if placed and tail.startswith(tuple(data["after"])):
+                found.append((word, match.start(), match.end()))
+    return found
+
+
 class DocumentNames:
     """Finds the documents and articles a question names, over the indexed documents."""
 
@@ -128,6 +153,7 @@ class DocumentNames:
         for document in documents:
             for name in document_names(document):
                 self._by_name.setdefault(name, []).append(document.doc_id)
+        self._type_words = _type_word_owners(current_versions(documents))
         # Longest first, so 车船税法实施条例 wins over 车船税法 inside it.
         self._names = sorted(self._by_name, key=len, reverse=True)
         self._current = {d.doc_id for d in current_versions(documents)}
@@ -147,6 +173,10 @@ class DocumentNames:
                     continue
                 taken[match.start() : match.end()] = [True] * (match.end() - match.start())
                 found.append(Mention(name, match.start(), match.end(), tuple(self._by_name[name])))
+        for word, start, end in _type_word_mentions(question, self._type_words):
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * (end - start)
+                found.append(Mention(word, start, end, (self._type_words[word],)))
         for match in re.finditer(r"《([^》]{2,60})》", question):  # a bracketed title that differs a little
             if any(taken[match.start(1) : match.end(1)]):
                 continue

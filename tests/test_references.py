@@ -101,3 +101,28 @@ def test_named_version_is_used(names, question):
 
 def test_version_named_by_a_later_year_means_the_version_then_in_force(names):
     assert names.resolve("2020年版《全国年节及纪念日放假办法》").doc_ids == (HOLIDAYS_2013,)
+
+
+@pytest.fixture(scope="module")
+def directive_and_laws() -> DocumentNames:
+    paths = [Path(RETRIEVAL_FIXTURES) / "烟叶税法(2017-12-27).md", Path(__file__).parent.parent / "corpus" / DIRECTIVE]
+    return DocumentNames([load_document(p) for p in paths])
+
+
+DIRECTIVE = "western-development-guideline-2020.txt"
+
+
+@pytest.mark.parametrize(
+    "question", ["意见对西部地区煤炭开发利用有什么要求？", "关于乌鲁木齐，意见在对外开放方面提了什么？"]
+)
+def test_a_bare_document_type_word_names_the_one_document_of_that_type(directive_and_laws, question):
+    assert directive_and_laws.resolve(question).doc_ids == ("western-development-guideline-2020",)
+
+
+@pytest.mark.parametrize("question", ["鉴定人提供虚假鉴定意见会怎么样？", "征求意见的程序是什么？"])
+def test_a_type_word_inside_another_phrase_names_nothing(directive_and_laws, question):
+    assert directive_and_laws.resolve(question).doc_ids == ()
+
+
+def test_the_question_without_document_names_is_its_focus(names):
+    assert names.resolve("《烟叶税法》规定的税率是多少？").focus.strip() == "规定的税率是多少？"
