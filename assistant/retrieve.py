@@ -147,14 +147,15 @@ class HybridSearcher:
         ranked = self._fuse(query, vector, scoped(where, Resolution(), names.superseded, everything), timings)
         if resolution.doc_ids:
             # Inside the named documents their names say nothing: rank by what the question asks of them.
+            # (The full question's vector still scores sentences: the refusal floors are calibrated on it.)
             focus = resolution.focus if len(resolution.focus.strip()) >= 2 else query
+            focus_vector = vector
             if vector is not None and focus != query:
-                vector = self.index.embedder.embed_query(
-                    self.index.lexical.topical(focus) if self.index.lexical else focus
-                )
+                topical = self.index.lexical.topical(focus) if self.index.lexical else focus
+                focus_vector = self.index.embedder.embed_query(topical)
             named_where = scoped(where, resolution, names.superseded, everything)
             lift = self.named_document_weight / (self.rrf_k + 1)
-            for key, entry in self._fuse(focus, vector, named_where, timings).items():
+            for key, entry in self._fuse(focus, focus_vector, named_where, timings).items():
                 entry.score += lift
                 ranked[key] = entry
         result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))
