@@ -154,6 +154,10 @@ class ExtractiveAnswerer:
         self._idf: BigramIdf | None = None
         self._idf_for: str | None = None
 
+    def corpus_uses(self, word: str) -> bool:
+        """Whether any indexed clause contains the word."""
+        return any(word in clause.text for clause in self.index.clauses.values())
+
     def idf(self) -> BigramIdf:
         # Rebuilt when the indexed clauses change (documents added, changed or removed).
         marker = self.index.lexical.fingerprint if self.index.lexical else None
@@ -168,7 +172,9 @@ class ExtractiveAnswerer:
         selected = (select_referenced(scored, pinned, retrieval.query, self.policy) if pinned else []) or (
             select_sentences(scored, self.policy)
         )
-        verdict = assess(retrieval.query, selected, best, self.thresholds, referenced=bool(pinned))
+        verdict = assess(
+            retrieval.focus, selected, best, self.thresholds, referenced=bool(pinned), known=self.corpus_uses
+        )
         return Evidence(selected, best, verdict)
 
     def draft(self, retrieval: Retrieval, evidence: Evidence | None = None) -> Draft:
