@@ -77,3 +77,11 @@ def test_a_bare_article_asked_in_full_is_read_in_the_document_of_the_conversatio
     follow_up = laws_assistant.ask("请问第三条讲的是什么？", history=history)
 
     assert (follow_up.citations[0].doc_id, follow_up.citations[0].clause) == (YANYE, "第三条")
+
+
+def test_a_specific_fact_about_something_the_documents_never_mention_is_refused(laws_assistant: PolicyAssistant):
+    # The rate article (百分之二十) would satisfy the number check; 电子烟 appears in no clause.
+    answer = laws_assistant.ask("烟叶税法对电子烟规定的税率是多少？")
+
+    assert answer.refused
+    assert "电子" in answer.answer  # the word the refusal names (jieba: 电子 | 烟)
