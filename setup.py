@@ -9,6 +9,7 @@ MAPPED = {
     "assistant.bundled.prompts": "prompts",
     "assistant.bundled.corpus": "corpus",
     "assistant.bundled.streamlit": ".streamlit",
+    "assistant.bundled.profiles": "profiles",
     "assistant.webui": "ui",
 }
 
@@ -21,6 +22,7 @@ setup(
         "assistant.bundled.prompts": ["*.md"],
         "assistant.bundled.corpus": ["*", "**/*"],
         "assistant.bundled.streamlit": ["config.toml"],
+        "assistant.bundled.profiles": ["*.toml"],
         "assistant.webui": ["*.py", "views/*.py"],
     },
 )

@@ -15,6 +15,7 @@ SHIPPED = {
     "corpus": ("corpus", "bundled/corpus"),
     "ui": ("ui", "webui"),
     "streamlit": (".streamlit", "bundled/streamlit"),
+    "profiles": ("profiles", "bundled/profiles"),
 }
 
 

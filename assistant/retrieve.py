@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from assistant.index import PolicyIndex
+from assistant.references import DocumentNames, Resolution
 from assistant.types import Clause, Hit, SearchResult
 
 
@@ -54,6 +55,34 @@ class Retrieval:
     vector: np.ndarray | None
     ranked: list[RankedClause]
     timings: SearchTimings
+    resolution: Resolution = field(default_factory=Resolution)
+
+    @property
+    def focus(self) -> str:
+        """What the question asks, without the names of the documents it names."""
+        return self.resolution.focus.strip() or self.query
+
+    @property
+    def pinned(self) -> list[RankedClause]:
+        """The articles the question names explicitly (ranked first)."""
+        keys = set(self.resolution.articles)
+        return [r for r in self.ranked if r.clause.key in keys]
+
+
+def scoped(
+    where: SearchFilter | None, resolution: Resolution, superseded: set[str], all_docs: set[str]
+) -> SearchFilter | None:
+    """The documents the question names; with none named, everything but superseded versions."""
+    parts = where.parts if where else ()
+    wanted = set(where.doc_ids) if where and where.doc_ids else None
+    if resolution.doc_ids:
+        named = set(resolution.doc_ids)
+        narrowed = named & wanted if wanted is not None else named
+        if narrowed:
+            return SearchFilter(tuple(sorted(narrowed)), parts)
+    if wanted is None and superseded:
+        return SearchFilter(tuple(sorted(all_docs - superseded)), parts)
+    return where
 
 
 @dataclass
@@ -64,20 +93,76 @@ class HybridSearcher:
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     sentence_weight: float = 2.0
+    named_document_weight: float = 2.0
+    _names: DocumentNames | None = field(default=None, init=False, repr=False)
+    _names_for: object = field(default=None, init=False, repr=False)
+
+    def names(self) -> DocumentNames:
+        """Document names of the indexed corpus, rebuilt when the catalog changes."""
+        catalog = self.index.catalog
+        if self._names is None or self._names_for is not catalog:
+            self._names, self._names_for = DocumentNames(self.index.documents), catalog
+        return self._names
 
     @classmethod
     def from_index(cls, index: PolicyIndex) -> HybridSearcher:
-        r = index.settings.retrieval
-        return cls(index, r.candidates, r.rrf_k, r.dense_weight, r.bm25_weight, r.sentence_weight)
+        r, fusion = index.settings.retrieval, index.settings.profile.fusion
+        return cls(
+            index,
+            r.candidates,
+            r.rrf_k,
+            fusion.dense_weight,
+            fusion.bm25_weight,
+            fusion.sentence_weight,
+            fusion.named_document_weight,
+        )
 
     def rank(self, query: str, k: int, where: SearchFilter | None = None) -> list[RankedClause]:
         return self.retrieve(query, k, where).ranked
 
-    def retrieve(self, query: str, k: int, where: SearchFilter | None = None) -> Retrieval:
-        """Fused ranking of clauses; each keeps its per-retriever score and rank."""
+    def retrieve(self, query: str, k: int, where: SearchFilter | None = None, scope: tuple[str, ...] = ()) -> Retrieval:
+        """Fused ranking of clauses; each keeps its per-retriever score and rank.
+
+        Documents the question names weigh decisively (searched on their own, then lifted by
+        `named_document_weight`); superseded versions are searched only when named; articles the
+        question names come first. `scope` is the document the conversation is about, for 第N条 alone.
+        """
         timings = SearchTimings()
         vector: np.ndarray | None = None
         started = time.perf_counter()
+        clauses = self.index.clauses
+        names = self.names()
+        fixed = where.doc_ids if where and len(where.doc_ids) == 1 else scope
+        resolution = names.resolve(query, fixed)
+        everything = set(names.documents)
+        if self.dense_weight > 0 or self.sentence_weight > 0:
+            t = time.perf_counter()
+            topical = self.index.lexical.topical(query) if self.index.lexical else query
+            vector = self.index.embedder.embed_query(topical)
+            timings.embed_ms = (time.perf_counter() - t) * 1000
+        ranked = self._fuse(query, vector, scoped(where, Resolution(), names.superseded, everything), timings)
+        if resolution.doc_ids:
+            # Inside the named documents their names say nothing: rank by what the question asks of them.
+            # (The full question's vector still scores sentences: the refusal floors are calibrated on it.)
+            focus = resolution.focus if len(resolution.focus.strip()) >= 2 else query
+            focus_vector = vector
+            if vector is not None and focus != query:
+                topical = self.index.lexical.topical(focus) if self.index.lexical else focus
+                focus_vector = self.index.embedder.embed_query(topical)
+            named_where = scoped(where, resolution, names.superseded, everything)
+            lift = self.named_document_weight / (self.rrf_k + 1)
+            for key, entry in self._fuse(focus, focus_vector, named_where, timings).items():
+                entry.score += lift
+                ranked[key] = entry
+        result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))
+        result = pin(result, resolution.articles, clauses)[:k]
+        timings.total_ms = (time.perf_counter() - started) * 1000
+        return Retrieval(query, vector, result, timings, resolution)
+
+    def _fuse(
+        self, query: str, vector: np.ndarray | None, where: SearchFilter | None, timings: SearchTimings
+    ) -> dict[str, RankedClause]:
+        """Reciprocal rank fusion of the dense chunk, best-sentence and BM25 rankings within the filter."""
         clauses = self.index.clauses
         allowed: set[str] | None = None
         doc_ids: list[str] | None = None
@@ -88,11 +173,7 @@ class HybridSearcher:
             parts = sorted({clauses[key].part for key in allowed}) if where.parts else None
 
         ranked: dict[str, RankedClause] = {}
-        if self.dense_weight > 0 or self.sentence_weight > 0:
-            t = time.perf_counter()
-            topical = self.index.lexical.topical(query) if self.index.lexical else query
-            vector = self.index.embedder.embed_query(topical)
-            timings.embed_ms = (time.perf_counter() - t) * 1000
+        if vector is not None:
             t = time.perf_counter()
             store = self.index.store
             # Clause chunks capture the topic; the best single sentence captures a specific statement.
@@ -117,24 +198,38 @@ class HybridSearcher:
                     setattr(entry, field_name, similarity)
                     setattr(entry, field_name + "_rank", position)
                     entry.score += weight / (self.rrf_k + position)
-            timings.dense_ms = (time.perf_counter() - t) * 1000
+            timings.dense_ms += (time.perf_counter() - t) * 1000
         if self.bm25_weight > 0 and self.index.lexical is not None:
             t = time.perf_counter()
             lexical = self.index.lexical.top(query, self.candidates, allowed)
-            timings.bm25_ms = (time.perf_counter() - t) * 1000
+            timings.bm25_ms += (time.perf_counter() - t) * 1000
             for position, (key, score) in enumerate(lexical):
                 if key not in clauses:  # the index was swapped by a concurrent sync
                     continue
                 entry = ranked.setdefault(key, RankedClause(clauses[key], 0.0))
                 entry.bm25, entry.bm25_rank = score, position + 1
                 entry.score += self.bm25_weight / (self.rrf_k + position + 1)
-        result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))[:k]
-        timings.total_ms = (time.perf_counter() - started) * 1000
-        return Retrieval(query, vector, result, timings)
+        return ranked
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
         hits = [to_hit(i + 1, r) for i, r in enumerate(self.rank(query, k, where))]
         return SearchResult(query=query, hits=hits)
+
+
+def pin(ranked: list[RankedClause], keys: tuple[str, ...], clauses: dict[str, Clause]) -> list[RankedClause]:
+    """The named articles first, in the order the question names them, above every fused score."""
+    if not keys:
+        return ranked
+    top = ranked[0].score if ranked else 0.0
+    by_key = {r.clause.key: r for r in ranked}
+    first = []
+    for i, key in enumerate(keys):
+        if key not in clauses:
+            continue
+        entry = by_key.pop(key, None) or RankedClause(clauses[key], 0.0)
+        entry.score = top + 1.0 - i * 1e-3
+        first.append(entry)
+    return first + [r for r in ranked if r.clause.key in by_key]
 
 
 def to_hit(rank: int, ranked: RankedClause) -> Hit:

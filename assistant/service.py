@@ -53,7 +53,7 @@ class PolicyAssistant:
     @cached_property
     def engine(self) -> AnswerEngine:
         extractive = ExtractiveAnswerer(self.index, max_sentences=self.settings.answer.max_sentences)
-        rules = RuleCondenser(self.embedder)
+        rules = RuleCondenser(self.embedder, known=self.corpus_uses, names=self.searcher.names)
         llm = llm_condenser = None
         if self.settings.llm.configured:
             from assistant.answer.llm import LLMAnswerer, LLMCondenser
@@ -75,6 +75,10 @@ class PolicyAssistant:
             k=self.settings.retrieval.k,
             default_mode=default,
         )
+
+    def corpus_uses(self, word: str) -> bool:
+        """Whether any indexed clause contains the word (a follow-up about anything else leaves the topic)."""
+        return any(word in clause.text for clause in self.index.clauses.values())
 
     def ask(
         self,

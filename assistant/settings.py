@@ -16,6 +16,7 @@ from pydantic_settings import (
 
 from assistant.errors import UserError
 from assistant.locations import default_data_dir, shipped
+from assistant.profile import Profile, load_profile
 
 ENV_PREFIX = "POLICY_ASSISTANT_"
 SETTINGS_FILE_ENV = ENV_PREFIX + "SETTINGS_FILE"
@@ -58,11 +59,13 @@ class RetrievalSettings(Section):
     k: int = Field(5, ge=1, le=50, description="Clauses returned per question.")
     candidates: int = Field(30, ge=5, le=500, description="Candidates each retriever contributes to fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the clause-chunk dense ranking in fusion.")
-    sentence_weight: float = Field(
-        2.0, ge=0, description="Weight of the sentence-level dense ranking (best sentence per clause)."
+    dense_weight: float | None = Field(
+        None, ge=0, description="Weight of the clause-chunk dense ranking in fusion; unset: the model's profile."
     )
-    bm25_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in fusion.")
+    sentence_weight: float | None = Field(
+        None, ge=0, description="Weight of the sentence-level dense ranking; unset: the model's profile."
+    )
+    bm25_weight: float | None = Field(None, ge=0, description="Weight of the BM25 ranking; unset: the model's profile.")
 
 
 class LLMSettings(Section):
@@ -181,6 +184,10 @@ class Settings(BaseSettings):
     )
     corpus_dir: Path = Field(default_factory=lambda: shipped("corpus"), description="Documents indexed by default.")
     prompts_dir: Path = Field(default_factory=lambda: shipped("prompts"), description="Prompt templates.")
+    profiles_dir: Path = Field(
+        default_factory=lambda: shipped("profiles"),
+        description="Per-embedding-model floors and weights, written by evals/calibrate_*.py.",
+    )
     log_level: str = Field("WARNING", description="Logging level for the operator log.")
     chroma: ChromaSettings = Field(default_factory=ChromaSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
@@ -212,6 +219,17 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
+
+    @property
+    def profile(self) -> Profile:
+        """Similarity floors and fusion weights of the embedding model, with explicit retrieval settings on top."""
+        profile = load_profile(self.profiles_dir, self.embedding.model)
+        overrides = {
+            name: getattr(self.retrieval, name)
+            for name in ("dense_weight", "sentence_weight", "bm25_weight")
+            if getattr(self.retrieval, name) is not None
+        }
+        return profile.model_copy(update={"fusion": profile.fusion.model_copy(update=overrides)})
 
     @property
     def upload_dir(self) -> Path:

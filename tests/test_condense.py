@@ -68,11 +68,11 @@ def test_multiturn_dataset_loads_with_gold_clauses_for_every_turn():
     assert [t.question for t in first.turns] == [MEDICAL, "那教育方面呢？"]
 
 
-def test_follow_up_is_answered_as_its_standalone_question(directive_assistant: PolicyAssistant):
-    first = directive_assistant.ask(MEDICAL)
+def test_follow_up_is_answered_as_its_standalone_question(directive_only_assistant: PolicyAssistant):
+    first = directive_only_assistant.ask(MEDICAL)
     history = [Exchange(MEDICAL, first.standalone_question, first.answer)]
 
-    follow_up = directive_assistant.ask("那教育方面呢？", history=history)
+    follow_up = directive_only_assistant.ask("那教育方面呢？", history=history)
 
     assert first.standalone_question == MEDICAL
     assert "二十三" in {c.clause for c in first.citations}
@@ -83,13 +83,41 @@ def test_follow_up_is_answered_as_its_standalone_question(directive_assistant: P
     assert all(c.verified for c in follow_up.citations)
 
 
-def test_place_follow_up_is_answered_from_the_same_clause(directive_assistant: PolicyAssistant):
-    first = directive_assistant.ask(CHONGQING)
+def test_place_follow_up_is_answered_from_the_same_clause(directive_only_assistant: PolicyAssistant):
+    first = directive_only_assistant.ask(CHONGQING)
     history = [Exchange(CHONGQING, first.standalone_question, first.answer)]
 
-    follow_up = directive_assistant.ask("云南呢？", history=history)
+    follow_up = directive_only_assistant.ask("云南呢？", history=history)
 
     assert follow_up.standalone_question != follow_up.question
     assert "云南" in follow_up.standalone_question
     assert "八" in {c.clause for c in follow_up.citations}
     assert "云南" in follow_up.answer
+
+
+TAX = "西部地区鼓励类产业企业所得税税率是多少？"
+
+
+def test_follow_up_naming_a_new_subject_replaces_the_old_subject_instead_of_splicing(condenser):
+    standalone = condenser.condense([turn(TAX)], "那教育方面呢？")
+
+    assert "教育" in standalone
+    assert "所得税" not in standalone
+    assert "鼓励类教育" not in standalone
+    assert "多少" not in standalone  # the old ask (a rate) does not fit the new subject
+
+
+def test_question_that_leaves_the_topic_is_taken_as_asked(directive_only_assistant: PolicyAssistant):
+    condenser = RuleCondenser(directive_only_assistant.embedder, known=directive_only_assistant.corpus_uses)
+
+    assert condenser.condense([turn(TAX)], "明天北京天气怎么样？") == "明天北京天气怎么样？"
+
+
+def test_question_that_leaves_the_topic_is_answered_on_its_own(directive_only_assistant: PolicyAssistant):
+    first = directive_only_assistant.ask(TAX)
+    history = [Exchange(TAX, first.standalone_question, first.answer)]
+
+    answer = directive_only_assistant.ask("明天北京天气怎么样？", history=history)
+
+    assert answer.standalone_question == "明天北京天气怎么样？"
+    assert answer.refused

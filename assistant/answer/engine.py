@@ -59,6 +59,15 @@ class AnswerEngine:
             )
         return mode
 
+    def conversation_scope(self, history: list[Exchange]) -> tuple[str, ...]:
+        """The one document the latest turn that named a document was about, for 第N条 alone."""
+        names = self.searcher.names()
+        for exchange in reversed(history):
+            named = names.resolve(exchange.standalone).doc_ids
+            if named:
+                return named if len(named) == 1 else ()
+        return ()
+
     def stream(
         self,
         question: str,
@@ -78,7 +87,7 @@ class AnswerEngine:
         condenser: Condenser = self.llm_condenser if chosen == "llm" and self.llm_condenser else self.rule_condenser
         standalone = condenser.condense(history, question) if history else question
         condensed_at = time.perf_counter()
-        retrieval = self.searcher.retrieve(standalone, k or self.k, where)
+        retrieval = self.searcher.retrieve(standalone, k or self.k, where, self.conversation_scope(history))
         retrieved_at = time.perf_counter()
         draft: Draft | None = None
         if chosen == "llm" and self.llm is not None:

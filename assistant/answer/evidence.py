@@ -6,22 +6,27 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
+from assistant.answer.wordlists import word_list
 from assistant.chinese import char_bigrams
 from assistant.index import PolicyIndex
+from assistant.profile import EvidenceProfile
 from assistant.retrieve import Retrieval
 from assistant.types import Clause, Sentence
 
-# Interrogatives and fillers that say what is asked, not what it is about.
-_QUESTION_WORDS = re.compile(
-    r"请问|有哪些|有什么|是什么|是哪些|哪些|什么|怎么|怎样|如何|为什么|是否|有没有|能不能|可以|吗|呢|吧|啊|？|\?|。|，|,"
-)
+
+@cache
+def _question_words() -> re.Pattern[str]:
+    """Interrogatives and fillers (data/question_words.txt) that say what is asked, not what it is about."""
+    ordered = sorted(word_list("question_words.txt"), key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered))
 
 
 def question_core(question: str) -> str:
-    return _QUESTION_WORDS.sub(" ", question)
+    return _question_words().sub(" ", question)
 
 
 @dataclass
@@ -35,8 +40,14 @@ class ScoredSentence:
 
     @property
     def is_heading(self) -> bool:
-        """The first sentence of a numbered clause is its title (（四）优化能源供需结构。)."""
-        return self.clause.number is not None and self.sentence.index == 0
+        """A directive's bracketed clause opens with its title (（四）优化能源供需结构。); a law's 第X条 opens
+        with the rule itself, which is quoted like any other sentence."""
+        return self.clause.number is not None and self.sentence.index == 0 and not is_article(self.clause)
+
+
+def is_article(clause: Clause) -> bool:
+    """A 第X条 article of a law or regulation (its name starts with 第), not a directive's （X） clause."""
+    return clause.clause.startswith("第")
 
 
 class BigramIdf:
@@ -56,12 +67,7 @@ class BigramIdf:
         return self._idf.get(gram, self._default)
 
 
-@dataclass
-class EvidenceWeights:
-    dense: float = 1.0
-    lexical: float = 0.6
-    clause_prior: float = 0.08
-    top_clauses: int = 4
+EvidenceWeights = EvidenceProfile
 
 
 def score_sentences(
@@ -75,7 +81,7 @@ def score_sentences(
     keys = [r.clause.key for r in ranked]
     vectors = index.store.sentence_vectors(keys)
     query_vector = retrieval.vector
-    grams = char_bigrams(question_core(retrieval.query))
+    grams = char_bigrams(question_core(retrieval.focus))
     gram_weight = sum(idf.weight(g) for g in grams) or 1.0
     scored: list[ScoredSentence] = []
     for rank, entry in enumerate(ranked, start=1):
@@ -86,7 +92,9 @@ def score_sentences(
             overlap = sum(idf.weight(g) for g in grams & char_bigrams(sentence.text)) / gram_weight
             item = ScoredSentence(clause, sentence, rank, dense, overlap)
             # e5 cosines sit in a narrow band (≈0.75–0.92); centre them so the terms are comparable.
-            item.score = w.dense * (dense - 0.8) * 10 + w.lexical * overlap + w.clause_prior / rank
+            item.score = (
+                w.dense * (dense - w.dense_centre) * w.dense_scale + w.lexical * overlap + w.clause_prior / rank
+            )
             scored.append(item)
     scored.sort(key=lambda s: -s.score)
     return scored
