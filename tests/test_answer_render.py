@@ -89,6 +89,8 @@ def llm_app(directive_assistant: PolicyAssistant, monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv("POLICY_ASSISTANT_DATA_DIR", str(directive_assistant.settings.data_dir))
         monkeypatch.setenv("POLICY_ASSISTANT_LLM__BASE_URL", server.url + "/v1")
         monkeypatch.setenv("POLICY_ASSISTANT_LLM__MAX_RETRIES", "0")
+        # Anonymous chat: the page answers without an account and writes nothing to the shared data dir.
+        monkeypatch.setenv("POLICY_ASSISTANT_ACCOUNTS__ANONYMOUS_CHAT", "true")
         yield server
     st.cache_resource.clear()
 

@@ -126,7 +126,7 @@ def test_a_known_part_still_filters(directive_assistant):
     [
         (
             ["serch", "x"],
-            "错误：没有“serch”这个命令（是否想用 search、serve？），请运行 policy-assistant --help 查看用法。",
+            "错误：没有“serch”这个命令（是否想用 search、user、serve？），请运行 policy-assistant --help 查看用法。",
         ),
         (["search", "x", "--bogus"], "错误：没有 --bogus 这个选项，请运行 policy-assistant search --help 查看用法。"),
         (["search", "x", "-k", "0"], "错误：-k 的取值无效，请运行 policy-assistant search --help 查看用法。"),
@@ -146,7 +146,11 @@ def test_usage_errors_are_one_chinese_line_exit_2(directive_assistant, args, mes
 
 
 def test_invalid_utf8_argument_as_installed(directive_assistant, tmp_path):
-    env = {"POLICY_ASSISTANT_DATA_DIR": str(directive_assistant.settings.data_dir), "PATH": "/usr/bin:/bin"}
+    env = {
+        "POLICY_ASSISTANT_DATA_DIR": str(directive_assistant.settings.data_dir),
+        "POLICY_ASSISTANT_CORPUS_DIR": str(directive_assistant.settings.corpus_dir),
+        "PATH": "/usr/bin:/bin",
+    }
     import os
 
     if os.environ.get("PYTHONPATH"):

@@ -27,7 +27,10 @@ def payload(result: Any) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def session_results(directive_assistant: PolicyAssistant) -> dict[str, Any]:
     """One server process for the module: every call's result, collected in one session."""
-    env = {"POLICY_ASSISTANT_DATA_DIR": str(directive_assistant.settings.data_dir)}
+    env = {
+        "POLICY_ASSISTANT_DATA_DIR": str(directive_assistant.settings.data_dir),
+        "POLICY_ASSISTANT_CORPUS_DIR": str(directive_assistant.settings.corpus_dir),
+    }
     if os.environ.get("PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     server = StdioServerParameters(

@@ -26,6 +26,7 @@ def home(directive_assistant: PolicyAssistant, tmp_path_factory: pytest.TempPath
     shutil.copytree(directive_assistant.settings.data_dir, root / "data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ASSISTANT_") and not k.startswith("CHROMA_")}
     env["POLICY_ASSISTANT_DATA_DIR"] = str(root / "data")
+    env["POLICY_ASSISTANT_CORPUS_DIR"] = str(directive_assistant.settings.corpus_dir)
     return env, root
 
 

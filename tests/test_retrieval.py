@@ -79,9 +79,10 @@ def test_part_filter_by_full_heading(directive_only_assistant):
     assert {hit.part for hit in result.hits} == {heading}
 
 
-def test_unknown_document_filter_returns_no_hits(directive_only_assistant):
-    result = directive_only_assistant.search("养老服务", k=5, where=SearchFilter(doc_ids=("nope",)))
-    assert result.hits == []
+def test_unknown_document_filter_is_refused_naming_the_known_documents(directive_only_assistant):
+    with pytest.raises(UserError) as refused:
+        directive_only_assistant.search("养老服务", k=5, where=SearchFilter(doc_ids=("nope",)))
+    assert "nope" in str(refused.value) and DIRECTIVE_ID in str(refused.value)
 
 
 def test_document_filter_with_the_directive_id_keeps_results(directive_only_assistant):
