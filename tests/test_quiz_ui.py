@@ -196,6 +196,10 @@ def test_a_trainer_assigns_an_exam_to_one_learner_and_only_that_learner_sees_it(
     exam = next(s for s in bank.sessions() if s.title == "结业考试")
     assert exam.mode == "exam" and exam.max_attempts == 1 and bank.assignees(exam.id) == ["lixue"]
     assert any(m.value.startswith("已创建考试“结业考试”") and "lixue" in m.value for m in at.success)
+    (sessions,) = [d.value for d in at.dataframe if "分配给" in d.value.columns]
+    row = sessions[sessions["测验"] == "结业考试"].iloc[0]
+    assert (row["模式"], row["作答次数"], row["分配给"], row["开始时间"]) == ("考试", "1 次", "lixue", "随时")
+    assert not any("None" in str(v) for v in sessions.to_numpy().ravel())
 
     mine = start_app("views/quiz_take.py", ("lixue", ("learner",)))
     assert any("结业考试" in o for o in mine.selectbox(key="quiz-take-session").options)

@@ -12,8 +12,9 @@ from components import get_assistant, local_time, safe_md
 from assistant.accounts import Principal, account_store
 from assistant.quiz.analysis import analyse
 from assistant.quiz.bank import quiz_bank
-from assistant.quiz.learners import history, wrong_answer_book
+from assistant.quiz.learners import history, session_rules, wrong_answer_book
 from assistant.quiz.results import session_results
+from assistant.quiz.scoring import attempt_score
 from assistant.quiz.types import DIFFICULTY_LABELS, LETTERS, MODE_LABELS, TYPE_LABELS, QuizItem
 
 principal: Principal = guard("views/quiz_results.py")
@@ -114,7 +115,7 @@ sessions = bank.sessions()
 session_tab, learner_tab = st.tabs(["测验统计", "学员记录"])
 
 with learner_tab:
-    accounts = {u.username: u.display_name or u.username for u in account_store(settings).all()}
+    accounts = {u.username: u.display_name or u.username for u in account_store(settings).all() if "learner" in u.roles}
     takers = sorted({a.trainee for s in sessions for a in bank.attempts(s.id)} | set(accounts))
     wanted_learner = st.query_params.get("learner")
     if takers:
@@ -201,12 +202,16 @@ with session_tab:
     )
 
     st.subheader("学员成绩", anchor=False)
+    rules = session_rules(results.session)
+    scores = {t.id: attempt_score(t, items, results.session.item_ids, rules) for t in results.attempts}
     st.dataframe(
         [
             {
                 "学员": t.trainee,
-                "得分": f"{t.score}/{t.total}",
-                "百分制": round(t.percent),
+                "答对": f"{t.score}/{t.total}",
+                "得分": f"{scores[t.id].marks:g}/{scores[t.id].max_marks:g}",
+                "百分制": round(scores[t.id].percent),
+                "结果": ("通过" if scores[t.id].passed else "未通过") if t.finished_at else "未交卷",
                 "看过提示": sum(1 for r in t.responses if r.hinted),
                 "开始时间": local_time(t.started_at),
                 "交卷时间": local_time(t.finished_at) if t.finished_at else "未交卷",
