@@ -52,12 +52,9 @@ def choice_text(item: QuizItem | None, choices: dict[str, int]) -> str:
     return "；".join(f"{answer}：{count}" for answer, count in top) or EMPTY
 
 
-def answer_text(item: QuizItem, response: list[str]) -> str:
-    if not response:
-        return "未作答"
-    if item.type in ("single", "multi"):
-        return "、".join(f"{LETTERS[item.options.index(r)]}. {r}" if r in item.options else r for r in response)
-    return "；".join(response)
+def answer_text(response: list[str]) -> str:
+    # No option letters: each learner saw the options in an order of their own.
+    return "、".join(response) if response else "未作答"
 
 
 def learner_record(learner_id: str, mine: bool) -> None:
@@ -94,9 +91,9 @@ def learner_record(learner_id: str, mine: bool) -> None:
         with st.expander(safe_md(f"{TYPE_LABELS[item.type]} · {item.stem.split('：', 1)[-1][:40]}")):
             st.markdown(safe_md(item.stem))
             st.markdown(
-                safe_md(f"{'你' if mine else '学员'}的答案：{answer_text(item, entry.response)}")
+                safe_md(f"{'你' if mine else '学员'}的答案：{answer_text(entry.response)}")
                 + "  \n"
-                + safe_md(f"正确答案：{answer_text(item, item.answer)}")
+                + safe_md(f"正确答案：{answer_text(item.answer)}")
             )
             if item.explanation:
                 st.markdown(safe_md(f"解析：{item.explanation}"))
