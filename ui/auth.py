@@ -30,7 +30,7 @@ PAGES: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "views/documents.py": ("原文", ":material/article:", "documents", ANY_ROLE),
     "views/quiz_take.py": ("答题", ":material/edit_note:", "quiz-take", ("learner", "trainer")),
     "views/quiz_build.py": ("出题", ":material/quiz:", "quiz-build", ("trainer",)),
-    "views/quiz_results.py": ("成绩", ":material/leaderboard:", "quiz-results", ("trainer",)),
+    "views/quiz_results.py": ("成绩", ":material/leaderboard:", "quiz-results", ("trainer", "learner")),
     "views/evals.py": ("评测", ":material/analytics:", "evals", ("evaluator",)),
     "views/manage.py": ("管理", ":material/admin_panel_settings:", "manage", ("admin",)),
     "views/accounts.py": ("账号", ":material/manage_accounts:", "accounts", ("admin",)),

@@ -52,6 +52,11 @@ CREATE TABLE IF NOT EXISTS responses (
     answered_at TEXT NOT NULL,
     PRIMARY KEY (attempt_id, item_id)
 );
+CREATE TABLE IF NOT EXISTS assignments (
+    session_id TEXT NOT NULL REFERENCES sessions (id),
+    learner TEXT NOT NULL,
+    PRIMARY KEY (session_id, learner)
+);
 CREATE TABLE IF NOT EXISTS hints (
     attempt_id TEXT NOT NULL REFERENCES attempts (id),
     item_id TEXT NOT NULL,
@@ -62,6 +67,8 @@ CREATE TABLE IF NOT EXISTS hints (
 GRACE = timedelta(seconds=30)
 """Answers this long after the time limit still count: the last click may take a moment to arrive."""
 MAX_NAME_CHARS = 40
+ALL_LEARNERS = "*"
+"""The assignment row that gives a session to every learner."""
 
 
 def now_iso() -> str:
@@ -245,6 +252,63 @@ class QuizBank:
         if row is None:
             raise UserError("找不到这场测验，请向培训老师确认测验编号。")
         return QuizSession.model_validate_json(row[0])
+
+    # --- assignments -------------------------------------------------------------
+
+    def assign(self, session_id: str, learners: Iterable[str]) -> list[str]:
+        """Give a session to these learner ids (ALL_LEARNERS for everyone), replacing earlier assignments."""
+        self.session(session_id)
+        chosen = list(dict.fromkeys(str(u).strip() for u in learners if str(u).strip()))
+        if not chosen:
+            raise UserError("请选择参加测验的学员，或选择“全部学员”。")
+        if ALL_LEARNERS in chosen:
+            chosen = [ALL_LEARNERS]
+        with self._db() as db:
+            db.execute("DELETE FROM assignments WHERE session_id = ?", (session_id,))
+            db.executemany("INSERT INTO assignments VALUES (?,?)", [(session_id, u) for u in chosen])
+        return chosen
+
+    def assignees(self, session_id: str) -> list[str]:
+        """The learner ids a session is assigned to ([ALL_LEARNERS] for everyone, [] for no one yet)."""
+        with self._db() as db:
+            rows = db.execute("SELECT learner FROM assignments WHERE session_id = ? ORDER BY rowid", (session_id,))
+            return [r[0] for r in rows.fetchall()]
+
+    def assigned_to(self, session_id: str, learner_id: str) -> bool:
+        with self._db() as db:
+            row = db.execute(
+                "SELECT 1 FROM assignments WHERE session_id = ? AND learner IN (?, ?)",
+                (session_id, learner_id, ALL_LEARNERS),
+            ).fetchone()
+        return row is not None
+
+    @staticmethod
+    def is_open(session: QuizSession, now: datetime | None = None) -> bool:
+        """Within the session's opening window (no window means always open)."""
+        moment = now or datetime.now(UTC)
+        if session.opens_at and moment < datetime.fromisoformat(session.opens_at):
+            return False
+        return not (session.closes_at and moment > datetime.fromisoformat(session.closes_at))
+
+    def sessions_for(self, learner_id: str, now: datetime | None = None, open_only: bool = True) -> list[QuizSession]:
+        """The sessions assigned to this learner (by id or to all learners), by default only those open now."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT DISTINCT session_id FROM assignments WHERE learner IN (?, ?)", (learner_id, ALL_LEARNERS)
+            ).fetchall()
+        assigned = {r[0] for r in rows}
+        return [s for s in self.sessions() if s.id in assigned and (not open_only or self.is_open(s, now))]
+
+    def attempts_of(self, learner_id: str) -> list[Attempt]:
+        """Every attempt by this learner, oldest first."""
+        with self._db() as db:
+            ids = [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM attempts WHERE trainee = ? ORDER BY started_at, rowid", (learner_id,)
+                ).fetchall()
+            ]
+        return [self.attempt(i) for i in ids]
 
     # --- attempts ----------------------------------------------------------------
 

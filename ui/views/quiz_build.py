@@ -8,8 +8,10 @@ from typing import cast
 
 import streamlit as st
 from auth import guard
-from components import clause_for, get_assistant, highlighted, safe_md
+from components import clause_for, flash, get_assistant, highlighted, local_time, safe_md, show_flashes
+from quiz_assemble import assemble_form
 
+from assistant.audit import audit_log
 from assistant.chinese import CN_NUMERAL
 from assistant.cite import highlight_spans, make_citation
 from assistant.errors import UserError
@@ -17,7 +19,7 @@ from assistant.quiz.bank import quiz_bank
 from assistant.quiz.build import build_quiz, checker_for
 from assistant.quiz.export import FORMATS, render
 from assistant.quiz.gates import Checker
-from assistant.quiz.review import approve, edit, problems_in_words, reject
+from assistant.quiz.review import ApprovalReport, approve, edit, problems_in_words, reject
 from assistant.quiz.scope import part_titles
 from assistant.quiz.types import (
     DIFFICULTIES,
@@ -36,7 +38,7 @@ from assistant.quiz.types import (
 )
 
 log = logging.getLogger("assistant.ui.quiz")
-guard("views/quiz_build.py")
+principal = guard("views/quiz_build.py")
 assistant = get_assistant()
 settings = assistant.settings
 bank = quiz_bank(settings)
@@ -109,7 +111,19 @@ def report_table(result: BuildResult) -> None:
     st.caption(f"通过全部关卡 {result.report.passed} 道，按题型与条款均衡选用 {result.report.selected} 道。")
 
 
+def approve_and_record(ids: list[str]) -> ApprovalReport:
+    """Approve what passes the gates and write one audit row per item approved."""
+    before = {i.id: i.status for i in bank.items(ids=ids)}
+    outcome = approve(bank, ids, checker)
+    log_book = audit_log(settings)
+    for item_id in ids:
+        if item_id not in outcome.skipped and before.get(item_id) != "approved":
+            log_book.record(principal.user_id, "approve", item_id)
+    return outcome
+
+
 st.title("出题与审核")
+show_flashes()
 build_tab, review_tab, session_tab = st.tabs(["出题", "审核", "组卷与导出"])
 
 with build_tab:
@@ -213,10 +227,10 @@ with review_tab:
         shown = items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         drafts = [i.id for i in shown if i.status == "draft"]
         if drafts and st.button(f"本页 {len(drafts)} 道待审核题目全部通过", key="qb-bulk"):
-            outcome = approve(bank, drafts, checker)
-            st.success(f"已通过 {outcome.approved} 道。")
+            outcome = approve_and_record(drafts)
+            flash(f"已通过 {outcome.approved} 道。")
             if outcome.skipped:
-                st.warning(f"{len(outcome.skipped)} 道未能通过质量检查，仍为待审核，请修改后再审。")
+                flash(f"{len(outcome.skipped)} 道未能通过质量检查，仍为待审核，请修改后再审。", "warning")
             st.rerun()
         for item in shown:
             label = f"{STATUS_LABELS[item.status]} · {TYPE_LABELS[item.type]} · {item.stem.split('：', 1)[-1][:40]}"
@@ -226,16 +240,19 @@ with review_tab:
                 for problem in problems:
                     st.warning(problem, icon=":material/error:")
                 source_block(item)
-                created = (item.created_at or "")[:16].replace("T", " ")
+                created = local_time(item.created_at)
                 st.caption(
                     safe_md(f"{DIFFICULTY_LABELS[item.difficulty]} · 出题人 {item.author or '未署名'} · {created}")
                 )
                 a, r, _ = st.columns([1, 1, 4])
                 if item.status != "approved" and a.button("通过", key=f"qb-approve-{item.id}", disabled=bool(problems)):
-                    approve(bank, [item.id], checker)
+                    approve_and_record([item.id])
+                    flash("已通过 1 道。")
                     st.rerun()
                 if item.status != "rejected" and r.button("驳回", key=f"qb-reject-{item.id}"):
                     reject(bank, [item.id])
+                    audit_log(settings).record(principal.user_id, "reject", item.id)
+                    flash("已驳回 1 道。", "info")
                     st.rerun()
                 if not st.toggle("编辑", key=f"qb-editing-{item.id}"):
                     continue
@@ -267,49 +284,9 @@ with review_tab:
                 if saved and saved[0] == item.id:
                     st.success("已保存，题目回到待审核。" if not saved[1] else "已保存，但仍有问题需要修改。")
 
+
 with session_tab:
-    approved = bank.items("approved")
-    st.subheader("组卷", anchor=False)
-    if not approved:
-        st.info("还没有通过审核的题目。请先在“审核”中通过题目。")
-    else:
-        by_id = {i.id: i for i in approved}
-        picked = st.multiselect(
-            "选择题目（不选为全部已通过的题目）",
-            options=list(by_id),
-            format_func=lambda i: f"{TYPE_LABELS[by_id[i].type]}｜{by_id[i].stem.split('：', 1)[-1][:30]}",
-            key="qb-session-items",
-        )
-        title = st.text_input("测验名称", value="政策学习测验", max_chars=60, key="qb-session-title")
-        limit = st.number_input("答题时限（分钟，0 为不限时）", min_value=0, max_value=600, value=0, key="qb-limit")
-        if st.button("创建测验", type="primary", key="qb-create-session"):
-            try:
-                session = bank.create_session(title, picked or list(by_id), int(limit) or None, author="")
-                st.success(safe_md(f"已创建测验“{session.title}”（{len(session.item_ids)} 题），编号 {session.id}。"))
-                st.page_link(
-                    "views/quiz_take.py",
-                    label="去答题页",
-                    icon=":material/edit_note:",
-                    query_params={"session": session.id},
-                )
-            except UserError as exc:
-                st.error(safe_md(str(exc)))
-    sessions = bank.sessions()
-    if sessions:
-        st.dataframe(
-            [
-                {
-                    "测验": s.title,
-                    "编号": s.id,
-                    "题数": len(s.item_ids),
-                    "时限": f"{s.time_limit_minutes} 分钟" if s.time_limit_minutes else "不限时",
-                    "创建时间": s.created_at,
-                }
-                for s in sessions
-            ],
-            hide_index=True,
-            width="stretch",
-        )
+    assemble_form(bank, documents, principal)
     st.subheader("导出", anchor=False)
     export_status = st.selectbox(
         "导出哪些题目",

@@ -1,12 +1,11 @@
-"""答题: a learner takes a quiz session.
+"""答题: a learner takes a quiz session assigned to them.
 
 Practice: one question at a time, 查看提示 with the source, the verdict and explanation after each answer.
 Exam: no hints, free navigation with unanswered questions marked, a live countdown, answers changeable until
 a confirmed 交卷, verdicts only on the score page. Options are shown in an order of the learner's own.
 
-The learner: when the accounts layer has signed someone in, st.session_state["user"] holds them (a str id,
-a mapping with "id"/"username", or an object with .id/.username) and their id is the attempt's learner id;
-otherwise the learner types a name.
+The learner is the signed-in user (their account id is the attempt's learner id); only the sessions assigned
+to them and open now are offered, and that is checked again before an attempt starts or resumes.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 from auth import guard
-from components import clause_for, get_assistant, highlighted, safe_md
+from components import clause_for, get_assistant, highlighted, local_time, safe_md
 
 from assistant.cite import highlight_spans, make_citation
 from assistant.errors import UserError
@@ -24,22 +23,11 @@ from assistant.quiz.learners import session_rules
 from assistant.quiz.scoring import attempt_score, shuffled_options
 from assistant.quiz.types import LETTERS, MODE_LABELS, TYPE_LABELS, Attempt, QuizItem, QuizSession
 
-guard("views/quiz_take.py")
+principal = guard("views/quiz_take.py")
+learner = principal.user_id
 assistant = get_assistant()
 bank = quiz_bank(assistant.settings)
 state = st.session_state
-
-
-def current_learner() -> str | None:
-    """The signed-in user's id, when the accounts layer put one in st.session_state["user"]."""
-    user = state.get("user")
-    if user is None:
-        return None
-    if isinstance(user, str):
-        return user
-    if isinstance(user, dict):
-        return str(user.get("id") or user.get("username") or "") or None
-    return str(getattr(user, "id", None) or getattr(user, "username", "") or "") or None
 
 
 def displayed(item: QuizItem) -> list[str]:
@@ -74,11 +62,25 @@ def leave() -> None:
         state.pop(key, None)
 
 
+def window_text(session: QuizSession) -> str:
+    """The opening window in local time, or an empty string when the session is always open."""
+    if session.opens_at and session.closes_at:
+        return f"开放时间 {local_time(session.opens_at)} 至 {local_time(session.closes_at)}"
+    if session.closes_at:
+        return f"{local_time(session.closes_at)} 截止"
+    if session.opens_at:
+        return f"{local_time(session.opens_at)} 起开放"
+    return ""
+
+
 def start_screen() -> None:
     st.title("答题")
-    sessions = bank.sessions()
+    sessions = bank.sessions_for(learner)
     if not sessions:
-        st.info("还没有可参加的测验，请等待培训老师组卷。")
+        upcoming = [s for s in bank.sessions_for(learner, open_only=False) if s.opens_at and not bank.is_open(s)]
+        st.info("目前没有分配给您、正在开放的测验。请等待培训老师安排。")
+        for s in upcoming:
+            st.caption(safe_md(f"{s.title}：{window_text(s)}"))
         st.stop()
     titles = {s.id: s for s in sessions}
     wanted = st.query_params.get("session")
@@ -87,7 +89,9 @@ def start_screen() -> None:
         "测验",
         options=list(titles),
         index=index,
-        format_func=lambda sid: f"{titles[sid].title}（{len(titles[sid].item_ids)} 题）",
+        format_func=lambda sid: (
+            f"{titles[sid].title}（{MODE_LABELS[titles[sid].mode]}，{len(titles[sid].item_ids)} 题）"
+        ),
         key="quiz-take-session",
     )
     session = titles[chosen]
@@ -97,17 +101,20 @@ def start_screen() -> None:
         note = "考试模式：不提供提示，可前后翻题，交卷后才显示答案。"
     else:
         hinted = "仍计分" if rules.hinted_earns else "不计分"
-        note = f"练习模式：每题作答后显示答案和原文出处；作答前查看提示的题目{hinted}。"
-    attempts = f"，每人限答 {session.max_attempts} 次" if session.max_attempts else ""
+        note = f"练习模式：每题作答后显示答案和解析；作答前查看提示的题目{hinted}。"
+    used = sum(1 for a in bank.attempts_of(learner) if a.session_id == session.id)
+    attempts = f"，每人限答 {session.max_attempts} 次（您已答 {used} 次）" if session.max_attempts else ""
+    window = f"，{window_text(session)}" if window_text(session) else ""
     st.caption(
-        f"{MODE_LABELS[session.mode]}，共 {len(session.item_ids)} 题，{limit}{attempts}，"
+        f"{MODE_LABELS[session.mode]}，共 {len(session.item_ids)} 题，{limit}{attempts}{window}，"
         f"及格线 {rules.pass_percent:.0f} 分（百分制）。{note}"
     )
-    learner = current_learner()
-    name = learner or st.text_input("姓名", max_chars=40, key="quiz-take-name", placeholder="请输入您的姓名")
+    st.caption(safe_md(f"答题人：{principal.display_name}"))
     if st.button("开始答题", type="primary", key="quiz-start"):
         try:
-            attempt = bank.start_attempt(chosen, name)
+            if not bank.assigned_to(chosen, learner):  # checked here too: the list may be stale
+                raise UserError("这场测验没有分配给您。")
+            attempt = bank.start_attempt(chosen, learner)
         except UserError as exc:
             st.error(safe_md(str(exc)))
             st.stop()
@@ -167,7 +174,7 @@ def question_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem
     deadline = bank.deadline(attempt)
     if deadline is not None:
         left = max(0, int((deadline - datetime.now(UTC)).total_seconds() // 60))
-        st.caption(f"请在 {deadline.astimezone().strftime('%H:%M')} 前交卷（约剩 {left} 分钟）。")
+        st.caption(f"请在 {local_time(deadline.isoformat())[-5:]} 前交卷（约剩 {left} 分钟）。")
     st.subheader(safe_md(item.stem), anchor=False)
     question_widgets(item, response.response if response else None)
     if response is None:
@@ -194,8 +201,10 @@ def question_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem
             st.success("回答正确。", icon=":material/check_circle:")
         else:
             st.error(safe_md(f"回答错误。正确答案：{answer_text(item, item.answer)}"), icon=":material/cancel:")
+        if response.hinted and not session_rules(session).hinted_earns:
+            st.caption("本题作答前查看了提示，不计分。")
         if item.explanation:
-            st.markdown(safe_md(item.explanation))
+            st.markdown(safe_md(f"解析：{item.explanation}"))
         hint_card(item)
         if position + 1 < len(items) and st.button("下一题", type="primary", key="quiz-next"):
             state["quiz_position"] = position + 1
@@ -213,7 +222,7 @@ def countdown(attempt_id: str) -> None:
     if deadline is None:
         return
     left = max(0, int((deadline - datetime.now(UTC)).total_seconds()))
-    st.caption(f"剩余时间 {left // 60:02d}:{left % 60:02d}（{deadline.astimezone().strftime('%H:%M')} 截止）")
+    st.caption(f"剩余时间 {left // 60:02d}:{left % 60:02d}（{local_time(deadline.isoformat())[-5:]} 截止）")
     if left == 0:
         st.rerun(scope="app")
 
@@ -285,7 +294,7 @@ def result_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem])
     st.title(safe_md(f"{session.title} · 成绩"))
     responses = {r.item_id: r for r in attempt.responses}
     hinted = sum(1 for r in attempt.responses if r.hinted)
-    st.metric(safe_md(f"{attempt.trainee} 答对"), f"{attempt.score} / {attempt.total}")
+    st.metric("答对", f"{attempt.score} / {attempt.total}")
     rules = session_rules(session)
     score = attempt_score(attempt, {i.id: i for i in items}, session.item_ids, rules)
     verdict = "通过" if score.passed else "未通过"
@@ -320,6 +329,8 @@ if attempt_id is None:
     start_screen()
 try:
     attempt = bank.attempt(attempt_id)
+    if attempt.trainee != learner:  # an attempt left in the browser session by someone else
+        raise UserError("这次答题记录不属于当前账号，请重新开始答题。")
     session = bank.session(attempt.session_id)
 except UserError as exc:
     st.error(safe_md(str(exc)))
