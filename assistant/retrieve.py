@@ -9,7 +9,7 @@ import numpy as np
 
 from assistant.index import PolicyIndex
 from assistant.references import DocumentNames, Resolution
-from assistant.types import Clause, Hit, SearchResult
+from assistant.types import Clause, Document, Hit, SearchResult
 
 
 @dataclass(frozen=True)
@@ -212,7 +212,9 @@ class HybridSearcher:
         return ranked
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
-        hits = [to_hit(i + 1, r) for i, r in enumerate(self.rank(query, k, where))]
+        hits = [
+            to_hit(i + 1, r, self.index.document(r.clause.doc_id)) for i, r in enumerate(self.rank(query, k, where))
+        ]
         return SearchResult(query=query, hits=hits)
 
 
@@ -232,12 +234,17 @@ def pin(ranked: list[RankedClause], keys: tuple[str, ...], clauses: dict[str, Cl
     return first + [r for r in ranked if r.clause.key in by_key]
 
 
-def to_hit(rank: int, ranked: RankedClause) -> Hit:
+def to_hit(rank: int, ranked: RankedClause, document: Document | None = None) -> Hit:
+    """A ranked clause as the CLI, API and UI show it; `document` adds its kind, issuer, version and status."""
     c = ranked.clause
     return Hit(
         rank=rank,
         doc_id=c.doc_id,
         doc_title=c.doc_title,
+        doc_kind=document.kind if document else "",
+        issuer=document.issuer if document else "",
+        version_date=document.version_date if document else None,
+        in_force=document.in_force if document else True,
         clause=c.clause,
         part=c.part,
         label=c.label,

@@ -64,3 +64,15 @@ def test_superseded_version_is_left_out_unless_named(laws_assistant: PolicyAssis
     assert HOLIDAYS_2013 not in {h.doc_id for h in current}
     assert named[0].doc_id == HOLIDAYS_2013
     assert f"{HOLIDAYS_2013}#第二条" in [h.key for h in named[:3]]
+
+
+def test_hits_carry_the_document_kind_version_and_status(laws_assistant: PolicyAssistant):
+    found = laws_assistant.search("《烟叶税法》第四条是怎么规定的？").hits[0]
+    assert (found.doc_title, found.doc_kind, found.version_date, found.in_force) == (
+        "中华人民共和国烟叶税法",
+        "法律",
+        "2017-12-27",
+        True,
+    )
+    older = laws_assistant.search("2013年版《全国年节及纪念日放假办法》第二条").hits[0]
+    assert (older.doc_id, older.version_date, older.in_force) == (HOLIDAYS_2013, "2013-12-11", False)

@@ -16,7 +16,7 @@ from assistant.cite import highlight_spans
 from assistant.errors import UserError
 from assistant.service import PolicyAssistant
 from assistant.settings import load_settings
-from assistant.types import Answer, Citation, Clause, Hit
+from assistant.types import Answer, Citation, Clause, Document, Hit
 
 log = logging.getLogger("assistant.ui")
 APP_NAME = "政策问答助手"
@@ -108,6 +108,9 @@ def source_card(assistant: PolicyAssistant, citations: list[Citation], key: str)
             citation_anchor(key.rsplit("-", 1)[0], n)
         numbers = "".join(dict.fromkeys(f"[{c.n}]" for c in citations))
         st.markdown(f"**{safe_md(numbers)} {safe_md(first.label)}**")
+        document = assistant.index.document(first.doc_id)
+        if document is not None:
+            st.caption(safe_md(document_line(document)))
         if all(c.verified for c in citations):
             st.badge("已核实：引文与原文逐字一致", icon=":material/verified:", color="green")
         else:
@@ -122,6 +125,15 @@ def source_card(assistant: PolicyAssistant, citations: list[Citation], key: str)
             if spans:
                 params["hl"] = ",".join(f"{start}-{end}" for start, end in spans)
             st.page_link("views/documents.py", label="在原文中查看", icon=":material/article:", query_params=params)
+
+
+def document_line(document: Document) -> str:
+    """The source's full title, kind, issuing body, version date and status, for its card."""
+    parts = [f"《{document.title}》", document.kind, document.issuer]
+    if document.version_date:
+        parts.append(f"版本 {document.version_date}")
+    parts.append("现行" if document.in_force else "旧版（已有新版本）")
+    return " · ".join(p for p in parts if p)
 
 
 def related_list(hits: list[Hit], title: str, expanded: bool = False) -> None:

@@ -103,7 +103,8 @@ class AnswerEngine:
             draft = self.extractive.draft(retrieval)
         assert draft is not None
         finished = time.perf_counter()
-        hits = [to_hit(i + 1, r) for i, r in enumerate(retrieval.ranked)]
+        documents = self.searcher.index.document
+        hits = [to_hit(i + 1, r, documents(r.clause.doc_id)) for i, r in enumerate(retrieval.ranked)]
         answer_mode: AnswerMode = "llm" if chosen == "llm" and not draft.fell_back else "extractive"
         claims = getattr(draft, "claims", None) or self.claims_of(draft, retrieval)
         yield Answer(
