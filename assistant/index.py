@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from assistant.embeddings import Embedder
 from assistant.errors import UserError
 from assistant.index_repair import open_client_repairing, write_failure
 from assistant.index_state import IndexedDocument, IndexState
-from assistant.ingest import corpus_files, load_corpus
+from assistant.ingest import IngestReport, corpus_files, load_corpus
 from assistant.jobs import JobWriter
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
@@ -73,7 +74,9 @@ def corpus_fingerprint(*folders: Path) -> str:
         if folder.is_dir():
             for path in corpus_files(folder):
                 stat = path.stat()
-                digest.update(f"{path.relative_to(folder)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+                # fsencode: a file name that is not valid UTF-8 (a GBK zip unpacked on Linux) must not stop indexing.
+                digest.update(os.fsencode(path.relative_to(folder)))
+                digest.update(f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 
@@ -285,14 +288,19 @@ class PolicyIndex:
         self, corpus_dir: Path | None = None, rebuild: bool = False, progress: Progress | None = None
     ) -> SyncReport:
         corpus = self.corpus_dir(corpus_dir)
+        # Reading and parsing happen outside the lock: a slow or hostile file never holds up other writers.
+        fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
+        loaded = load_corpus(corpus, self.settings.upload_dir, limits=self.settings.ingest)
         with self._lock():
-            return self._sync_locked(corpus, rebuild, progress)
+            return self._sync_locked(corpus, rebuild, progress, (fingerprint, loaded))
 
-    def _sync_locked(self, corpus: Path, rebuild: bool, progress: Progress | None) -> SyncReport:
+    def _sync_locked(
+        self, corpus: Path, rebuild: bool, progress: Progress | None, read: tuple[str, IngestReport] | None = None
+    ) -> SyncReport:
         started = time.perf_counter()
         job = JobWriter(self.directory, progress)
         try:
-            report = self._run_sync(corpus, rebuild, job)
+            report = self._run_sync(corpus, rebuild, job, read)
         except BaseException as exc:
             job.finish(error=type(exc).__name__)
             failure = write_failure(exc, self.directory) if isinstance(exc, (OSError, sqlite3.Error)) else None
@@ -319,7 +327,9 @@ class PolicyIndex:
         )
         return report
 
-    def _run_sync(self, corpus: Path, rebuild: bool, job: JobWriter) -> SyncReport:
+    def _run_sync(
+        self, corpus: Path, rebuild: bool, job: JobWriter, read: tuple[str, IngestReport] | None = None
+    ) -> SyncReport:
         store, state = self.store, self.state
         if rebuild:
             # Build beside the live index and swap at the end: readers keep answering from the old one meanwhile.
@@ -338,8 +348,12 @@ class PolicyIndex:
                 leftover.unlink()
             state = self._open_state(store)
         job.update("正在读取文档", 0, 0)
-        fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
-        loaded = load_corpus(corpus, self.settings.upload_dir)
+        if read is None:
+            read = (
+                corpus_fingerprint(corpus, self.settings.upload_dir),
+                load_corpus(corpus, self.settings.upload_dir, limits=self.settings.ingest),
+            )
+        fingerprint, loaded = read
         report = SyncReport(errors=loaded.errors)
         states = state.states()
         damaged, orphans = self._check_vectors(states, store, state)

@@ -64,6 +64,20 @@ def test_undecodable_file_name_does_not_stop_indexing(tmp_path):
     assert "\\xff" in odd.path
 
 
+def test_index_sync_with_an_undecodable_file_name_indexes_every_file(tmp_path, embedder):
+    from assistant.index import corpus_fingerprint
+    from assistant.service import PolicyAssistant
+
+    corpus = corpus_with_good_file(tmp_path)
+    with open(os.path.join(os.fsencode(corpus), b"badname-\xff\xfe.txt"), "wb") as handle:
+        handle.write(GOOD.replace("社区养老", "居家养老").encode("utf-8"))
+    assert len(corpus_fingerprint(corpus)) == 64
+    assistant = PolicyAssistant(Settings(data_dir=tmp_path / "data", corpus_dir=corpus), embedder=embedder)
+    report = assistant.index.sync()
+    assert report.errors == [] and report.documents == 2
+    assert any("居家养老" in h.text for h in assistant.search("居家养老服务中心", k=2).hits)
+
+
 def test_dotted_file_name_is_reported_not_silently_skipped(tmp_path):
     corpus = corpus_with_good_file(tmp_path)
     write_doc(corpus, "..dots..txt", GOOD)
