@@ -16,7 +16,7 @@ import openai
 import pytest
 
 from assistant.service import PolicyAssistant
-from tests.conftest import COMMAND, run_cli
+from tests.conftest import COMMAND, DIRECTIVE_CORPUS, run_cli
 
 RIVER = "河长制有什么要求？"
 
@@ -35,6 +35,7 @@ def server(
     shutil.copytree(directive_assistant.settings.data_dir, root / "data")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICY_ASSISTANT_", "CHROMA_"))}
     env["POLICY_ASSISTANT_DATA_DIR"] = str(root / "data")
+    env["POLICY_ASSISTANT_CORPUS_DIR"] = str(DIRECTIVE_CORPUS)
     added = run_cli(env, "apikey", "add", "cherry", "--role", "civil_servant", cwd=root)
     assert added.returncode == 0, added.stderr
     key = added.stdout.strip().splitlines()[-1]

@@ -42,6 +42,7 @@ def env(directive_assistant: PolicyAssistant) -> dict[str, str]:
     """A clean environment pointing at the session's directive index, so nothing is rebuilt."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("POLICY_ASSISTANT_", "CHROMA_"))}
     clean["POLICY_ASSISTANT_DATA_DIR"] = str(directive_assistant.settings.data_dir)
+    clean["POLICY_ASSISTANT_CORPUS_DIR"] = str(directive_assistant.settings.corpus_dir)
     return clean
 
 

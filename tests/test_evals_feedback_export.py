@@ -13,7 +13,7 @@ import pytest
 
 from assistant.feedback import FeedbackStore
 from assistant.types import Answer
-from tests.conftest import run_cli
+from tests.conftest import DIRECTIVE_CORPUS, run_cli
 
 DOWN_QUESTION = "意见对河长制是怎么要求的？"
 UP_QUESTION = "意见提出加快规划建设哪些重大铁路工程？"
@@ -26,6 +26,7 @@ def cli(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProce
 def environment_for(data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICY_ASSISTANT_", "CHROMA_"))}
     env["POLICY_ASSISTANT_DATA_DIR"] = str(data_dir)
+    env["POLICY_ASSISTANT_CORPUS_DIR"] = str(DIRECTIVE_CORPUS)
     env["COLUMNS"] = "1000"  # the error console must not wrap the lines the tests read
     return env
 

@@ -21,7 +21,7 @@ from assistant.evals.runner import RunResult
 from assistant.evals.runs import RunStore, evaluate
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
-from tests.conftest import REPO, clean_environment, run_cli
+from tests.conftest import DIRECTIVE_CORPUS, REPO, clean_environment, run_cli
 
 DEV = REPO / "evals" / "datasets" / "dev.jsonl"
 RUN_FILES = {
@@ -318,6 +318,7 @@ def home(directive_assistant, tmp_path_factory) -> tuple[dict[str, str], Path]:
     data_dir = copy_data_dir(directive_assistant, root)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POLICY_ASSISTANT_", "CHROMA_"))}
     env["POLICY_ASSISTANT_DATA_DIR"] = str(data_dir)
+    env["POLICY_ASSISTANT_CORPUS_DIR"] = str(DIRECTIVE_CORPUS)
     env["COLUMNS"] = "1000"  # the error console must not wrap the lines the tests read
     return env, root
 

@@ -21,7 +21,7 @@ from assistant.accounts import account_store
 from assistant.feedback import FeedbackStore
 from assistant.service import PolicyAssistant
 from assistant.settings import load_settings
-from tests.conftest import REPO
+from tests.conftest import DIRECTIVE_CORPUS, REPO
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +87,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, directive_assistant: Policy
     settings_file.write_text("", "utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ASSISTANT_") and not k.startswith("CHROMA_")}
     env["POLICY_ASSISTANT_DATA_DIR"] = str(data_dir)
+    env["POLICY_ASSISTANT_CORPUS_DIR"] = str(DIRECTIVE_CORPUS)
     env["POLICY_ASSISTANT_SETTINGS_FILE"] = str(settings_file)
     env["POLICY_ASSISTANT_ACCOUNTS__MAX_FAILED_LOGINS"] = str(MAX_FAILED)
     os.environ["POLICY_ASSISTANT_DATA_DIR"] = str(data_dir)
