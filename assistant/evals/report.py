@@ -6,8 +6,12 @@ import csv
 import io
 import json
 from html import escape
+from typing import TYPE_CHECKING
 
 from assistant.evals.runner import RunResult
+
+if TYPE_CHECKING:
+    from assistant.evals.review import ReviewedFigures
 
 METRIC_NAMES = {
     "recall@k": "召回率@k",
@@ -207,3 +211,55 @@ def render_csv(run: RunResult) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+TYPE_NAMES = {
+    "lookup": "一般查询",
+    "article_lookup": "按条号查询",
+    "named_document": "指名文件",
+    "number_date": "数字与日期",
+    "list": "列举",
+    "paraphrase": "换种说法",
+    "multi_clause": "跨条款",
+    "unanswerable": "不可回答",
+    "multi_turn": "多轮追问",
+}
+PASS_RATE = "通过率"
+
+
+def type_name(kind: str) -> str:
+    """A question type in Chinese; an unknown type is shown as given."""
+    return TYPE_NAMES.get(kind, kind)
+
+
+def reviewed_rows(run: RunResult, figures: ReviewedFigures) -> list[tuple[str, str, str]]:
+    """(label, raw, reviewed) for the pass rate and every aggregate; judge figures carry n valid / n failed."""
+    counts = run.counts
+
+    def judge_note(valid: int, failed: int) -> str:
+        return f"（有效 {valid}，失败 {failed}）"
+
+    rows = [(PASS_RATE, fmt(figures.raw.get("pass_rate")), fmt(figures.reviewed.get("pass_rate")))]
+    for key, value in figures.raw.items():
+        if key == "pass_rate":
+            continue
+        raw, reviewed = fmt(value), fmt(figures.reviewed.get(key))
+        if key in ("judge_correctness", "judge_faithfulness") and run.config.judge:
+            raw += judge_note(counts.get("judge_valid", 0), counts.get("judge_failures", 0))
+            reviewed += judge_note(figures.judge_valid, figures.judge_failures)
+        rows.append((metric_label(key, run.config.k), raw, reviewed))
+    return rows
+
+
+def latency_rows(runs: list[RunResult]) -> list[dict[str, str]]:
+    """Per item, its total latency in each run (ms); "—" where a run lacks the item."""
+    order = list(dict.fromkeys(i.id for r in runs for i in r.items))
+    by_run = [{i.id: i.latency_ms.get("total_ms") for i in r.items} for r in runs]
+    rows = []
+    for item_id in order:
+        row = {"编号": item_id}
+        for n, latencies in enumerate(by_run, start=1):
+            value = latencies.get(item_id)
+            row[f"[{n}] 毫秒"] = "—" if value is None else f"{value:.0f}"
+        rows.append(row)
+    return rows
