@@ -207,7 +207,7 @@ def reviewed_draft(draft: dict[str, Any], review: Review) -> EvalItem:
         answerable=draft["answerable"] if review.answerable is None else review.answerable,
         gold_clauses=draft.get("gold_clauses", []) if review.gold_clauses is None else review.gold_clauses,
         key_facts=draft.get("key_facts", []) if review.key_facts is None else review.key_facts,
-        type=review.type or draft.get("type", "lookup"),  # type: ignore[arg-type]
+        type=review.type or draft.get("type", "lookup"),
         note=note,
     )
 
