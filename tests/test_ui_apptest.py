@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -693,3 +694,84 @@ def test_single_sign_on_button_follows_the_settings_and_fails_in_chinese_without
     assert not at.exception, at.exception
     # No [auth.org] in .streamlit/secrets.toml here: st.login refuses, the user reads one Chinese sentence.
     assert [e.value for e in at.error] == ["统一身份认证暂不可用，请稍后再试或使用本地账号登录。"]
+
+
+# --- evaluation page: review queue ------------------------------------------
+
+REVIEW_SET = [
+    # Gold and key fact belong to 河长制, the question to railways: the item fails and enters the queue.
+    {
+        "id": "x-rail",
+        "question": "意见提出加快规划建设哪些重大铁路工程？",
+        "gold_clauses": ["十六"],
+        "key_facts": ["全面推进河长制、湖长制"],
+        "type": "list",
+    },
+    {
+        "id": "x-none",
+        "question": "西部地区鼓励类产业企业所得税优惠税率是多少？",
+        "answerable": False,
+        "type": "unanswerable",
+    },
+]
+
+
+def stored_run(directive_assistant: PolicyAssistant, tmp_path: Path):
+    """A real extractive run of REVIEW_SET, stored in the app's data dir."""
+    from assistant.evals.runs import evaluate
+
+    dataset = tmp_path / "review.jsonl"
+    dataset.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in REVIEW_SET), "utf-8")
+    run, _ = evaluate(directive_assistant, dataset, "extractive", 5, store_settings=load_settings())
+    return run
+
+
+def figure_table(at: AppTest) -> dict[str, tuple[str, str]]:
+    table = next(d.value for d in at.dataframe if list(d.value.columns) == ["指标", "原始", "复核后"])
+    return {row["指标"]: (row["原始"], row["复核后"]) for _, row in table.iterrows()}
+
+
+def test_evaluator_overrides_a_failed_item_and_only_the_reviewed_figure_changes(
+    own_data, directive_assistant, tmp_path
+):
+    from assistant.evals.review import ReviewStore
+    from assistant.evals.runs import RunStore
+
+    run = stored_run(directive_assistant, tmp_path)
+    failing = next(i for i in run.items if i.id == "x-rail")
+    assert failing.failed
+    passed = sum(1 for i in run.items if not i.failed)
+    n = len(run.items)
+    at = start_app("zhao", ("evaluator",))
+    at.switch_page("views/evals.py").run()
+    assert not at.exception, at.exception
+    before = figure_table(at)["通过率"]
+    assert before == (f"{passed / n:.3f}", f"{passed / n:.3f}")
+
+    at.selectbox(key="review_item").set_value("x-rail").run()
+    at.radio(key="review_verdict").set_value("改判为通过")
+    button(at, "保存复核").click().run()
+
+    assert not at.exception, at.exception
+    assert any("已记录复核：x-rail，改判为通过" in s.value for s in at.success)
+    assert figure_table(at)["通过率"] == (f"{passed / n:.3f}", f"{(passed + 1) / n:.3f}")
+    assert all("None" not in raw + reviewed for raw, reviewed in figure_table(at).values())
+    [review] = ReviewStore(load_settings()).history(run.run_id)
+    assert (review.item_id, review.reviewer, review.verdict) == ("x-rail", "zhao", "pass")
+    log = next(d.value for d in at.dataframe if "复核人" in d.value.columns)
+    assert list(log["复核人"]) == ["zhao"] and list(log["改动"]) == ["改判为通过"]
+    # The run folder is untouched: the stored item still failed, the raw figures are what the run computed.
+    stored = RunStore(load_settings()).load(run.run_id)
+    assert next(i for i in stored.items if i.id == "x-rail").failed
+    assert stored.aggregates == run.aggregates
+
+
+def test_civil_servant_cannot_reach_the_review_queue(own_data, directive_assistant, tmp_path):
+    stored_run(directive_assistant, tmp_path)
+    at = start_app("zhang", ("civil_servant",))
+    at.switch_page("views/evals.py").run()
+
+    assert not at.exception, at.exception
+    assert refused(at)
+    assert not at.dataframe
+    assert "保存复核" not in [b.label for b in at.button]

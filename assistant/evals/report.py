@@ -233,21 +233,18 @@ def type_name(kind: str) -> str:
 
 
 def reviewed_rows(run: RunResult, figures: ReviewedFigures) -> list[tuple[str, str, str]]:
-    """(label, raw, reviewed) for the pass rate and every aggregate; judge figures carry n valid / n failed."""
-    counts = run.counts
+    """(label, raw, reviewed) for the pass rate and every aggregate.
 
-    def judge_note(valid: int, failed: int) -> str:
-        return f"（有效 {valid}，失败 {failed}）"
-
+    The raw column is summary_rows' text (judge n valid / n failed, fallback count, notes); the reviewed
+    judge figures carry the counts after review, where a human verdict counts as a valid one.
+    """
+    judge_note = f"（有效 {figures.judge_valid}，失败 {figures.judge_failures}）"
     rows = [(PASS_RATE, fmt(figures.raw.get("pass_rate")), fmt(figures.reviewed.get("pass_rate")))]
-    for key, value in figures.raw.items():
-        if key == "pass_rate":
-            continue
-        raw, reviewed = fmt(value), fmt(figures.reviewed.get(key))
+    for (label, raw), key in zip(summary_rows(run), run.aggregates, strict=True):
+        reviewed = fmt(figures.reviewed.get(key))
         if key in ("judge_correctness", "judge_faithfulness") and run.config.judge:
-            raw += judge_note(counts.get("judge_valid", 0), counts.get("judge_failures", 0))
-            reviewed += judge_note(figures.judge_valid, figures.judge_failures)
-        rows.append((metric_label(key, run.config.k), raw, reviewed))
+            reviewed += judge_note
+        rows.append((label, raw, reviewed))
     return rows
 
 

@@ -8,13 +8,14 @@ of each item, so both can be shown side by side.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from assistant.errors import UserError
 from assistant.evals import metrics as m
@@ -56,6 +57,14 @@ class Review(BaseModel):
     answerable: bool | None = Field(None, description="Feedback drafts only.")
     type: str | None = Field(None, description="Feedback drafts only: the question type.")
     note: str = ""
+
+    @field_validator("gold_clauses")
+    @classmethod
+    def _qualified(cls, keys: list[str] | None) -> list[str] | None:
+        bare = [k for k in keys or [] if "#" not in k or k.startswith("#") or k.endswith("#")]
+        if bare:
+            raise ValueError(f"标准条款须写成“文档编号#条款”：{'、'.join(bare)}")
+        return keys
 
     @property
     def changes(self) -> list[str]:
@@ -188,6 +197,16 @@ def reviewed_figures(run: RunResult, reviews: dict[str, Review]) -> ReviewedFigu
         judge_valid=sum(i.judge_valid for i in items if not i.fallback),
         judge_failures=sum(i.judge_failures for i in items if not i.fallback),
     )
+
+
+def split_keys(text: str) -> list[str]:
+    """Keys or key facts typed one per line or separated by ； or ; (、 may stand inside a fact)."""
+    return [part.strip() for part in re.split(r"[\n；;]", text) if part.strip()]
+
+
+def reviewed_dataset_path(settings: Settings) -> Path:
+    """Where reviewed feedback drafts are collected as an eval dataset."""
+    return settings.data_dir / "datasets" / REVIEWED_DATASET
 
 
 def review_queue(run: RunResult) -> list[ItemResult]:
