@@ -753,7 +753,7 @@ def test_evaluator_overrides_a_failed_item_and_only_the_reviewed_figure_changes(
     button(at, "保存复核").click().run()
 
     assert not at.exception, at.exception
-    assert any("已记录复核：x-rail，改判为通过" in s.value for s in at.success)
+    assert any("已记录复核：x-rail，改判为通过" in plain(s.value) for s in at.success)
     assert figure_table(at)["通过率"] == (f"{passed / n:.3f}", f"{(passed + 1) / n:.3f}")
     assert all("None" not in raw + reviewed for raw, reviewed in figure_table(at).values())
     [review] = ReviewStore(load_settings()).history(run.run_id)

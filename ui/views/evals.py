@@ -123,6 +123,7 @@ def item_detail(item) -> None:
 
 
 def review_form(run: RunResult) -> None:
+    flash("review_flash")
     queue = review_queue(run)
     if not queue:
         st.caption("本次运行没有需要复核的题目（无未通过题目、无评审结果）。")
@@ -163,7 +164,9 @@ def review_form(run: RunResult) -> None:
                         note=note,
                     )
                 )
-                st.success(f"已记录复核：{item.id}，{'；'.join(saved.changes)}")
+                # The figures above were drawn before this form: rerun so they count the new review.
+                st.session_state["review_flash"] = f"已记录复核：{item.id}，{'；'.join(saved.changes)}"
+                st.rerun()
             except ValidationError as exc:
                 st.error(
                     safe_md(
@@ -191,7 +194,14 @@ def review_log(run_id: str) -> None:
         st.dataframe(rows, hide_index=True, width="stretch", key=f"log-{run_id}")
 
 
+def flash(key: str) -> None:
+    """The confirmation of a review saved in the previous run of the script."""
+    if message := st.session_state.pop(key, None):
+        st.success(safe_md(message))
+
+
 def drafts_section() -> None:
+    flash("draft_flash")
     drafts = feedback_drafts(feedback_store(assistant.settings).all())
     if not drafts:
         st.caption("还没有“有问题”的用户反馈。")
@@ -235,7 +245,8 @@ def drafts_section() -> None:
                         note=note,
                     )
                 )
-                st.success(f"已记录草稿复核：{draft['id']}")
+                st.session_state["draft_flash"] = f"已记录草稿复核：{draft['id']}"
+                st.rerun()
             except ValidationError as exc:
                 st.error(
                     safe_md(
