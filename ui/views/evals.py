@@ -132,12 +132,13 @@ def review_form(run: RunResult) -> None:
 
     def label(item_id: str) -> str:
         item = next(i for i in queue if i.id == item_id)
-        state = "未通过" if item.failed else "有评审"
-        done = f" · 已复核（{latest[item_id].reviewer}）" if item_id in latest else ""
-        return f"{item_id} · {type_name(item.type)} · {state}{done}"
+        return f"{item_id} · {type_name(item.type)} · {'未通过' if item.failed else '有评审'}"
 
     chosen = st.selectbox("待复核题目", [i.id for i in queue], format_func=label, key="review_item")
     item = next(i for i in queue if i.id == chosen)
+    if done := latest.get(item.id):
+        when = local_time(done.created_at, with_seconds=True)
+        st.info(safe_md(f"本题已复核：{done.reviewer}，{when}，{'；'.join(done.changes)}"), icon=":material/task_alt:")
     item_detail(item)
     with st.form(f"review-{run.run_id}-{item.id}"):
         verdict = st.radio("判定", list(VERDICTS), horizontal=True, key="review_verdict")
@@ -320,8 +321,9 @@ chart = {
 }
 st.bar_chart(chart, stack=False)
 
+# A keyed, tracked tab bar: after a review is saved and the page reruns, the reviewer stays on the queue.
 details, queue_tab, drafts_tab, pair_tab, many_tab = st.tabs(
-    ["逐题明细", "复核队列", "反馈草稿", "对比两次运行", "多次运行并排"]
+    ["逐题明细", "复核队列", "反馈草稿", "对比两次运行", "多次运行并排"], key="eval_tab", on_change="rerun"
 )
 
 with details:
