@@ -775,3 +775,51 @@ def test_civil_servant_cannot_reach_the_review_queue(own_data, directive_assista
     assert refused(at)
     assert not at.dataframe
     assert "保存复核" not in [b.label for b in at.button]
+
+
+def test_evaluator_compares_runs_side_by_side_and_saves_a_reviewed_feedback_draft(
+    own_data, directive_assistant, tmp_path
+):
+    from assistant.evals.datasets import load_items
+    from assistant.evals.feedback_export import NEEDS_REVIEW
+
+    dataset = tmp_path / "review.jsonl"
+    dataset.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in REVIEW_SET), "utf-8")
+    settings = load_settings()
+    evaluate_run(directive_assistant, dataset, 1, settings)
+    evaluate_run(directive_assistant, dataset, 8, settings)
+    answer = directive_assistant.ask("国家对西部地区的医疗有什么支持？")
+    FeedbackStore(settings.data_dir / "feedback.sqlite3").record("f" * 32, answer, "down", settings, ["不完整"])
+    at = start_app("zhao", ("evaluator",))
+    at.switch_page("views/evals.py").run()
+    assert not at.exception, at.exception
+
+    # Two runs with different k: the comparison says so, and the multi-run grid stars the best per metric.
+    assert any("k 不同（8 与 1）" in w.value for w in at.warning)
+    grid = next(d.value for d in at.dataframe if "[2]" in d.value.columns)
+    assert any(str(v).endswith("★") for v in grid.to_numpy().ravel())
+    latency = next(d.value for d in at.dataframe if "[1] 毫秒" in d.value.columns)
+    assert list(latency["编号"]) == ["x-rail", "x-none"]
+    for frame in at.dataframe:
+        cells = [str(v) for v in frame.value.to_numpy().ravel()]
+        assert "None" not in cells and "nan" not in cells, frame.value
+
+    # The 👎 draft: the evaluator fills gold and key facts, then saves it into a dataset without the mark.
+    draft_id = "fb-" + "f" * 12
+    at.text_area(key=f"draft-gold-{draft_id}").set_value(f"{DIRECTIVE_ID}#二十三")
+    at.text_area(key=f"draft-facts-{draft_id}").set_value("支持在西部地区建立若干区域医疗中心")
+    button(at, "保存草稿复核").click().run()
+    assert not at.exception, at.exception
+    button(at, "把已复核的草稿保存到数据集").click().run()
+
+    assert not at.exception, at.exception
+    assert any("已保存 1 道题" in plain(s.value) for s in at.success), [s.value for s in at.error]
+    [saved] = load_items(own_data / "datasets" / "feedback-reviewed.jsonl")
+    assert saved.id == draft_id and NEEDS_REVIEW not in saved.note and saved.note.startswith("已复核（zhao，")
+    assert saved.gold_clauses == [f"{DIRECTIVE_ID}#二十三"]
+
+
+def evaluate_run(assistant: PolicyAssistant, dataset: Path, k: int, settings):
+    from assistant.evals.runs import evaluate
+
+    return evaluate(assistant, dataset, "extractive", k, store_settings=settings)

@@ -228,8 +228,12 @@ def drafts_section() -> None:
         answerable = st.checkbox("可以从文件中回答", value=draft["answerable"])
         kinds = list(TYPE_NAMES)
         kind = st.selectbox("题型", kinds, index=kinds.index(draft["type"]), format_func=type_name)
-        gold = st.text_area("标准条款（文档编号#条款，每行一个）", "\n".join(draft["gold_clauses"]))
-        facts = st.text_area("要点（须逐字出现在标准条款中，每行一个）", "\n".join(draft["key_facts"]))
+        gold = st.text_area(
+            "标准条款（文档编号#条款，每行一个）", "\n".join(draft["gold_clauses"]), key=f"draft-gold-{chosen}"
+        )
+        facts = st.text_area(
+            "要点（须逐字出现在标准条款中，每行一个）", "\n".join(draft["key_facts"]), key=f"draft-facts-{chosen}"
+        )
         note = st.text_input("备注")
         if st.form_submit_button("保存草稿复核"):
             try:
