@@ -210,7 +210,10 @@ def test_reviewed_rows_show_raw_and_reviewed_side_by_side_with_dashes_for_nothin
     )
     by_label = {label: (raw, reviewed) for label, raw, reviewed in rows}
     assert by_label["通过率"] == ("0.667", "1.000")
-    assert by_label["评审：正确性"][0].startswith("—")
+    # Raw: the judge's only call failed, so no mean is reported; n valid / n failed stand beside it in both columns.
+    assert by_label["评审：正确性"] == ("不报告：有效评审不足（有效 0，失败 1）",) * 2
+    assert by_label["召回率@3"] == ("1.000", "1.000")
+    assert by_label["误拒率"] == ("—", "—")  # no item of the fixture has the figure
     assert all("None" not in raw + reviewed for _, raw, reviewed in rows)
 
 
@@ -269,3 +272,24 @@ def test_draft_with_a_key_fact_outside_its_gold_is_not_saved(store, tmp_path):
     with pytest.raises(UserError, match="2030年"):
         save_reviewed_drafts([DRAFT], store.latest(FEEDBACK), {"d#一": CLAUSE}, path)
     assert not path.exists()
+
+
+def test_change_rows_list_every_metric_that_moved_and_the_grid_stars_the_best():
+    from assistant.evals.compare import compare_runs, side_by_side
+    from assistant.evals.report import change_rows, side_by_side_rows
+
+    before = hand_run()
+    after = hand_run()
+    after.run_id = "run-2"
+    after.items[0].metrics.update({"hit@1": 1.0, "mrr": 1.0})
+    after.aggregates, _ = aggregate(after.items)
+
+    rows = change_rows(compare_runs(before, after), 3)
+
+    assert [(r["编号"], r["指标"], r["A"], r["B"], r["变化"]) for r in rows] == [
+        ("a", "首位命中率", "0.000", "1.000", "变好"),
+        ("a", "MRR@3", "0.500", "1.000", "变好"),
+    ]
+    grid = {r["指标"]: r for r in side_by_side_rows(side_by_side([before, after]), 3)}
+    assert (grid["首位命中率"]["[1]"], grid["首位命中率"]["[2]"]) == ("0.500", "1.000 ★")
+    assert (grid["要点覆盖率"]["[1]"], grid["要点覆盖率"]["[2]"]) == ("0.750", "0.750")  # a tie stars no one

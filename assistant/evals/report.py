@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from assistant.evals.runner import RunResult
 
 if TYPE_CHECKING:
+    from assistant.evals.compare import Comparison, SideBySide
     from assistant.evals.review import ReviewedFigures
 
 METRIC_NAMES = {
@@ -243,6 +244,8 @@ def reviewed_rows(run: RunResult, figures: ReviewedFigures) -> list[tuple[str, s
     for (label, raw), key in zip(summary_rows(run), run.aggregates, strict=True):
         reviewed = fmt(figures.reviewed.get(key))
         if key in ("judge_correctness", "judge_faithfulness") and run.config.judge:
+            if figures.reviewed.get(key) is None and figures.judge_failures:
+                reviewed = "不报告：有效评审不足"
             reviewed += judge_note
         rows.append((label, raw, reviewed))
     return rows
@@ -260,3 +263,48 @@ def latency_rows(runs: list[RunResult]) -> list[dict[str, str]]:
             row[f"[{n}] 毫秒"] = "—" if value is None else f"{value:.0f}"
         rows.append(row)
     return rows
+
+
+def delta_rows(comparison: Comparison, k: int | None) -> list[dict[str, str]]:
+    """The per-metric comparison table: A, B, difference, interval, p-value, n; "—" where there is nothing."""
+    return [
+        {
+            "指标": metric_label(d.metric, k),
+            "A": fmt(d.a),
+            "B": fmt(d.b),
+            "差值": fmt(d.delta),
+            "95% 区间": "—" if d.low is None or d.high is None else f"[{d.low:+.3f}, {d.high:+.3f}]",
+            "p 值": fmt(d.p_value),
+            "题数": str(d.n),
+            "显著": "是" if d.significant else ("题数不足" if d.n < d.min_n else "否"),
+        }
+        for d in comparison.deltas
+    ]
+
+
+def change_rows(comparison: Comparison, k: int | None) -> list[dict[str, str]]:
+    """Every metric that changed on every shared item, by item then metric."""
+    changes = [(c, "变好") for c in comparison.better] + [(c, "变差") for c in comparison.worse]
+    return [
+        {
+            "编号": c.id,
+            "问题": c.question,
+            "指标": metric_label(c.metric, k),
+            "A": fmt(c.a),
+            "B": fmt(c.b),
+            "变化": word,
+        }
+        for c, word in sorted(changes, key=lambda p: (p[0].id, p[0].metric))
+    ]
+
+
+BEST = " ★"
+
+
+def side_by_side_rows(table: SideBySide, k: int | None) -> list[dict[str, str]]:
+    """One row per metric, one column [n] per run; the best value(s) of each metric end with ★."""
+    return [
+        {"指标": metric_label(metric, k)}
+        | {f"[{n}]": fmt(v) + (BEST if n - 1 in table.best[metric] else "") for n, v in enumerate(values, 1)}
+        for metric, values in table.rows.items()
+    ]

@@ -15,13 +15,16 @@ from assistant.evals.compare import compare_runs, side_by_side
 from assistant.evals.datasets import DATASET_SUFFIXES
 from assistant.evals.feedback_export import NEEDS_REVIEW, feedback_drafts
 from assistant.evals.report import (
+    BEST,
     CHART_METRICS,
     METRIC_NAMES,
     TYPE_NAMES,
+    change_rows,
+    delta_rows,
     fmt,
     latency_rows,
-    metric_label,
     reviewed_rows,
+    side_by_side_rows,
     type_name,
 )
 from assistant.evals.review import (
@@ -387,42 +390,11 @@ with pair_tab:
             for warning in comparison.warnings:
                 st.warning(safe_md(warning), icon=":material/warning:")
             k_label = one.config.k if one.config.k == two.config.k else None
-            st.dataframe(
-                [
-                    {
-                        "指标": metric_label(d.metric, k_label),
-                        "A": fmt(d.a),
-                        "B": fmt(d.b),
-                        "差值": fmt(d.delta),
-                        "95% 区间": "—" if d.low is None or d.high is None else f"[{d.low:+.3f}, {d.high:+.3f}]",
-                        "p 值": fmt(d.p_value),
-                        "题数": str(d.n),
-                        "显著": "是" if d.significant else ("题数不足" if d.n < d.min_n else "否"),
-                    }
-                    for d in comparison.deltas
-                ],
-                hide_index=True,
-                width="stretch",
-            )
+            st.dataframe(delta_rows(comparison, k_label), hide_index=True, width="stretch")
             better = {c.id for c in comparison.better}
             worse = {c.id for c in comparison.worse}
             st.markdown(f"有指标变好的题 **{len(better)}** 道，有指标变差的题 **{len(worse)}** 道。")
-            changes = [(c, "变好") for c in comparison.better] + [(c, "变差") for c in comparison.worse]
-            st.dataframe(
-                [
-                    {
-                        "编号": c.id,
-                        "问题": c.question,
-                        "指标": metric_label(c.metric, k_label),
-                        "A": fmt(c.a),
-                        "B": fmt(c.b),
-                        "变化": word,
-                    }
-                    for c, word in sorted(changes, key=lambda p: (p[0].id, p[0].metric))
-                ],
-                hide_index=True,
-                width="stretch",
-            )
+            st.dataframe(change_rows(comparison, k_label), hide_index=True, width="stretch", key="changes")
 
 with many_tab:
     picked = st.multiselect("选择要并排比较的运行", ids, default=ids[: min(3, len(ids))], format_func=run_name)
@@ -437,15 +409,9 @@ with many_tab:
             st.caption(f"[{n}] {safe_md(label)} · {safe_md(run_name(run_id))}")
         ks = {r.config.k for r in runs}
         shared_k = next(iter(ks)) if len(ks) == 1 else None
-        grid = pd.DataFrame(
-            [
-                {"指标": metric_label(metric, shared_k)}
-                | {f"[{n}]": fmt(v) + (" ★" if n - 1 in table.best[metric] else "") for n, v in enumerate(values, 1)}
-                for metric, values in table.rows.items()
-            ]
-        )
+        grid = pd.DataFrame(side_by_side_rows(table, shared_k))
         st.dataframe(
-            grid.style.map(lambda v: "background-color: #fdecc8; font-weight: bold" if str(v).endswith("★") else ""),
+            grid.style.map(lambda v: "background-color: #fdecc8; font-weight: bold" if str(v).endswith(BEST) else ""),
             hide_index=True,
             width="stretch",
             key="side_by_side",
