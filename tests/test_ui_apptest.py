@@ -784,7 +784,15 @@ def test_evaluator_compares_runs_side_by_side_and_saves_a_reviewed_feedback_draf
     from assistant.evals.feedback_export import NEEDS_REVIEW
 
     dataset = tmp_path / "review.jsonl"
-    dataset.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in REVIEW_SET), "utf-8")
+    # Two gold clauses: a run with k=1 can find at most one, so recall@k moves between the runs.
+    two_gold = {
+        "id": "x-multi",
+        "question": "意见在远程教育和远程医疗方面分别有什么支持？",
+        "gold_clauses": ["二十二", "二十三"],
+        "key_facts": ["开展远程教育,促进优质教学资源共享", "探索利用人工智能、互联网等开展远程医疗"],
+        "type": "multi_clause",
+    }
+    dataset.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [*REVIEW_SET, two_gold]), "utf-8")
     settings = load_settings()
     evaluate_run(directive_assistant, dataset, 1, settings)
     evaluate_run(directive_assistant, dataset, 8, settings)
@@ -796,10 +804,14 @@ def test_evaluator_compares_runs_side_by_side_and_saves_a_reviewed_feedback_draf
 
     # Two runs with different k: the comparison says so, and the multi-run grid stars the best per metric.
     assert any("k 不同（8 与 1）" in w.value for w in at.warning)
+    changes = next(d.value for d in at.dataframe if "变化" in d.value.columns)
+    assert list(changes.columns) == ["编号", "问题", "指标", "A", "B", "变化"]
+    assert set(changes["变化"]) <= {"变好", "变差"}
+    assert "召回率@k" in set(changes[changes["编号"] == "x-multi"]["指标"])
     grid = next(d.value for d in at.dataframe if "[2]" in d.value.columns)
     assert any(str(v).endswith("★") for v in grid.to_numpy().ravel())
     latency = next(d.value for d in at.dataframe if "[1] 毫秒" in d.value.columns)
-    assert list(latency["编号"]) == ["x-rail", "x-none"]
+    assert list(latency["编号"]) == ["x-rail", "x-none", "x-multi"]
     for frame in at.dataframe:
         cells = [str(v) for v in frame.value.to_numpy().ravel()]
         assert "None" not in cells and "nan" not in cells, frame.value

@@ -394,7 +394,10 @@ with pair_tab:
             better = {c.id for c in comparison.better}
             worse = {c.id for c in comparison.worse}
             st.markdown(f"有指标变好的题 **{len(better)}** 道，有指标变差的题 **{len(worse)}** 道。")
-            st.dataframe(change_rows(comparison, k_label), hide_index=True, width="stretch", key="changes")
+            if changed := change_rows(comparison, k_label):
+                st.dataframe(changed, hide_index=True, width="stretch", key="changes")
+            else:
+                st.caption("共同题目的各项指标都没有变化。")
 
 with many_tab:
     picked = st.multiselect("选择要并排比较的运行", ids, default=ids[: min(3, len(ids))], format_func=run_name)
