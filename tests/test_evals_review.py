@@ -293,3 +293,26 @@ def test_change_rows_list_every_metric_that_moved_and_the_grid_stars_the_best():
     grid = {r["指标"]: r for r in side_by_side_rows(side_by_side([before, after]), 3)}
     assert (grid["首位命中率"]["[1]"], grid["首位命中率"]["[2]"]) == ("0.500", "1.000 ★")
     assert (grid["要点覆盖率"]["[1]"], grid["要点覆盖率"]["[2]"]) == ("0.750", "0.750")  # a tie stars no one
+
+
+def test_judge_figures_carry_valid_and_failed_counts_in_the_side_by_side_and_comparison_tables():
+    from assistant.evals.compare import compare_runs, side_by_side
+    from assistant.evals.report import delta_rows, side_by_side_rows
+
+    before = hand_run()
+    after = hand_run()
+    after.run_id = "run-2"
+    after.items[1].metrics["judge_correctness"] = 1.0
+    after.items[1].judge_valid, after.items[1].judge_failures = 1, 0
+    after.aggregates, _ = aggregate(after.items)
+    after.counts.update(judge_valid=1, judge_failures=0)
+
+    grid = {r["指标"]: r for r in side_by_side_rows(side_by_side([before, after]), 3, [before, after])}
+    deltas = {r["指标"]: r for r in delta_rows(compare_runs(before, after), 3, before, after)}
+
+    assert (grid["评审：正确性"]["[1]"], grid["评审：正确性"]["[2]"]) == (
+        "—（有效 0，失败 1）",
+        "1.000（有效 1，失败 0）",
+    )
+    assert (deltas["评审：正确性"]["A"], deltas["评审：正确性"]["B"]) == ("—（有效 0，失败 1）", "—（有效 1，失败 0）")
+    assert deltas["召回率@3"]["A"] == "1.000"

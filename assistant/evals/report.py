@@ -8,7 +8,7 @@ import json
 from html import escape
 from typing import TYPE_CHECKING
 
-from assistant.evals.runner import RunResult
+from assistant.evals.runner import JUDGE_METRICS, RunResult
 
 if TYPE_CHECKING:
     from assistant.evals.compare import Comparison, SideBySide
@@ -265,13 +265,24 @@ def latency_rows(runs: list[RunResult]) -> list[dict[str, str]]:
     return rows
 
 
-def delta_rows(comparison: Comparison, k: int | None) -> list[dict[str, str]]:
+def judge_counts(run: RunResult) -> str:
+    """n valid / n failed of a run's judge, to stand beside every judge figure."""
+    return f"（有效 {run.counts.get('judge_valid', 0)}，失败 {run.counts.get('judge_failures', 0)}）"
+
+
+def _judged(metric: str, run: RunResult | None) -> str:
+    return judge_counts(run) if run is not None and run.config.judge and metric in JUDGE_METRICS else ""
+
+
+def delta_rows(
+    comparison: Comparison, k: int | None, a: RunResult | None = None, b: RunResult | None = None
+) -> list[dict[str, str]]:
     """The per-metric comparison table: A, B, difference, interval, p-value, n; "—" where there is nothing."""
     return [
         {
             "指标": metric_label(d.metric, k),
-            "A": fmt(d.a),
-            "B": fmt(d.b),
+            "A": fmt(d.a) + _judged(d.metric, a),
+            "B": fmt(d.b) + _judged(d.metric, b),
             "差值": fmt(d.delta),
             "95% 区间": "—" if d.low is None or d.high is None else f"[{d.low:+.3f}, {d.high:+.3f}]",
             "p 值": fmt(d.p_value),
@@ -301,10 +312,15 @@ def change_rows(comparison: Comparison, k: int | None) -> list[dict[str, str]]:
 BEST = " ★"
 
 
-def side_by_side_rows(table: SideBySide, k: int | None) -> list[dict[str, str]]:
+def side_by_side_rows(table: SideBySide, k: int | None, runs: list[RunResult] | None = None) -> list[dict[str, str]]:
     """One row per metric, one column [n] per run; the best value(s) of each metric end with ★."""
     return [
         {"指标": metric_label(metric, k)}
-        | {f"[{n}]": fmt(v) + (BEST if n - 1 in table.best[metric] else "") for n, v in enumerate(values, 1)}
+        | {
+            f"[{n}]": fmt(v)
+            + _judged(metric, runs[n - 1] if runs else None)
+            + (BEST if n - 1 in table.best[metric] else "")
+            for n, v in enumerate(values, 1)
+        }
         for metric, values in table.rows.items()
     ]

@@ -390,7 +390,7 @@ with pair_tab:
             for warning in comparison.warnings:
                 st.warning(safe_md(warning), icon=":material/warning:")
             k_label = one.config.k if one.config.k == two.config.k else None
-            st.dataframe(delta_rows(comparison, k_label), hide_index=True, width="stretch")
+            st.dataframe(delta_rows(comparison, k_label, one, two), hide_index=True, width="stretch")
             better = {c.id for c in comparison.better}
             worse = {c.id for c in comparison.worse}
             st.markdown(f"有指标变好的题 **{len(better)}** 道，有指标变差的题 **{len(worse)}** 道。")
@@ -412,7 +412,7 @@ with many_tab:
             st.caption(f"[{n}] {safe_md(label)} · {safe_md(run_name(run_id))}")
         ks = {r.config.k for r in runs}
         shared_k = next(iter(ks)) if len(ks) == 1 else None
-        grid = pd.DataFrame(side_by_side_rows(table, shared_k))
+        grid = pd.DataFrame(side_by_side_rows(table, shared_k, runs))
         st.dataframe(
             grid.style.map(lambda v: "background-color: #fdecc8; font-weight: bold" if str(v).endswith(BEST) else ""),
             hide_index=True,
