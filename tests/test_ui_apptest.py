@@ -749,7 +749,7 @@ def test_evaluator_overrides_a_failed_item_and_only_the_reviewed_figure_changes(
     assert before == (f"{passed / n:.3f}", f"{passed / n:.3f}")
 
     at.selectbox(key="review_item").set_value("x-rail").run()
-    at.radio(key="review_verdict").set_value("改判为通过")
+    at.radio(key="review_verdict-x-rail").set_value("改判为通过")
     button(at, "保存复核").click().run()
 
     assert not at.exception, at.exception

@@ -144,7 +144,7 @@ def review_form(run: RunResult) -> None:
         st.info(safe_md(f"本题已复核：{done.reviewer}，{when}，{'；'.join(done.changes)}"), icon=":material/task_alt:")
     item_detail(item)
     with st.form(f"review-{run.run_id}-{item.id}"):
-        verdict = st.radio("判定", list(VERDICTS), horizontal=True, key="review_verdict")
+        verdict = st.radio("判定", list(VERDICTS), horizontal=True, key=f"review_verdict-{item.id}")
         judged = item.judge_valid or item.judge_failures
         left, right = st.columns(2)
         correctness = left.number_input("人工评审：正确性（留空沿用）", 0.0, 1.0, None, 0.5, disabled=not judged)
