@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -694,3 +695,144 @@ def test_single_sign_on_button_follows_the_settings_and_fails_in_chinese_without
     assert not at.exception, at.exception
     # No [auth.org] in .streamlit/secrets.toml here: st.login refuses, the user reads one Chinese sentence.
     assert [e.value for e in at.error] == ["统一身份认证暂不可用，请稍后再试或使用本地账号登录。"]
+
+
+# --- evaluation page: review queue ------------------------------------------
+
+REVIEW_SET = [
+    # Gold and key fact belong to 河长制, the question to railways: the item fails and enters the queue.
+    {
+        "id": "x-rail",
+        "question": "意见提出加快规划建设哪些重大铁路工程？",
+        "gold_clauses": ["十六"],
+        "key_facts": ["全面推进河长制、湖长制"],
+        "type": "list",
+    },
+    {
+        "id": "x-none",
+        "question": "西部地区鼓励类产业企业所得税优惠税率是多少？",
+        "answerable": False,
+        "type": "unanswerable",
+    },
+]
+
+
+def stored_run(directive_assistant: PolicyAssistant, tmp_path: Path):
+    """A real extractive run of REVIEW_SET, stored in the app's data dir."""
+    from assistant.evals.runs import evaluate
+
+    dataset = tmp_path / "review.jsonl"
+    dataset.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in REVIEW_SET), "utf-8")
+    run, _ = evaluate(directive_assistant, dataset, "extractive", 5, store_settings=load_settings())
+    return run
+
+
+def figure_table(at: AppTest) -> dict[str, tuple[str, str]]:
+    table = next(d.value for d in at.dataframe if list(d.value.columns) == ["指标", "原始", "复核后"])
+    return {row["指标"]: (row["原始"], row["复核后"]) for _, row in table.iterrows()}
+
+
+def test_evaluator_overrides_a_failed_item_and_only_the_reviewed_figure_changes(
+    own_data, directive_assistant, tmp_path
+):
+    from assistant.evals.review import ReviewStore
+    from assistant.evals.runs import RunStore
+
+    run = stored_run(directive_assistant, tmp_path)
+    failing = next(i for i in run.items if i.id == "x-rail")
+    assert failing.failed
+    passed = sum(1 for i in run.items if not i.failed)
+    n = len(run.items)
+    at = start_app("zhao", ("evaluator",))
+    at.switch_page("views/evals.py").run()
+    assert not at.exception, at.exception
+    before = figure_table(at)["通过率"]
+    assert before == (f"{passed / n:.3f}", f"{passed / n:.3f}")
+
+    at.selectbox(key="review_item").set_value("x-rail").run()
+    at.radio(key="review_verdict-x-rail").set_value("改判为通过")
+    button(at, "保存复核").click().run()
+
+    assert not at.exception, at.exception
+    assert any("已记录复核：x-rail，改判为通过" in plain(s.value) for s in at.success)
+    assert figure_table(at)["通过率"] == (f"{passed / n:.3f}", f"{(passed + 1) / n:.3f}")
+    assert all("None" not in raw + reviewed for raw, reviewed in figure_table(at).values())
+    [review] = ReviewStore(load_settings()).history(run.run_id)
+    assert (review.item_id, review.reviewer, review.verdict) == ("x-rail", "zhao", "pass")
+    log = next(d.value for d in at.dataframe if "复核人" in d.value.columns)
+    assert list(log["复核人"]) == ["zhao"] and list(log["改动"]) == ["改判为通过"]
+    # The run folder is untouched: the stored item still failed, the raw figures are what the run computed.
+    stored = RunStore(load_settings()).load(run.run_id)
+    assert next(i for i in stored.items if i.id == "x-rail").failed
+    assert stored.aggregates == run.aggregates
+
+
+def test_civil_servant_cannot_reach_the_review_queue(own_data, directive_assistant, tmp_path):
+    stored_run(directive_assistant, tmp_path)
+    at = start_app("zhang", ("civil_servant",))
+    at.switch_page("views/evals.py").run()
+
+    assert not at.exception, at.exception
+    assert refused(at)
+    assert not at.dataframe
+    assert "保存复核" not in [b.label for b in at.button]
+
+
+def test_evaluator_compares_runs_side_by_side_and_saves_a_reviewed_feedback_draft(
+    own_data, directive_assistant, tmp_path
+):
+    from assistant.evals.datasets import load_items
+    from assistant.evals.feedback_export import NEEDS_REVIEW
+
+    dataset = tmp_path / "review.jsonl"
+    # Two gold clauses: a run with k=1 can find at most one, so recall@k moves between the runs.
+    two_gold = {
+        "id": "x-multi",
+        "question": "意见在远程教育和远程医疗方面分别有什么支持？",
+        "gold_clauses": ["二十二", "二十三"],
+        "key_facts": ["开展远程教育,促进优质教学资源共享", "探索利用人工智能、互联网等开展远程医疗"],
+        "type": "multi_clause",
+    }
+    dataset.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in [*REVIEW_SET, two_gold]), "utf-8")
+    settings = load_settings()
+    evaluate_run(directive_assistant, dataset, 1, settings)
+    evaluate_run(directive_assistant, dataset, 8, settings)
+    answer = directive_assistant.ask("国家对西部地区的医疗有什么支持？")
+    FeedbackStore(settings.data_dir / "feedback.sqlite3").record("f" * 32, answer, "down", settings, ["不完整"])
+    at = start_app("zhao", ("evaluator",))
+    at.switch_page("views/evals.py").run()
+    assert not at.exception, at.exception
+
+    # Two runs with different k: the comparison says so, and the multi-run grid stars the best per metric.
+    assert any("k 不同（8 与 1）" in w.value for w in at.warning)
+    changes = next(d.value for d in at.dataframe if "变化" in d.value.columns)
+    assert list(changes.columns) == ["编号", "问题", "指标", "A", "B", "变化"]
+    assert set(changes["变化"]) <= {"变好", "变差"}
+    assert "召回率@k" in set(changes[changes["编号"] == "x-multi"]["指标"])
+    grid = next(d.value for d in at.dataframe if "[2]" in d.value.columns)
+    assert any(str(v).endswith("★") for v in grid.to_numpy().ravel())
+    latency = next(d.value for d in at.dataframe if "[1] 毫秒" in d.value.columns)
+    assert list(latency["编号"]) == ["x-rail", "x-none", "x-multi"]
+    for frame in at.dataframe:
+        cells = [str(v) for v in frame.value.to_numpy().ravel()]
+        assert "None" not in cells and "nan" not in cells, frame.value
+
+    # The 👎 draft: the evaluator fills gold and key facts, then saves it into a dataset without the mark.
+    draft_id = "fb-" + "f" * 12
+    at.text_area(key=f"draft-gold-{draft_id}").set_value(f"{DIRECTIVE_ID}#二十三")
+    at.text_area(key=f"draft-facts-{draft_id}").set_value("支持在西部地区建立若干区域医疗中心")
+    button(at, "保存草稿复核").click().run()
+    assert not at.exception, at.exception
+    button(at, "把已复核的草稿保存到数据集").click().run()
+
+    assert not at.exception, at.exception
+    assert any("已保存 1 道题" in plain(s.value) for s in at.success), [s.value for s in at.error]
+    [saved] = load_items(own_data / "datasets" / "feedback-reviewed.jsonl")
+    assert saved.id == draft_id and NEEDS_REVIEW not in saved.note and saved.note.startswith("已复核（zhao，")
+    assert saved.gold_clauses == [f"{DIRECTIVE_ID}#二十三"]
+
+
+def evaluate_run(assistant: PolicyAssistant, dataset: Path, k: int, settings):
+    from assistant.evals.runs import evaluate
+
+    return evaluate(assistant, dataset, "extractive", k, store_settings=settings)

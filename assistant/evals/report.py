@@ -6,8 +6,13 @@ import csv
 import io
 import json
 from html import escape
+from typing import TYPE_CHECKING
 
-from assistant.evals.runner import RunResult
+from assistant.evals.runner import JUDGE_METRICS, RunResult
+
+if TYPE_CHECKING:
+    from assistant.evals.compare import Comparison, SideBySide
+    from assistant.evals.review import ReviewedFigures
 
 METRIC_NAMES = {
     "recall@k": "召回率@k",
@@ -207,3 +212,115 @@ def render_csv(run: RunResult) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+TYPE_NAMES = {
+    "lookup": "一般查询",
+    "article_lookup": "按条号查询",
+    "named_document": "指名文件",
+    "number_date": "数字与日期",
+    "list": "列举",
+    "paraphrase": "换种说法",
+    "multi_clause": "跨条款",
+    "unanswerable": "不可回答",
+    "multi_turn": "多轮追问",
+}
+PASS_RATE = "通过率"
+
+
+def type_name(kind: str) -> str:
+    """A question type in Chinese; an unknown type is shown as given."""
+    return TYPE_NAMES.get(kind, kind)
+
+
+def reviewed_rows(run: RunResult, figures: ReviewedFigures) -> list[tuple[str, str, str]]:
+    """(label, raw, reviewed) for the pass rate and every aggregate.
+
+    The raw column is summary_rows' text (judge n valid / n failed, fallback count, notes); the reviewed
+    judge figures carry the counts after review, where a human verdict counts as a valid one.
+    """
+    judge_note = f"（有效 {figures.judge_valid}，失败 {figures.judge_failures}）"
+    rows = [(PASS_RATE, fmt(figures.raw.get("pass_rate")), fmt(figures.reviewed.get("pass_rate")))]
+    for (label, raw), key in zip(summary_rows(run), run.aggregates, strict=True):
+        reviewed = fmt(figures.reviewed.get(key))
+        if key in ("judge_correctness", "judge_faithfulness") and run.config.judge:
+            if figures.reviewed.get(key) is None and figures.judge_failures:
+                reviewed = "不报告：有效评审不足"
+            reviewed += judge_note
+        rows.append((label, raw, reviewed))
+    return rows
+
+
+def latency_rows(runs: list[RunResult]) -> list[dict[str, str]]:
+    """Per item, its total latency in each run (ms); "—" where a run lacks the item."""
+    order = list(dict.fromkeys(i.id for r in runs for i in r.items))
+    by_run = [{i.id: i.latency_ms.get("total_ms") for i in r.items} for r in runs]
+    rows = []
+    for item_id in order:
+        row = {"编号": item_id}
+        for n, latencies in enumerate(by_run, start=1):
+            value = latencies.get(item_id)
+            row[f"[{n}] 毫秒"] = "—" if value is None else f"{value:.0f}"
+        rows.append(row)
+    return rows
+
+
+def judge_counts(run: RunResult) -> str:
+    """n valid / n failed of a run's judge, to stand beside every judge figure."""
+    return f"（有效 {run.counts.get('judge_valid', 0)}，失败 {run.counts.get('judge_failures', 0)}）"
+
+
+def _judged(metric: str, run: RunResult | None) -> str:
+    return judge_counts(run) if run is not None and run.config.judge and metric in JUDGE_METRICS else ""
+
+
+def delta_rows(
+    comparison: Comparison, k: int | None, a: RunResult | None = None, b: RunResult | None = None
+) -> list[dict[str, str]]:
+    """The per-metric comparison table: A, B, difference, interval, p-value, n; "—" where there is nothing."""
+    return [
+        {
+            "指标": metric_label(d.metric, k),
+            "A": fmt(d.a) + _judged(d.metric, a),
+            "B": fmt(d.b) + _judged(d.metric, b),
+            "差值": fmt(d.delta),
+            "95% 区间": "—" if d.low is None or d.high is None else f"[{d.low:+.3f}, {d.high:+.3f}]",
+            "p 值": fmt(d.p_value),
+            "题数": str(d.n),
+            "显著": "是" if d.significant else ("题数不足" if d.n < d.min_n else "否"),
+        }
+        for d in comparison.deltas
+    ]
+
+
+def change_rows(comparison: Comparison, k: int | None) -> list[dict[str, str]]:
+    """Every metric that changed on every shared item, by item then metric."""
+    changes = [(c, "变好") for c in comparison.better] + [(c, "变差") for c in comparison.worse]
+    return [
+        {
+            "编号": c.id,
+            "问题": c.question,
+            "指标": metric_label(c.metric, k),
+            "A": fmt(c.a),
+            "B": fmt(c.b),
+            "变化": word,
+        }
+        for c, word in sorted(changes, key=lambda p: (p[0].id, p[0].metric))
+    ]
+
+
+BEST = " ★"
+
+
+def side_by_side_rows(table: SideBySide, k: int | None, runs: list[RunResult] | None = None) -> list[dict[str, str]]:
+    """One row per metric, one column [n] per run; the best value(s) of each metric end with ★."""
+    return [
+        {"指标": metric_label(metric, k)}
+        | {
+            f"[{n}]": fmt(v)
+            + _judged(metric, runs[n - 1] if runs else None)
+            + (BEST if n - 1 in table.best[metric] else "")
+            for n, v in enumerate(values, 1)
+        }
+        for metric, values in table.rows.items()
+    ]
