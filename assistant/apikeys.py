@@ -13,17 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from assistant.accounts import ROLES  # one definition of the roles for accounts and API keys
 from assistant.errors import UserError
 from assistant.settings import Settings
 
-# The roles of the accounts issue: English ids in code, Chinese names for people.
-ROLES: dict[str, str] = {
-    "civil_servant": "公务员",
-    "trainer": "培训管理员",
-    "learner": "学员",
-    "evaluator": "评测员",
-    "admin": "系统管理员",
-}
 PREFIX = "pa"
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
 _SCHEMA = """

@@ -279,3 +279,22 @@ def test_chat_completion_replays_a_long_history_for_the_next_follow_up(api):
         "国家对西部地区的教育有什么支持？",
         "国家对西部地区的文化有什么支持？",
     ]
+
+
+def test_a_learner_key_reads_documents_but_may_not_ask_search_or_chat(writable_directive):
+    _, token = api_key_store(writable_directive.settings).add("trainee", "learner")
+    headers = {"Authorization": f"Bearer {token}"}
+    with client_for(writable_directive) as client:
+        assert client.get("/v1/documents", headers=headers).status_code == 200
+        refused = [
+            client.post("/v1/ask", json={"question": RIVER}, headers=headers),
+            client.post("/v1/search", json={"query": RIVER}, headers=headers),
+            client.post(
+                "/v1/chat/completions",
+                json={"model": "policy-assistant", "messages": [{"role": "user", "content": RIVER}]},
+                headers=headers,
+            ),
+        ]
+    for response in refused:
+        assert response.status_code == 403
+        assert "学员" in response.json()["error"]["message"] and "公务员" in response.json()["error"]["message"]

@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from assistant.answer.condense import Exchange
 from assistant.api.schemas import ChatCompletionRequest, ChatMessage
-from assistant.api.security import authenticate
+from assistant.api.security import QUESTION_ROLES, authenticate, require_roles
 from assistant.errors import UserError
 from assistant.service import PolicyAssistant
 from assistant.types import Answer
@@ -92,7 +92,11 @@ def _check_model(body: ChatCompletionRequest, request: Request) -> None:
         raise UserError(f"对话消息过多（{len(body.messages)} 条），请开始新对话。")
 
 
-@router.post("/chat/completions", summary="对话补全 / Chat completions (OpenAI-compatible)")
+@router.post(
+    "/chat/completions",
+    dependencies=[Depends(require_roles(*QUESTION_ROLES))],
+    summary="对话补全 / Chat completions (OpenAI-compatible)",
+)
 def chat_completions(body: ChatCompletionRequest, request: Request) -> Any:
     """Answers the last user message with verified citations; earlier messages drive follow-ups."""
     _check_model(body, request)

@@ -11,13 +11,14 @@ from fastapi.responses import StreamingResponse
 
 from assistant.answer.condense import Exchange
 from assistant.api.schemas import AskRequest, FeedbackRequest, SearchRequest, Turn
-from assistant.api.security import authenticate, error_body
+from assistant.api.security import QUESTION_ROLES, authenticate, error_body, require_roles
 from assistant.errors import UserError
 from assistant.service import PolicyAssistant
 from assistant.types import Answer, ClauseView, DocumentInfo, SearchResult
 
 router = APIRouter(prefix="/v1")
 authenticated = [Depends(authenticate)]
+asking = [Depends(require_roles(*QUESTION_ROLES))]
 
 
 def assistant_of(request: Request) -> PolicyAssistant:
@@ -37,7 +38,7 @@ def health(request: Request) -> dict[str, object]:
     return assistant_of(request).health()
 
 
-@router.post("/search", dependencies=authenticated, summary="检索条款 / Search clauses")
+@router.post("/search", dependencies=asking, summary="检索条款 / Search clauses")
 def search(body: SearchRequest, request: Request) -> SearchResult:
     return assistant_of(request).search(body.query, body.k, body.where())
 
@@ -64,9 +65,7 @@ def answer_events(events: Iterator[str | Answer]) -> Iterator[str]:
     yield sse("done", {})
 
 
-@router.post(
-    "/ask", dependencies=authenticated, response_model=Answer, summary="回答问题 / Answer with verified citations"
-)
+@router.post("/ask", dependencies=asking, response_model=Answer, summary="回答问题 / Answer with verified citations")
 def ask(body: AskRequest, request: Request) -> Any:
     """The same JSON as `policy-assistant ask --json`; with `stream: true`, server-sent events."""
     assistant = assistant_of(request)
@@ -89,7 +88,7 @@ def clause(doc_id: str, clause: str, request: Request) -> ClauseView:
         raise NotFound(str(exc)) from exc
 
 
-@router.post("/feedback", dependencies=authenticated, summary="反馈 / Feedback on an answer")
+@router.post("/feedback", dependencies=asking, summary="反馈 / Feedback on an answer")
 def feedback(body: FeedbackRequest, request: Request) -> dict[str, str]:
     answer_id = assistant_of(request).record_feedback(body.answer, body.rating, body.reasons, body.comment)
     return {"answer_id": answer_id}

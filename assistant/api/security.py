@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from assistant.apikeys import APIKey, APIKeyStore
+from assistant.apikeys import ROLES, APIKey, APIKeyStore
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -58,6 +58,23 @@ def authenticate(request: Request) -> APIKey:
         raise HTTPException(429, "请求过于频繁，请稍后再试。", headers={"Retry-After": str(max(1, math.ceil(wait)))})
     request.state.api_key = key
     return key
+
+
+# Asking questions is the 公务员 role's work, as on the 问答 page; 原文 (documents, clauses) is open to every role.
+QUESTION_ROLES = ("civil_servant",)
+
+
+def require_roles(*roles: str) -> Callable[[Request], APIKey]:
+    """A dependency that lets only keys of the given roles through; else 403 with a Chinese reason."""
+
+    def check(request: Request) -> APIKey:
+        key: APIKey = getattr(request.state, "api_key", None) or authenticate(request)
+        if key.role not in roles:
+            wanted = "、".join(ROLES[r] for r in roles)
+            raise HTTPException(403, f"该密钥的角色（{ROLES.get(key.role, key.role)}）不能使用此接口，需要：{wanted}。")
+        return key
+
+    return check
 
 
 class BodyLimit:
