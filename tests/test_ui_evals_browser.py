@@ -20,7 +20,7 @@ from assistant.evals.review import ReviewStore
 from assistant.evals.runs import evaluate
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings, load_settings
-from tests.conftest import REPO
+from tests.conftest import DIRECTIVE_CORPUS, REPO
 from tests.test_ui_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -77,6 +77,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, directive_assistant: Policy
     settings_file.write_text("", "utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ASSISTANT_") and not k.startswith("CHROMA_")}
     env["POLICY_ASSISTANT_DATA_DIR"] = str(data_dir)
+    env["POLICY_ASSISTANT_CORPUS_DIR"] = str(DIRECTIVE_CORPUS)
     env["POLICY_ASSISTANT_SETTINGS_FILE"] = str(settings_file)
     port = free_port()
     log_path = root / "streamlit.log"
