@@ -16,6 +16,7 @@ from assistant.embeddings import Embedder, make_embedder
 from assistant.errors import UserError
 from assistant.feedback import Rating, feedback_store
 from assistant.index import PolicyIndex, Progress, SyncReport
+from assistant.index_repair import write_failure
 from assistant.lint import lint_corpus
 from assistant.llm import Thinking
 from assistant.retrieve import HybridSearcher, SearchFilter
@@ -43,6 +44,13 @@ class PolicyAssistant:
             if self.settings.chroma.host:
                 raise UserError(
                     f"无法连接向量数据库服务 {exc}，请确认 Chroma 服务已启动，或取消 CHROMA_HOST 设置改用本地索引。"
+                ) from exc
+            # Embedded Chroma must write even to read: on a read-only or full disk, --rebuild would not help.
+            blocked = write_failure(exc, self.settings.index_dir)
+            if blocked is not None:
+                raise UserError(
+                    f"{blocked}。本地向量库（Chroma 内嵌模式）打开时也需要写入，请给数据目录写入权限，"
+                    "或改用 Chroma 服务（CHROMA_HOST）。"
                 ) from exc
             raise UserError("无法打开本地索引，请运行 policy-assistant index --rebuild 重建索引。") from exc
 
