@@ -79,6 +79,11 @@ class LLMSettings(Section):
     max_retries: int = Field(2, ge=0, le=10, description="Retries on timeouts, 429 and 5xx.")
     context_tokens: int = Field(8192, ge=1024, description="The model's context window in tokens.")
     answer_tokens: int = Field(1024, ge=64, description="Tokens reserved for the answer.")
+    report_usage: bool = Field(
+        True,
+        description="Ask the server to report token usage in the stream (stream_options.include_usage); "
+        "turn off for a server that rejects the option.",
+    )
 
     @property
     def configured(self) -> bool:

@@ -186,6 +186,9 @@ class Answer(Model):
     claims: list[Claim] = Field(default_factory=list, description="Every sentence of the answer, verified or not.")
     truncated: bool = Field(False, description="The model stopped at its length limit (finish_reason=length).")
     sources_seen: int | None = Field(None, description="How many sources the model actually saw after truncation.")
+    usage: dict[str, int] = Field(
+        default_factory=dict, description="Tokens the model used (prompt_tokens, completion_tokens), if reported."
+    )
 
 
 class DocumentInfo(Model):

@@ -246,7 +246,11 @@ def _handler_for(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
                 if isinstance(behaviour, Text | Scripted):
                     chunk_size, reasoning, finish = behaviour.chunk_size, behaviour.reasoning, behaviour.finish_reason
                 if stream:
-                    self._send_sse(_sse_events(text, model, chunk_size, reasoning, finish))
+                    events = _sse_events(text, model, chunk_size, reasoning, finish)
+                    if (body.get("stream_options") or {}).get("include_usage"):
+                        # As the real API: one last chunk with no choices carries the usage, before [DONE].
+                        events.insert(-1, _usage_event(body, text, model))
+                    self._send_sse(events)
                 else:
                     self._send_json(200, _completion(text, model, reasoning, finish))
 
@@ -300,6 +304,19 @@ def _completion(text: str, model: str, reasoning: str = "", finish: str = "stop"
         ],
         "usage": {"prompt_tokens": 1, "completion_tokens": len(text), "total_tokens": 1 + len(text)},
     }
+
+
+def prompt_characters(body: dict[str, Any]) -> int:
+    """The fake's token count for a prompt: one token per character of the messages' content."""
+    return sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
+
+
+def _usage_event(body: dict[str, Any], text: str, model: str) -> bytes:
+    usage = {"prompt_tokens": prompt_characters(body), "completion_tokens": len(text)}
+    usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+    payload = {"id": "chatcmpl-usage", "object": "chat.completion.chunk", "created": 0, "model": model}
+    payload |= {"choices": [], "usage": usage}
+    return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
 
 def _sse_events(text: str, model: str, chunk_size: int, reasoning: str = "", finish: str = "stop") -> list[bytes]:

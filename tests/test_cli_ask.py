@@ -31,6 +31,7 @@ ANSWER_KEYS = {
     "claims",
     "truncated",
     "sources_seen",
+    "usage",
 }
 CITATION_KEYS = {"n", "doc_id", "clause", "label", "quote", "verified", "start", "end"}
 RIVER = "河长制有什么要求？"

@@ -90,7 +90,7 @@ def test_reasoning_content_is_signalled_and_never_returned(llm):
 
     assert any(isinstance(e, Thinking) for e in events)
     assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "答案。"
-    assert events[-1] == Finish("stop")
+    assert events[-1] == Finish("stop", {"prompt_tokens": 1, "completion_tokens": 3})  # one token per character
 
 
 def test_length_finish_reason_marks_the_completion_truncated(llm):
@@ -189,3 +189,19 @@ def test_collect_keeps_text_and_finish_reason():
     completion = collect(chat.stream([]))
 
     assert (completion.text, completion.finish_reason, completion.truncated) == ("文本", "length", True)
+
+
+def test_usage_is_asked_for_and_reported_or_left_out_when_switched_off(llm):
+    from tests.fake_llm import prompt_characters
+
+    messages = [{"role": "user", "content": "问一个问题"}]
+    llm.enqueue_text("答复")
+    events = list(make_chat(settings_for(llm)).stream(messages))
+    finish = next(e for e in events if isinstance(e, Finish))
+    assert finish.usage == {"prompt_tokens": prompt_characters({"messages": messages}), "completion_tokens": 2}
+
+    llm.enqueue_text("答复")
+    events = list(make_chat(settings_for(llm, report_usage=False)).stream(messages))
+    finish = next(e for e in events if isinstance(e, Finish))
+    assert finish.usage is None
+    assert "stream_options" not in llm.chat_requests[-1].body

@@ -118,6 +118,7 @@ class AnswerEngine:
             notice=draft.notice,
             claims=claims,
             truncated=bool(getattr(draft, "truncated", False)),
+            usage=draft.usage,
             sources_seen=getattr(draft, "sources_seen", None),
             timings={
                 "condense_ms": round((condensed_at - started) * 1000, 2),

@@ -34,6 +34,7 @@ class Draft:
     citations: list[Citation] = field(default_factory=list)
     notice: str | None = None
     fell_back: bool = False  # a model failed and the extractive answer stands in
+    usage: dict[str, int] = field(default_factory=dict)  # tokens a model used for this draft, if reported
 
 
 @dataclass(frozen=True)

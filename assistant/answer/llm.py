@@ -104,6 +104,7 @@ class LLMAnswerer:
             return
         parts: list[str] = []
         finish: str | None = None
+        usage: dict[str, int] | None = None
         try:
             for event in self.chat.stream(messages):
                 if isinstance(event, TextDelta):
@@ -112,7 +113,7 @@ class LLMAnswerer:
                 elif isinstance(event, Thinking):
                     yield event
                 elif isinstance(event, Finish):
-                    finish = event.reason
+                    finish, usage = event.reason, event.usage
         except LLMUnavailable as exc:
             yield fall_back(f"{exc.reason}，已改用原文摘录回答。")
             return
@@ -122,6 +123,7 @@ class LLMAnswerer:
         draft = self.check(strip_reasoning("".join(parts)), clauses, fall_back, truncated)
         if isinstance(draft, GroundedDraft):
             draft.sources_seen = len(clauses)
+        draft.usage = usage or {}  # tokens were spent even when the answer falls back to extracts
         yield draft
 
     def check(

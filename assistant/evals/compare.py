@@ -141,9 +141,20 @@ class SideBySide(BaseModel):
     warnings: list[str] = Field(default_factory=list)
 
 
+# Token cost per item, where the endpoint reports usage; fewer is better.
+TOKEN_FIGURES = ("prompt_tokens_per_item", "completion_tokens_per_item")
+
+
 def side_by_side(runs: list[RunResult]) -> SideBySide:
     """Aggregates and latency of several runs in columns; bests follow each metric's direction."""
-    metrics = [*HIGHER_IS_BETTER, *LOWER_IS_BETTER, "fallback_rate", "total_p50_ms", "total_p95_ms"]
+    metrics = [
+        *HIGHER_IS_BETTER,
+        *LOWER_IS_BETTER,
+        "fallback_rate",
+        "total_p50_ms",
+        "total_p95_ms",
+        *TOKEN_FIGURES,
+    ]
     rows: dict[str, list[float | None]] = {}
     best: dict[str, list[int]] = {}
     for metric in metrics:
@@ -152,7 +163,7 @@ def side_by_side(runs: list[RunResult]) -> SideBySide:
             continue
         rows[metric] = values
         present = [v for v in values if v is not None]
-        lower = metric in LOWER_IS_BETTER or metric.endswith("_ms") or metric == "fallback_rate"
+        lower = metric in LOWER_IS_BETTER or metric.endswith("_ms") or metric in ("fallback_rate", *TOKEN_FIGURES)
         target = min(present) if lower else max(present)
         best[metric] = [n for n, v in enumerate(values) if v == target] if len(set(present)) > 1 else []
     labels = [

@@ -35,6 +35,10 @@ METRIC_NAMES = {
     "judge_correctness": "评审：正确性",
     "judge_faithfulness": "评审：忠实度",
     "judge_failure_rate": "评审失败比例",
+    "total_p50_ms": "总用时 p50（毫秒）",
+    "total_p95_ms": "总用时 p95（毫秒）",
+    "prompt_tokens_per_item": "每题输入 token",
+    "completion_tokens_per_item": "每题输出 token",
 }
 NOTES = {
     "citation_precision": "未引用任何条款的回答按 0 计（ALCE 口径）",

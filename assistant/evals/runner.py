@@ -63,6 +63,9 @@ class ItemResult(BaseModel):
     judge_valid: int = Field(0, description="Valid judge verdicts over the repeats.")
     judge_reasons: list[str] = Field(default_factory=list, description="The judge's reason per valid verdict.")
     latency_ms: dict[str, float]
+    tokens: dict[str, float] = Field(
+        default_factory=dict, description="Mean prompt/completion tokens per repeat, where the endpoint reports usage."
+    )
     requested_mode: str = Field("", description="The mode asked for; mode is the one that answered.")
     quotes: int = Field(0, description="Citations (quotes) in the answer.")
     quotes_ok: int = Field(0, description="Citations whose quote verified.")
@@ -228,6 +231,7 @@ def run_dataset(
         answer: Answer | None = None
         missed: list[str] = []
         latencies: list[dict[str, float]] = []
+        usages: list[dict[str, int]] = []
         failures = valid = 0
         reasons: list[str] = []
         gold = qualify_gold(item.gold_clauses, assistant.index.clauses)
@@ -248,6 +252,7 @@ def run_dataset(
                 else:
                     failures += 1
             runs.append(scores)
+            usages.append(answer.usage)
             latencies.append(
                 {
                     "retrieval_ms": answer.timings.get("retrieval_ms", 0.0),
@@ -286,6 +291,7 @@ def run_dataset(
                 claims=0 if answer.refused else len(answer.claims),
                 claims_ok=0 if answer.refused else sum(1 for c in answer.claims if c.supported),
                 latency_ms={key: _mean([lat[key] for lat in latencies]) or 0.0 for key in latencies[0]},
+                tokens=_mean_usage(usages),
             )
         )
         if progress:
@@ -293,8 +299,20 @@ def run_dataset(
     return results
 
 
+def _mean_usage(usages: list[dict[str, int]]) -> dict[str, float]:
+    """Mean tokens per repeat over the repeats whose endpoint reported usage; empty when none did."""
+    reported = [u for u in usages if u]
+    if not reported:
+        return {}
+    return {key: sum(u.get(key, 0) for u in reported) / len(reported) for key in ("prompt_tokens", "completion_tokens")}
+
+
 def latency_summary(items: list[ItemResult]) -> dict[str, float]:
     summary: dict[str, float] = {}
+    with_tokens = [i.tokens for i in items if i.tokens]
+    for key in ("prompt_tokens", "completion_tokens"):
+        if with_tokens:
+            summary[f"{key}_per_item"] = round(sum(t.get(key, 0.0) for t in with_tokens) / len(with_tokens), 1)
     for stage in ("retrieval_ms", "answer_ms", "total_ms"):
         values = [i.latency_ms[stage] for i in items if stage in i.latency_ms]
         summary[f"{stage[:-3]}_p50_ms"] = round(m.percentile(values, 50), 2)

@@ -26,6 +26,7 @@ class Finish:
     """The stream ended; `reason` is the server's finish_reason (stop, length, content_filter …) or None."""
 
     reason: str | None
+    usage: dict[str, int] | None = None  # prompt_tokens, completion_tokens, where the server reports them
 
     @property
     def truncated(self) -> bool:

@@ -59,12 +59,19 @@ class OpenAICompatibleChat(StreamingChat):
                     temperature=self.settings.temperature,
                     stream=True,
                     max_tokens=self.settings.answer_tokens,
+                    stream_options={"include_usage": True} if self.settings.report_usage else openai.omit,
                 )
                 visible = ReasoningFilter()
                 finish: str | None = None
+                usage: dict[str, int] | None = None
                 for chunk in cast("Iterable[ChatCompletionChunk]", response):
                     if time.monotonic() > deadline:
                         raise LLMUnavailable("大模型响应超时", "overall deadline exceeded while streaming")
+                    if chunk.usage is not None:
+                        usage = {
+                            "prompt_tokens": int(chunk.usage.prompt_tokens or 0),
+                            "completion_tokens": int(chunk.usage.completion_tokens or 0),
+                        }
                     if not chunk.choices:
                         continue
                     choice = chunk.choices[0]
@@ -77,7 +84,7 @@ class OpenAICompatibleChat(StreamingChat):
                         produced = True
                         yield from visible.feed(choice.delta.content)
                 yield from visible.flush()
-                yield Finish(finish)
+                yield Finish(finish, usage)
                 return
             except LLMUnavailable:
                 raise
