@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import stat
+import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -91,15 +92,23 @@ def test_feedback_stores_settings_without_url_credentials(tmp_path):
     assert json.loads(stored)["llm"]["base_url"] == "http://***@llm/v1?api-key=***"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through read-only permissions")
 def test_a_read_only_data_dir_logs_to_stderr_only(tmp_path, capsys):
     data = tmp_path / "data"
     data.mkdir()
-    data.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    # Root writes through file modes, so as root the folder is a read-only bind mount instead.
+    as_root = os.geteuid() == 0
+    if as_root:
+        subprocess.run(["mount", "--bind", str(data), str(data)], check=True)
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(data)], check=True)
+    else:
+        data.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
         notice = configure_logging(Settings(data_dir=data))
     finally:
-        data.chmod(stat.S_IRWXU)
+        if as_root:
+            subprocess.run(["umount", str(data)], check=True)
+        else:
+            data.chmod(stat.S_IRWXU)
     assert notice == f"日志目录 {data / 'logs'} 没有写入权限，本次日志只输出到终端。"
     logging.getLogger("assistant.test").warning("still logged")
     assert "still logged" in capsys.readouterr().err
