@@ -107,9 +107,7 @@ class PolicyAssistant:
         where: SearchFilter | None = None,
         k: int | None = None,
     ) -> Iterator[str | Answer]:
-        question = validate_question(question)
-        self.check_filter(where)
-        events = self.engine.stream(question, history, mode, where, k)
+        events = self.ask_events(question, history, mode, where, k)
         return (e for e in events if isinstance(e, str | Answer))
 
     def ask_events(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -74,11 +75,11 @@ def collect(events: Iterator[ChatEvent]) -> Completion:
     return Completion("".join(parts).strip(), reason)
 
 
-class StreamingChat:
+class StreamingChat(ABC):
     """Base for implementations: `complete` is the collected stream, reasoning already stripped."""
 
-    def stream(self, messages: Messages) -> Iterator[ChatEvent]:
-        raise NotImplementedError
+    @abstractmethod
+    def stream(self, messages: Messages) -> Iterator[ChatEvent]: ...
 
     def completion(self, messages: Messages) -> Completion:
         return collect(self.stream(messages))
