@@ -43,3 +43,22 @@ def _longest_prefix(text: str, max_tokens: int, count_tokens: Callable[[str], in
         else:
             high = mid - 1
     return low
+
+
+def sentence_places(clause: Clause, chunks: list[Chunk]) -> list[tuple[int, int, int] | None]:
+    """Where each sentence of the clause stands: (chunk number, start, end) inside that chunk's text.
+
+    None for a sentence no chunk holds whole (one longer than the budget, cut by characters).
+    """
+    places: list[tuple[int, int, int] | None] = []
+    piece, cursor = 0, 0
+    for sentence in clause.sentences:
+        place = None
+        for candidate in range(piece, min(piece + 2, len(chunks))):
+            found = chunks[candidate].text.find(sentence.text, cursor if candidate == piece else 0)
+            if found >= 0 and sentence.text:
+                place = (candidate, found, found + len(sentence.text))
+                piece, cursor = candidate, found + len(sentence.text)
+                break
+        places.append(place)
+    return places

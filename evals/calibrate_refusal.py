@@ -49,7 +49,7 @@ def main(argv: list[str]) -> None:
     header = " | ".join(f"{d.stem} refusal / false" for d in datasets)
     print(f"| min_dense | min_lexical | {header} | score |\n|---|---|" + "---|" * (len(datasets) + 1))
     settings = Settings()
-    profile = load_profile(settings.profiles_dir, settings.embedding.model)
+    profile = load_profile(settings.profiles_dir, settings.embedding.profile_name)
     scored: list[tuple[float, float, float]] = []
     for min_lexical in MIN_LEXICAL:
         for min_dense in MIN_DENSE:
@@ -66,7 +66,7 @@ def main(argv: list[str]) -> None:
     chosen = Thresholds(min_dense=band[len(band) // 2], min_lexical=lexical)
     print(f"chosen: min_dense={chosen.min_dense} min_lexical={chosen.min_lexical} (band {band[0]}–{band[-1]})")
     if "--write" in argv:
-        path = profile_path(settings.profiles_dir, settings.embedding.model)
+        path = profile_path(settings.profiles_dir, settings.embedding.profile_name)
         updated = profile.model_copy(
             update={"refusal": chosen, "calibrated_on": sorted({*profile.calibrated_on, *(d.name for d in datasets)})}
         )

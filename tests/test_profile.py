@@ -11,7 +11,7 @@ from assistant.settings import REPO_ROOT, Settings
 def test_the_shipped_model_has_a_profile():
     settings = Settings()
 
-    assert profile_path(settings.profiles_dir, settings.embedding.model).is_file()
+    assert profile_path(settings.profiles_dir, settings.embedding.profile_name).is_file()
     assert settings.profile.model == settings.embedding.model
 
 

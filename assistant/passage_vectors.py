@@ -1,0 +1,92 @@
+"""A document's vectors: one per chunk and one per sentence, from the cache where it can.
+
+A sentence of a short chunk takes its vector from the token states of the chunk's forward pass (late
+chunking): it costs nothing to embed. Pooling over a long chunk blurs a sentence into its neighbours, so a
+sentence of a chunk longer than `pool_max_tokens`, or one no chunk holds whole, is embedded on its own.
+A sentence that is its chunk's whole text takes the chunk's vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from assistant.chunking import sentence_places
+from assistant.types import Chunk, Clause
+from assistant.vector_cache import CachedEmbedder
+
+Progress = Callable[[int, int], None]
+
+
+def document_vectors(
+    clauses: list[tuple[Clause, list[Chunk]]], passages: CachedEmbedder, pool_max_tokens: int, progress: Progress
+) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk vectors, sentence vectors), rows in document order; pool_max_tokens 0: no pooling."""
+    chunks = [chunk for _, pieces in clauses for chunk in pieces]
+    sentences = [s for clause, _ in clauses for s in clause.sentences]
+    if pool_max_tokens and passages.pools_spans:
+        return _pooled(clauses, chunks, passages, pool_max_tokens, progress)
+    texts = [c.text for c in chunks] + [s.text for s in sentences]
+    matrix = _in_batches(texts, passages, lambda done: progress(done, len(texts)))
+    progress(len(texts), len(texts))
+    return matrix[: len(chunks)], matrix[len(chunks) :]
+
+
+def _pooled(
+    clauses: list[tuple[Clause, list[Chunk]]],
+    chunks: list[Chunk],
+    passages: CachedEmbedder,
+    pool_max_tokens: int,
+    progress: Progress,
+) -> tuple[np.ndarray, np.ndarray]:
+    spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
+    # Each sentence: ("chunk", chunk row) | ("span", chunk row, span number) | ("own", row among loose sentences)
+    sources: list[tuple[str, int, int]] = []
+    loose: list[str] = []
+    first_chunk = 0
+    for clause, pieces in clauses:
+        poolable = [passages.count_tokens(piece.text) <= pool_max_tokens for piece in pieces]
+        for sentence, place in zip(clause.sentences, sentence_places(clause, pieces)):
+            whole = place is not None and (place[1], place[2]) == (0, len(pieces[place[0]].text))
+            if place is None or not (whole or poolable[place[0]]):
+                sources.append(("own", len(loose), 0))
+                loose.append(sentence.text)
+                continue
+            row, start, end = first_chunk + place[0], place[1], place[2]
+            if (start, end) == (0, len(chunks[row].text)):
+                sources.append(("chunk", row, 0))
+            else:
+                sources.append(("span", row, len(spans[row])))
+                spans[row].append((start, end))
+        first_chunk += len(pieces)
+    dim, total = passages.dim, len(chunks) + len(loose)
+    chunk_vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+    span_vectors: list[np.ndarray] = [np.zeros((0, dim), np.float32)] * len(chunks)
+    batch = passages.batch_texts
+    for start in range(0, len(chunks), batch):
+        progress(start, total)
+        vectors, pooled = passages.embed_with_spans(
+            [c.text for c in chunks[start : start + batch]], spans[start : start + batch]
+        )
+        chunk_vectors[start : start + len(vectors)] = vectors
+        span_vectors[start : start + len(pooled)] = pooled
+    own = _in_batches(loose, passages, lambda done: progress(len(chunks) + done, total))
+    sentence_vectors = np.zeros((len(sources), dim), dtype=np.float32)
+    for i, (kind, row, number) in enumerate(sources):
+        if kind == "chunk":
+            sentence_vectors[i] = chunk_vectors[row]
+        elif kind == "span":
+            sentence_vectors[i] = span_vectors[row][number]
+        else:
+            sentence_vectors[i] = own[row]
+    progress(total, total)
+    return chunk_vectors, sentence_vectors
+
+
+def _in_batches(texts: list[str], passages: CachedEmbedder, done: Callable[[int], None]) -> np.ndarray:
+    parts = []
+    for start in range(0, len(texts), passages.batch_texts):
+        done(start)
+        parts.append(passages.embed_passages(texts[start : start + passages.batch_texts]))
+    return np.vstack(parts) if parts else np.zeros((0, passages.dim), dtype=np.float32)
