@@ -475,7 +475,7 @@ class PolicyIndex:
         chunk_vectors, sentence_vectors = document_vectors(
             pieces,
             self.passages,
-            self.settings.embedding.pool_max_tokens if self._pooled else 0,
+            self.settings.embedding.pool_limits if self._pooled else None,
             lambda done, of: job.update(stage, done, of, number - 1, total),
         )
         # Upsert, then drop what the new version no longer has: readers never see the document missing.

@@ -1,8 +1,9 @@
 """A document's vectors: one per chunk and one per sentence, from the cache where it can.
 
 A sentence of a short chunk takes its vector from the token states of the chunk's forward pass (late
-chunking): it costs nothing to embed. Pooling over a long chunk blurs a sentence into its neighbours, so a
-sentence of a chunk longer than `pool_max_tokens`, or one no chunk holds whole, is embedded on its own.
+chunking): it costs nothing to embed. Pooling over a long chunk, or one of many sentences, blurs a sentence
+into its neighbours, so a sentence of a chunk over the limits, or one no chunk holds whole, is embedded on
+its own.
 A sentence that is its chunk's whole text takes the chunk's vector.
 """
 
@@ -20,13 +21,17 @@ Progress = Callable[[int, int], None]
 
 
 def document_vectors(
-    clauses: list[tuple[Clause, list[Chunk]]], passages: CachedEmbedder, pool_max_tokens: int, progress: Progress
+    clauses: list[tuple[Clause, list[Chunk]]],
+    passages: CachedEmbedder,
+    pool_limits: tuple[int, int] | None,
+    progress: Progress,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(chunk vectors, sentence vectors), rows in document order; pool_max_tokens 0: no pooling."""
+    """(chunk vectors, sentence vectors), rows in document order; pool_limits (most sentences, most tokens)
+    of a chunk whose sentences are pooled, None: no pooling."""
     chunks = [chunk for _, pieces in clauses for chunk in pieces]
     sentences = [s for clause, _ in clauses for s in clause.sentences]
-    if pool_max_tokens and passages.pools_spans:
-        return _pooled(clauses, chunks, passages, pool_max_tokens, progress)
+    if pool_limits and passages.pools_spans:
+        return _pooled(clauses, chunks, passages, pool_limits, progress)
     texts = [c.text for c in chunks] + [s.text for s in sentences]
     matrix = _in_batches(texts, passages, lambda done: progress(done, len(texts)))
     progress(len(texts), len(texts))
@@ -37,7 +42,7 @@ def _pooled(
     clauses: list[tuple[Clause, list[Chunk]]],
     chunks: list[Chunk],
     passages: CachedEmbedder,
-    pool_max_tokens: int,
+    pool_limits: tuple[int, int],
     progress: Progress,
 ) -> tuple[np.ndarray, np.ndarray]:
     spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
@@ -46,8 +51,13 @@ def _pooled(
     loose: list[str] = []
     first_chunk = 0
     for clause, pieces in clauses:
-        poolable = [passages.count_tokens(piece.text) <= pool_max_tokens for piece in pieces]
-        for sentence, place in zip(clause.sentences, sentence_places(clause, pieces)):
+        places = sentence_places(clause, pieces)
+        held = [sum(1 for p in places if p is not None and p[0] == number) for number in range(len(pieces))]
+        poolable = [
+            held[number] <= pool_limits[0] and passages.count_tokens(piece.text) <= pool_limits[1]
+            for number, piece in enumerate(pieces)
+        ]
+        for sentence, place in zip(clause.sentences, places):
             whole = place is not None and (place[1], place[2]) == (0, len(pieces[place[0]].text))
             if place is None or not (whole or poolable[place[0]]):
                 sources.append(("own", len(loose), 0))

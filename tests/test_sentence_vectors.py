@@ -83,10 +83,15 @@ def test_a_sentence_cut_across_chunks_has_no_place(law_file, embedder):
     assert None in places
 
 
-def test_short_chunks_pool_their_sentences_and_long_ones_embed_them(tmp_path, law_file, counting):
+@pytest.mark.parametrize("limit", ["tokens", "sentences"])
+def test_short_chunks_pool_their_sentences_and_long_ones_embed_them(tmp_path, law_file, counting, limit):
     long_clause = clauses_of(law_file)["第二条"]
-    budget = counting.count_tokens(long_clause.text) - 1  # 第二条 is just too long to pool; 第一条 is not
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=law_file.parent, embedding={"pool_max_tokens": budget})
+    # 第二条 is just over the limit (four sentences, its token count); 第一条 (two sentences) is not.
+    if limit == "tokens":
+        limits = {"pool_max_tokens": counting.count_tokens(long_clause.text) - 1, "pool_max_sentences": 8}
+    else:
+        limits = {"pool_max_tokens": 512, "pool_max_sentences": len(long_clause.sentences) - 1}
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=law_file.parent, embedding=limits)
     report = PolicyIndex(settings, counting).sync()
 
     assert report.added == ["forest"]
@@ -125,5 +130,6 @@ def test_changing_how_sentence_vectors_are_made_reindexes_everything(tmp_path, l
     assert index.sync().updated == ["forest"]
     assert PolicyIndex(separate, embedder).is_stale() is False
 
-    narrower = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={"pool_max_tokens": 16})})
-    assert PolicyIndex(narrower, embedder).sync().updated == ["forest"]
+    for limit in ("pool_max_tokens", "pool_max_sentences"):
+        narrower = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={limit: 1})})
+        assert PolicyIndex(narrower, embedder).sync().updated == ["forest"]
