@@ -125,6 +125,8 @@ def saving(what: str, path: Path) -> Iterator[None]:
         yield
     except (OSError, sqlite3.Error) as exc:
         block = write_refused(exc, path)
+        if block is None and isinstance(exc, sqlite3.OperationalError):
+            block = unwritable(path.parent)  # "unable to open database file": one SQLite could not create
         if block is None:
             raise
         log.error("%s not saved cause=%s path=%s error=%s", what, block.cause, path, exc, extra=SHOWN_TO_USER)
