@@ -225,3 +225,61 @@ def test_a_full_disk_answers_without_trying_to_update_and_index_says_so(tmp_path
         assistant.index.passages.cache.close()
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def test_api_answers_from_a_read_only_data_dir_and_reports_it(data_copy: Path, embedder):
+    from fastapi.testclient import TestClient
+
+    from assistant.api import create_app
+    from assistant.apikeys import api_key_store
+
+    settings = Settings(data_dir=data_copy)
+    _, token = api_key_store(settings).add("reader", "civil_servant")  # made by the operator before mounting
+    headers = {"Authorization": f"Bearer {token}"}
+    with read_only_mount(data_copy):
+        assistant = PolicyAssistant(settings, embedder=embedder)
+        with TestClient(create_app(settings, assistant)) as client:
+            health = client.get("/v1/health").json()
+            searched = client.post("/v1/search", json={"query": QUESTIONS[0]}, headers=headers)
+            asked = client.post("/v1/ask", json={"question": QUESTIONS[0], "mode": "extractive"}, headers=headers)
+            feedback = client.post("/v1/feedback", json={"answer": asked.json(), "rating": "up"}, headers=headers)
+        assistant.index.state.close()
+        assistant.index.passages.cache.close()
+    assert health["read_only"] is True and "没有写入权限" in health["notice"]
+    assert searched.status_code == 200 and searched.json()["hits"][0]["clause"] == "二十五"
+    assert asked.status_code == 200 and asked.json()["citations"][0]["clause"] == "二十五"
+    assert feedback.status_code == 400
+    assert feedback.json()["error"]["message"].startswith("没有写入权限，反馈未能保存")
+
+
+def test_ui_answers_from_a_read_only_data_dir_with_one_warning(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch, directive_assistant: PolicyAssistant
+):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from assistant.accounts import account_store
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("POLICY_ASSISTANT_DATA_DIR", str(data_copy))
+    store = account_store(Settings(data_dir=data_copy))
+    store.add("reader", "correct-horse-7291", ("civil_servant",), actor="test")
+    session = store.start_session("reader")  # signed in before the volume became read-only
+    expected = directive_assistant.ask(QUESTIONS[0], mode="extractive").answer
+    with read_only_mount(data_copy):
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(REPO / "ui" / "app.py"), default_timeout=120)
+        at.session_state["session_token"] = session
+        at.run()
+        at.chat_input[0].set_value(QUESTIONS[0]).run()
+        assert not at.exception, at.exception
+        answer = at.chat_message[-1].markdown[0].value.replace("\\", "")
+        next(b for b in at.button if (b.key or "").startswith("up-")).click().run()
+        assert not at.exception, at.exception
+        warnings = [w.value.replace("\\", "") for w in at.warning]
+        st.cache_resource.clear()
+    assert expected.split("“")[1][:30] in answer
+    index_warnings = [w for w in warnings if w.startswith("索引目录没有写入权限")]
+    assert len(index_warnings) == 1, warnings
+    assert any(w.startswith("没有写入权限，对话记录未能保存") for w in warnings), warnings
+    assert any(w.startswith("没有写入权限，反馈未能保存") for w in warnings), warnings
