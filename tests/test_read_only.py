@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -128,15 +129,18 @@ def test_cli_on_a_read_only_data_dir_answers_warns_once_and_refuses_to_index(dat
     with read_only_mount(data_copy):
         searched = run_cli(env, "search", "--batch", str(batch), "--json")
         asked = run_cli(env, "ask", QUESTIONS[0], "--mode", "extractive")
+        chatted = run_cli(env, "chat", "--jsonl", "--mode", "extractive", stdin="\n".join(QUESTIONS) + "\n")
         indexed = run_cli(env, "index")
     assert listing(data_copy) == before
     notice = f"索引目录没有写入权限：{data_copy / 'index'}。将以只读方式使用现有索引，文档变更不会被索引。"
-    for result in (searched, asked):
+    for result in (searched, asked, chatted):
         assert result.returncode == 0, result.stderr
         assert result.stderr.count(notice) == 1, result.stderr
         assert "Traceback" not in result.stderr and "WARNING" not in result.stderr
     assert searched.stdout.count('"hits"') == 2 and "（二十五）" in searched.stdout
     assert "（二十五）健全养老服务体系" in asked.stdout
+    chat_answers = [json.loads(line) for line in chatted.stdout.splitlines()]
+    assert len(chat_answers) == 2 and chat_answers[0]["citations"][0]["clause"] == "二十五"
     assert indexed.returncode == 2
     assert f"没有写入权限，无法更新索引，请检查目录权限：{data_copy / 'index'}" in indexed.stderr
     assert "Traceback" not in indexed.stderr
