@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,10 +19,11 @@ from assistant.conversations import conversation_store
 from assistant.errors import UserError
 from assistant.index import PolicyIndex
 from assistant.read_only import SNAPSHOT_PREFIX, connect_read_only
+from assistant.retrieve import HybridSearcher
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
 from tests.conftest import run_cli, write_doc
-from tests.test_index_cache import CARE, LAW
+from tests.test_index_cache import CARE, LAW, CountingEmbedder
 
 QUESTIONS = ["西部地区在养老服务方面有哪些安排？", "对西部地区有哪些财税支持政策？"]
 
@@ -196,22 +196,15 @@ def test_a_wal_database_with_its_log_beside_it_opens_read_only(tmp_path: Path):
 def test_a_full_disk_answers_without_trying_to_update_and_index_says_so(tmp_path: Path, embedder):
     corpus = tmp_path / "corpus"
     write_doc(corpus, "flood-law.md", LAW)
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(disk)], check=True)
-    try:
+    with full_tmpfs(tmp_path / "disk") as disk:
         settings = Settings(data_dir=disk / "data", corpus_dir=corpus, index={"min_free_mb": 1})
         PolicyIndex(settings, embedder).sync()
         write_doc(corpus, "care.txt", CARE)  # the corpus changed: a question would normally update the index
-        filler = disk / "filler"
-        with filler.open("wb") as handle, pytest.raises(OSError):
-            while True:
-                handle.write(b"\0" * (1 << 20))
-                handle.flush()
-        assistant = PolicyAssistant(settings, embedder=embedder)
-        started = time.monotonic()
+        filler = fill(disk)
+        counting = CountingEmbedder(embedder)
+        assistant = PolicyAssistant(settings, embedder=counting)
         assert assistant.ensure_index() is None
-        assert time.monotonic() - started < 5  # nothing was read, parsed or embedded
+        assert counting.passages == []  # no update was tried: the new document was not embedded
         notice = f"磁盘空间不足：{settings.index_dir}。将使用现有索引回答，文档变更暂不索引，请清理磁盘。"
         assert assistant.index.notice == notice
         hit = assistant.search("防汛工作的方针", 3).hits[0]
@@ -227,8 +220,6 @@ def test_a_full_disk_answers_without_trying_to_update_and_index_says_so(tmp_path
         assert assistant.index.notice is None
         assistant.index.state.close()
         assistant.index.passages.cache.close()
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=True)
 
 
 def test_api_answers_from_a_read_only_data_dir_and_reports_it(data_copy: Path, embedder):
@@ -287,3 +278,44 @@ def test_ui_answers_from_a_read_only_data_dir_with_one_warning(
     assert len(index_warnings) == 1, warnings
     assert any(w.startswith("没有写入权限，对话记录未能保存") for w in warnings), warnings
     assert any(w.startswith("没有写入权限，反馈未能保存") for w in warnings), warnings
+
+
+@contextmanager
+def full_tmpfs(folder: Path, size_mb: int = 24) -> Iterator[Path]:
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with filler.open("wb") as handle, pytest.raises(OSError):
+        while True:
+            handle.write(b"\0" * (1 << 16))
+            handle.flush()
+    return filler
+
+
+def test_an_update_that_runs_out_of_space_leaves_no_half_written_file(tmp_path: Path, embedder):
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "flood-law.md", LAW)
+    with full_tmpfs(tmp_path / "disk") as disk:
+        settings = Settings(data_dir=disk / "data", corpus_dir=corpus, index={"min_free_mb": 0})  # always try
+        index = PolicyIndex(settings, embedder)
+        index.sync()
+        write_doc(corpus, "care.txt", CARE)
+        before = {p.name for p in settings.index_dir.rglob("*")}
+        filler = fill(disk)
+        with pytest.raises(UserError, match=r"^磁盘空间不足，无法更新索引"):
+            index.sync()
+        after = {p.name for p in settings.index_dir.rglob("*")}
+        assert not [name for name in after - before if name.startswith(".") or name.endswith(".tmp")]
+        hit = HybridSearcher.from_index(index).search("防汛工作的方针", 3).hits[0]
+        assert (hit.doc_id, hit.clause) == ("flood-law", "第三条")
+        filler.unlink()
+        assert index.sync().added == ["care"]  # a rerun converges
+        index.state.close()
+        index.passages.cache.close()
