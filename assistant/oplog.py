@@ -54,7 +54,8 @@ def configure_logging(settings: Settings, stderr_level: str | None = None) -> st
     stderr_handler = logging.StreamHandler(sys.stderr)
     stderr_handler.setLevel((stderr_level or settings.log_level).upper())
     stderr_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    stderr_handler.addFilter(_not_shown_to_user)
+    if file_handler is not None:  # without a log file, stderr is the operator's only log: keep every line
+        stderr_handler.addFilter(_not_shown_to_user)
     handlers.append(stderr_handler)
     for handler in handlers:
         handler.addFilter(redacting)

@@ -136,7 +136,11 @@ def test_cli_on_a_read_only_data_dir_answers_warns_once_and_refuses_to_index(dat
     for result in (searched, asked, chatted):
         assert result.returncode == 0, result.stderr
         assert result.stderr.count(notice) == 1, result.stderr
-        assert "Traceback" not in result.stderr and "WARNING" not in result.stderr
+        assert "Traceback" not in result.stderr
+        # No log file can be written here, so the operator's line goes to the terminal (as the log notice says).
+        assert f"index is read-only; answering from it as it is, no updates path={data_copy / 'index'}" in (
+            result.stderr
+        )
     assert searched.stdout.count('"hits"') == 2 and "（二十五）" in searched.stdout
     assert "（二十五）健全养老服务体系" in asked.stdout
     chat_answers = [json.loads(line) for line in chatted.stdout.splitlines()]
@@ -145,6 +149,22 @@ def test_cli_on_a_read_only_data_dir_answers_warns_once_and_refuses_to_index(dat
     assert f"没有写入权限，无法更新索引，请检查目录权限：{data_copy / 'index'}" in indexed.stderr
     assert "Traceback" not in indexed.stderr
     assert snapshots() == snapshots_before  # each command removed its copy of the vector store at exit
+
+
+def test_cli_with_only_the_index_read_only_warns_once_and_logs_to_the_file(data_copy: Path):
+    env = {**os.environ, "POLICY_ASSISTANT_DATA_DIR": str(data_copy)}
+    index_dir = data_copy / "index"
+    with read_only_mount(index_dir):
+        searched = run_cli(env, "search", QUESTIONS[0], "-k", "1")
+    assert searched.returncode == 0, searched.stderr
+    assert "（二十五）" in searched.stdout
+    notice = f"索引目录没有写入权限：{index_dir}。将以只读方式使用现有索引，文档变更不会被索引。"
+    assert searched.stderr.strip() == f"提示：{notice}"  # one warning, nothing else
+    logged = (data_copy / "logs" / "policy-assistant.log").read_text("utf-8")
+    assert f"WARNING assistant.index index is read-only; answering from it as it is, no updates path={index_dir}" in (
+        logged
+    )
+    assert "vector store is read-only; reading a copy" in logged and "bytes=" in logged
 
 
 def test_a_read_only_folder_without_an_index_says_it_cannot_build_one(tmp_path: Path, embedder):
