@@ -339,3 +339,36 @@ def test_an_update_that_runs_out_of_space_leaves_no_half_written_file(tmp_path: 
         assert index.sync().added == ["care"]  # a rerun converges
         index.state.close()
         index.passages.cache.close()
+
+
+def test_management_page_on_a_read_only_index_lists_documents_and_offers_no_writes(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from assistant.accounts import account_store
+    from tests.conftest import DIRECTIVE_ID, REPO
+
+    monkeypatch.setenv("POLICY_ASSISTANT_DATA_DIR", str(data_copy))
+    store = account_store(Settings(data_dir=data_copy))
+    store.add("root", "correct-horse-7291", ("admin",), actor="test")
+    session = store.start_session("root")
+    with read_only_mount(data_copy / "index"):
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(REPO / "ui" / "app.py"), default_timeout=120)
+        at.session_state["session_token"] = session
+        at.run()
+        at.switch_page("views/manage.py").run()
+        assert not at.exception, at.exception
+        listed = list(at.dataframe[0].value["编号"])
+        warnings = [w.value.replace("\\", "") for w in at.warning]
+        labels = [b.label for b in at.button]
+        uploaders = at.get("file_uploader")
+        captions = [c.value for c in at.caption]
+        st.cache_resource.clear()
+    assert listed == [DIRECTIVE_ID]
+    assert len([w for w in warnings if w.startswith("索引目录没有写入权限")]) == 1, warnings
+    assert "索引为只读（见上方提示），不能上传、重新索引或删除文档。" in captions
+    assert "重新索引全部文档" not in labels and "保存并重新索引" not in labels
+    assert not uploaders
