@@ -259,12 +259,15 @@ def test_read_only_data_dir_answers_and_index_names_it_with_the_right_advice(tmp
         env = {**os.environ, "POLICY_ASSISTANT_DATA_DIR": str(mounted), "POLICY_ASSISTANT_CORPUS_DIR": str(corpus)}
         searched = run_cli(env, "search", "防汛工作的方针", "-k", "1")
         indexed = run_cli(env, "index")
+        rebuilt = run_cli(env, "index", "--rebuild")
     finally:
         subprocess.run(["umount", str(mounted)], check=True)
     assert searched.returncode == 0, searched.stderr
     assert "第三条" in searched.stdout
-    assert indexed.returncode == 2, indexed.stderr
-    assert f"没有写入权限，无法更新索引，请检查目录权限：{mounted / 'index'}" in indexed.stderr
-    for result in (searched, indexed):
+    for refused in (indexed, rebuilt):
+        assert refused.returncode == 2, refused.stderr
+        assert f"没有写入权限，无法更新索引，请检查目录权限：{mounted / 'index'}" in refused.stderr
+    assert not list(data.glob("index/chroma.damaged-*"))  # a read-only store is not mistaken for a damaged one
+    for result in (searched, indexed, rebuilt):
         assert "--rebuild" not in result.stderr
         assert "Traceback" not in result.stderr
