@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from assistant.audit import AuditLog, audit_log
 from assistant.errors import UserError
+from assistant.read_only import saving
 from assistant.settings import AccountSettings, OIDCSettings, Settings
 
 log = logging.getLogger("assistant.accounts")
@@ -110,7 +111,7 @@ class AccountStore:
         self.settings = settings
         self.audit = audit
         path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
+        with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
             db.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
@@ -153,7 +154,7 @@ class AccountStore:
         chosen = check_roles(roles)
         self._check_password(password)
         try:
-            with closing(self._connect()) as db, db:
+            with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
                 db.execute(
                     "INSERT INTO users (username, display_name, roles, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                     (
@@ -172,7 +173,7 @@ class AccountStore:
     def set_roles(self, username: str, roles: Iterable[str], actor: str) -> None:
         self._require(username)
         chosen = check_roles(roles)
-        with closing(self._connect()) as db, db:
+        with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
             db.execute("UPDATE users SET roles = ? WHERE username = ?", (json.dumps(chosen), username))
         self.audit.record(actor, "account_roles", username, "、".join(chosen))
 
@@ -180,7 +181,7 @@ class AccountStore:
         """An administrator's reset: also unlocks and ends the user's browser sessions."""
         self._require(username)
         self._check_password(password)
-        with closing(self._connect()) as db, db:
+        with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
             db.execute(
                 "UPDATE users SET password_hash = ?, failed = 0, locked_until = 0 WHERE username = ?",
                 (_hasher.hash(password), username),
@@ -197,13 +198,13 @@ class AccountStore:
 
     def unlock(self, username: str, actor: str) -> None:
         self._require(username)
-        with closing(self._connect()) as db, db:
+        with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
             db.execute("UPDATE users SET failed = 0, locked_until = 0 WHERE username = ?", (username,))
         self.audit.record(actor, "account_unlock", username)
 
     def set_disabled(self, username: str, disabled: bool, actor: str) -> None:
         self._require(username)
-        with closing(self._connect()) as db, db:
+        with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
             db.execute("UPDATE users SET disabled = ? WHERE username = ?", (int(disabled), username))
             if disabled:
                 db.execute("DELETE FROM sessions WHERE username = ?", (username,))
@@ -230,7 +231,7 @@ class AccountStore:
             failed += 1
             lock = failed >= self.settings.max_failed_logins
             until = now + self.settings.lock_minutes * 60 if lock else 0.0
-            with closing(self._connect()) as db, db:
+            with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
                 db.execute(
                     "UPDATE users SET failed = ?, locked_until = ? WHERE username = ?",
                     (0 if lock else failed, until, username),
@@ -243,7 +244,7 @@ class AccountStore:
         if disabled:
             log.warning("login refused user=%s reason=disabled", username)
             raise LoginError("账号已停用，请联系系统管理员。")
-        with closing(self._connect()) as db, db:
+        with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
             db.execute("UPDATE users SET failed = 0, locked_until = 0 WHERE username = ?", (username,))
             if _hasher.check_needs_rehash(stored):
                 db.execute("UPDATE users SET password_hash = ? WHERE username = ?", (_hasher.hash(password), username))
@@ -254,7 +255,7 @@ class AccountStore:
         """A random token for the browser's cookie; only its hash is stored."""
         now = time.time() if now is None else now
         token = secrets.token_urlsafe(32)
-        with closing(self._connect()) as db, db:
+        with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
             db.execute("DELETE FROM sessions WHERE expires < ?", (now,))
             db.execute(
                 "INSERT INTO sessions (token_hash, username, expires) VALUES (?, ?, ?)",
@@ -275,7 +276,7 @@ class AccountStore:
         return user
 
     def end_session(self, token: str) -> None:
-        with closing(self._connect()) as db, db:
+        with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
             db.execute("DELETE FROM sessions WHERE token_hash = ?", (_hash_token(token),))
 
 

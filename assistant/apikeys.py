@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from assistant.accounts import ROLES  # one definition of the roles for accounts and API keys
 from assistant.errors import UserError
+from assistant.read_only import saving
 from assistant.settings import Settings
 
 PREFIX = "pa"
@@ -62,7 +63,7 @@ class APIKeyStore:
     def __init__(self, path: Path):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
+        with saving("API 密钥", self.path), closing(self._connect()) as db, db:
             db.execute(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
@@ -77,7 +78,7 @@ class APIKeyStore:
         token = f"{PREFIX}-{key_id}-{secrets.token_urlsafe(32)}"
         created = datetime.now(UTC).isoformat(timespec="seconds")
         try:
-            with closing(self._connect()) as db, db:
+            with saving("API 密钥", self.path), closing(self._connect()) as db, db:
                 db.execute(
                     "INSERT INTO api_keys VALUES (?,?,?,?,?,NULL)", (key_id, name, role, _digest(token), created)
                 )
@@ -107,7 +108,7 @@ class APIKeyStore:
         return [APIKey(key_id=r[0], name=r[1], role=r[2], created_at=r[3], revoked_at=r[4]) for r in rows]
 
     def revoke(self, name: str) -> None:
-        with closing(self._connect()) as db, db:
+        with saving("API 密钥", self.path), closing(self._connect()) as db, db:
             changed = db.execute(
                 "UPDATE api_keys SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL",
                 (datetime.now(UTC).isoformat(timespec="seconds"), name),

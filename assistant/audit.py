@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assistant.read_only import saving
 from assistant.settings import Settings
 
 log = logging.getLogger("assistant.audit")
@@ -61,7 +62,7 @@ class AuditLog:
     def __init__(self, path: Path):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
+        with saving("操作记录", self.path), closing(self._connect()) as db, db:
             db.execute(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
@@ -71,7 +72,7 @@ class AuditLog:
         if action not in ACTIONS:
             raise ValueError(f"unknown audit action {action!r}")
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        with closing(self._connect()) as db, db:
+        with saving("操作记录", self.path), closing(self._connect()) as db, db:
             db.execute(
                 "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
                 (at, actor, action, target, detail),

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.errors import UserError
+from assistant.read_only import saving
 from assistant.settings import Settings
 from assistant.types import Answer
 
@@ -67,7 +68,7 @@ class ConversationStore:
     def __init__(self, path: Path):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
+        with saving("对话记录", self.path), closing(self._connect()) as db, db:
             db.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
@@ -85,7 +86,7 @@ class ConversationStore:
     def create(self, user_id: str, title: str) -> str:
         conversation_id = uuid.uuid4().hex
         now = _now()
-        with closing(self._connect()) as db, db:
+        with saving("对话记录", self.path), closing(self._connect()) as db, db:
             db.execute(
                 "INSERT INTO conversations (id, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 (conversation_id, user_id, default_title(title) or "新对话", now, now),
@@ -94,7 +95,7 @@ class ConversationStore:
 
     def append(self, user_id: str, conversation_id: str, turn_id: str, question: str, answer: Answer) -> None:
         now = _now()
-        with closing(self._connect()) as db, db:
+        with saving("对话记录", self.path), closing(self._connect()) as db, db:
             self._owned(db, user_id, conversation_id)
             (seq,) = db.execute(
                 "SELECT COALESCE(MAX(seq), -1) + 1 FROM turns WHERE conversation_id = ?", (conversation_id,)
@@ -138,12 +139,12 @@ class ConversationStore:
         title = " ".join(title.split())
         if not title:
             raise UserError("对话名称不能为空。")
-        with closing(self._connect()) as db, db:
+        with saving("对话记录", self.path), closing(self._connect()) as db, db:
             self._owned(db, user_id, conversation_id)
             db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title[:100], conversation_id))
 
     def delete(self, user_id: str, conversation_id: str) -> None:
-        with closing(self._connect()) as db, db:
+        with saving("对话记录", self.path), closing(self._connect()) as db, db:
             self._owned(db, user_id, conversation_id)
             db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 

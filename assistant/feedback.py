@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from assistant.read_only import saving
 from assistant.redact import redact_data
 from assistant.settings import Settings
 from assistant.types import Answer
@@ -67,7 +68,7 @@ class FeedbackStore:
     def __init__(self, path: Path):
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as db, db:
+        with saving("反馈", self.path), closing(self._connect()) as db, db:
             db.execute(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
@@ -87,7 +88,7 @@ class FeedbackStore:
         if unknown:
             raise ValueError(f"unknown feedback reasons: {sorted(unknown)}")
         settings_hash, settings_json = settings_snapshot(settings)
-        with closing(self._connect()) as db, db:
+        with saving("反馈", self.path), closing(self._connect()) as db, db:
             db.execute(
                 "INSERT OR REPLACE INTO feedback VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (

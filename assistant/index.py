@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -24,9 +25,11 @@ from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import IngestReport, corpus_files, load_corpus
 from assistant.jobs import JobWriter
 from assistant.lexical import LexicalIndex
+from assistant.oplog import SHOWN_TO_USER
 from assistant.passage_vectors import document_vectors
+from assistant.read_only import WriteBlock, low_space, snapshot_store, unwritable
 from assistant.settings import Settings
-from assistant.store import SCHEMA_VERSION, VectorStore, collection_name
+from assistant.store import SCHEMA_VERSION, VectorStore, collection_name, open_client
 from assistant.types import Chunk, Clause, Document, IngestError
 from assistant.vector_cache import CachedEmbedder, VectorCache
 
@@ -87,10 +90,22 @@ class PolicyIndex:
         self.settings = settings
         self.embedder = embedder
         self.directory = settings.index_dir
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # Decided once, before anything is opened: an index that cannot be written is read as it is.
+        block = unwritable(self.directory)
+        self.read_only = block if block is not None and block.cause == "permission" else None
+        self.notice: str | None = None  # a Chinese warning while the index cannot be updated
+        if self.read_only is not None:
+            self.notice = self.read_only.notice
+            log.warning(
+                "index is read-only; answering from it as it is, no updates path=%s",
+                self.read_only.path,
+                extra=SHOWN_TO_USER,
+            )
+        else:
+            self.directory.mkdir(parents=True, exist_ok=True)
         local = settings.chroma.host is None
         self.store = VectorStore(
-            open_client_repairing(settings, repair),
+            self._open_client(repair),
             settings.chroma.collection_prefix,
             embedder.model_id,
             self._read_generation(),
@@ -99,7 +114,8 @@ class PolicyIndex:
             local_path=self.directory / "chroma" if local else None,
         )
         # The cache outlives rebuilds and collections: keyed by model and text, never by document.
-        self.passages = CachedEmbedder(embedder, VectorCache(self.directory / "vectors.sqlite3"))
+        cache = VectorCache(self.directory / "vectors.sqlite3", read_only=self.read_only is not None)
+        self.passages = CachedEmbedder(embedder, cache)
         self.state = self._open_state(self.store)
         self.catalog: Catalog | None = None
         self.lexical: LexicalIndex | None = None
@@ -109,8 +125,14 @@ class PolicyIndex:
 
     # --- state on disk -----------------------------------------------------
 
+    def _open_client(self, repair: bool) -> Any:
+        if self.read_only is None or self.settings.chroma.host:
+            return open_client_repairing(self.settings, repair)
+        return open_client(self.settings, snapshot_store(self.directory / "chroma"))
+
     def _open_state(self, store: VectorStore) -> IndexState:
-        return IndexState(self.directory / f"state-{store.chunks.name}.sqlite3")
+        path = self.directory / f"state-{store.chunks.name}.sqlite3"
+        return IndexState(path, read_only=self.read_only is not None)
 
     @property
     def _generation_path(self) -> Path:
@@ -175,7 +197,7 @@ class PolicyIndex:
                 keys.extend(c.key for c in document.clauses)
                 tokens.extend(mine)
             lexical = LexicalIndex.build_from_tokens(keys, tokens, fingerprint)
-            if save_lexical:
+            if save_lexical and self.read_only is None:
                 lexical.save(self._lexical_path)
         self.lexical = lexical
         self.catalog = catalog
@@ -239,8 +261,17 @@ class PolicyIndex:
 
         While another process is updating the index, answer from what it has indexed so far instead of waiting.
         """
+        if self.read_only is not None:
+            self._read_as_is(self.read_only)
+            return None
         if self.ready and not self.is_stale() and self.vectors_intact():
             return None
+        # A full disk is seen before the corpus is read and parsed for an update that cannot be stored.
+        full = low_space(self.directory, self.settings.index.min_free_mb) if self.ready else None
+        if full is not None:
+            self._read_as_is(full)
+            return None
+        self.notice = None
         try:
             with self._lock(wait=False) as locked:
                 if locked:
@@ -260,6 +291,19 @@ class PolicyIndex:
             return self.sync(progress=progress)
         log.info("index is being updated by another process; answering from %d documents", len(self.documents))
         return None
+
+    def _read_as_is(self, block: WriteBlock) -> None:
+        """Answer from the index as it is, which cannot be updated now; the warning is set (and logged) once."""
+        if not self.ready:
+            raise block.cannot_build()
+        if self.notice != block.notice:
+            self.notice = block.notice
+            log.warning(
+                "index not updated, answering from it as it is cause=%s path=%s",
+                block.cause,
+                block.path,
+                extra=SHOWN_TO_USER,
+            )
 
     def vectors_intact(self) -> bool:
         """The vector store holds as many chunks and sentences as the index state says (two counts, no scan)."""
@@ -292,6 +336,10 @@ class PolicyIndex:
     def sync(
         self, corpus_dir: Path | None = None, rebuild: bool = False, progress: Progress | None = None
     ) -> SyncReport:
+        block = self.read_only or low_space(self.directory, self.settings.index.min_free_mb)
+        if block is not None:  # said before any file is read
+            log.error("index update refused cause=%s path=%s", block.cause, block.path, extra=SHOWN_TO_USER)
+            raise block.error()
         corpus = self.corpus_dir(corpus_dir)
         # Reading and parsing happen outside the lock: a slow or hostile file never holds up other writers.
         fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)

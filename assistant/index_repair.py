@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 import time
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import UserError
+from assistant.read_only import write_refused
 from assistant.settings import Settings
 from assistant.store import StoreUnavailable, local_store_damaged, open_client
 
@@ -40,19 +40,7 @@ def open_client_repairing(settings: Settings, repair: bool) -> Any:
         return open_client(settings)
 
 
-_FULL = ("database or disk is full", "no space left")
-_READ_ONLY = ("readonly database", "read-only file system", "permission denied")
-
-
 def write_failure(exc: BaseException, path: Path) -> UserError | None:
     """A Chinese message when the index could not be written for lack of space or permission, else None."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        code = getattr(seen, "errno", None)
-        text = str(seen).lower()
-        if code == errno.ENOSPC or any(marker in text for marker in _FULL):
-            return UserError(f"磁盘空间不足，无法更新索引，请清理磁盘后重试：{path}")
-        if code in (errno.EACCES, errno.EROFS, errno.EPERM) or any(marker in text for marker in _READ_ONLY):
-            return UserError(f"没有写入权限，无法更新索引，请检查目录权限：{path}")
-        seen = seen.__cause__ or seen.__context__
-    return None
+    block = write_refused(exc, path)
+    return block.error() if block is not None else None

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.read_only import connect_read_only
 from assistant.types import Document
 
 _SCHEMA = """
@@ -36,13 +37,21 @@ class IndexedDocument:
 class IndexState:
     """One row per indexed document, written after its vectors landed in Chroma (so a row means complete)."""
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, read_only: bool = False):
+        """`read_only`: open without writing to the file or its folder (an index that cannot be updated)."""
         self.path = path
+        self._lock = threading.Lock()
+        if read_only:
+            self._db = connect_read_only(path)
+            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents'").fetchone():
+                self._db.close()
+                self._db = sqlite3.connect(":memory:", check_same_thread=False)  # nothing indexed
+                self._db.executescript(_SCHEMA)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
 
     def states(self) -> dict[str, IndexedDocument]:
         with self._lock:

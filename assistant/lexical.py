@@ -90,14 +90,18 @@ class LexicalIndex:
         """Write to a temporary folder, then swap it in, so a crash never leaves half an index."""
         directory.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".lexical-", dir=directory.parent))
-        self._bm25.save(str(staging))
-        (staging / _KEYS_FILE).write_text(
-            json.dumps(
-                {"fingerprint": self.fingerprint, "keys": self.keys, "common_words": sorted(self.common_words)},
-                ensure_ascii=False,
-            ),
-            "utf-8",
-        )
+        try:
+            self._bm25.save(str(staging))
+            (staging / _KEYS_FILE).write_text(
+                json.dumps(
+                    {"fingerprint": self.fingerprint, "keys": self.keys, "common_words": sorted(self.common_words)},
+                    ensure_ascii=False,
+                ),
+                "utf-8",
+            )
+        except OSError:  # a full disk: leave no half-written staging folder behind
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
         retired = directory.with_name(directory.name + ".old")
         if retired.exists():
             shutil.rmtree(retired)

@@ -14,6 +14,14 @@ LOG_NAME = "policy-assistant.log"
 NOISY = ("httpx", "httpcore", "chromadb", "urllib3", "jieba", "bm25s", "uvicorn.access", "mcp")
 
 
+SHOWN_TO_USER = {"shown_to_user": True}
+"""`extra=` for a log line whose news the user already got as a Chinese sentence: file only, not stderr again."""
+
+
+def _not_shown_to_user(record: logging.LogRecord) -> bool:
+    return not getattr(record, "shown_to_user", False)
+
+
 def log_path(settings: Settings) -> Path:
     return settings.data_dir / "logs" / LOG_NAME
 
@@ -46,6 +54,8 @@ def configure_logging(settings: Settings, stderr_level: str | None = None) -> st
     stderr_handler = logging.StreamHandler(sys.stderr)
     stderr_handler.setLevel((stderr_level or settings.log_level).upper())
     stderr_handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if file_handler is not None:  # without a log file, stderr is the operator's only log: keep every line
+        stderr_handler.addFilter(_not_shown_to_user)
     handlers.append(stderr_handler)
     for handler in handlers:
         handler.addFilter(redacting)

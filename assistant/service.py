@@ -241,6 +241,8 @@ class PolicyAssistant:
             "answer_mode": self.engine.default_mode,
             "llm_configured": self.settings.llm.configured,
             "llm_reachable": llm,
+            "read_only": self.index.read_only is not None,
+            "notice": self.index.notice,
         }
 
 

@@ -168,6 +168,17 @@ class IngestSettings(Section):
     time_budget_seconds: float = Field(60.0, gt=0, description="Longest time spent reading and parsing one file.")
 
 
+class IndexSettings(Section):
+    """When the index is updated."""
+
+    min_free_mb: float = Field(
+        64.0,
+        ge=0,
+        description="Below this free space (MB) on the index's disk the index is not updated; questions are answered "
+        "from it as it is.",
+    )
+
+
 class APISettings(Section):
     host: str = Field("127.0.0.1", description="Address `policy-assistant serve` listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port of the HTTP API.")
@@ -249,6 +260,7 @@ class Settings(BaseSettings):
     api: APISettings = Field(default_factory=APISettings)
     evals: EvalSettings = Field(default_factory=EvalSettings)
     accounts: AccountSettings = Field(default_factory=AccountSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
 
     @classmethod
     def settings_customise_sources(

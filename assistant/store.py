@@ -71,7 +71,8 @@ def _is_connection_error(exc: BaseException) -> bool:
     return False
 
 
-def open_client(settings: Settings) -> Any:
+def open_client(settings: Settings, local_path: Path | None = None) -> Any:
+    """The Chroma client; `local_path` replaces the embedded store's folder (a read-only index's copy)."""
     import chromadb
     from chromadb.config import Settings as ChromaConfig
 
@@ -90,7 +91,7 @@ def open_client(settings: Settings) -> Any:
                         raise
                     log.info("chroma not answering (attempt %d), retrying in %.1f s", attempt + 1, delay)
                     time.sleep(delay)
-        path = settings.index_dir / "chroma"
+        path = local_path or settings.index_dir / "chroma"
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=config)
     except Exception as exc:  # chromadb raises many types for connection and storage failures

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.embeddings import Embedder
+from assistant.read_only import connect_read_only
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +38,22 @@ def span_key(text: str, span: tuple[int, int]) -> bytes:
 class VectorCache:
     """float32 vectors in SQLite; survives rebuilds, so a rebuild or a re-added document embeds nothing."""
 
-    def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, path: Path, read_only: bool = False):
+        """`read_only`: open without writing to the file or its folder; a missing or empty cache finds nothing."""
         self.path = path
+        self._lock = threading.Lock()
+        if read_only:
+            self._db = connect_read_only(path)
+            if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'vectors'").fetchone():
+                self._db.close()
+                self._db = sqlite3.connect(":memory:", check_same_thread=False)
+                self._db.executescript(_SCHEMA)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
-        self._lock = threading.Lock()
 
     def get_many(self, model: str, keys: list[bytes], dim: int) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}

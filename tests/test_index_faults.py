@@ -247,7 +247,7 @@ def test_questions_in_one_process_survive_rebuilds_in_another(tmp_path: Path, em
     assert reader.store.generation == 3
 
 
-def test_read_only_data_dir_is_named_with_the_right_advice(tmp_path: Path, embedder):
+def test_read_only_data_dir_answers_and_index_names_it_with_the_right_advice(tmp_path: Path, embedder):
     # A read-only bind mount, as when a data volume is mounted read-only (root ignores file modes).
     corpus, data, mounted = tmp_path / "corpus", tmp_path / "data", tmp_path / "read-only"
     write_doc(corpus, "flood-law.md", LAW)
@@ -257,10 +257,17 @@ def test_read_only_data_dir_is_named_with_the_right_advice(tmp_path: Path, embed
     try:
         subprocess.run(["mount", "-o", "remount,bind,ro", str(mounted)], check=True)
         env = {**os.environ, "POLICY_ASSISTANT_DATA_DIR": str(mounted), "POLICY_ASSISTANT_CORPUS_DIR": str(corpus)}
-        result = run_cli(env, "search", "防汛", "-k", "1")
+        searched = run_cli(env, "search", "防汛工作的方针", "-k", "1")
+        indexed = run_cli(env, "index")
+        rebuilt = run_cli(env, "index", "--rebuild")
     finally:
         subprocess.run(["umount", str(mounted)], check=True)
-    assert result.returncode == 2, result.stderr
-    assert f"没有写入权限，无法更新索引，请检查目录权限：{mounted / 'index'}" in result.stderr
-    assert "--rebuild" not in result.stderr
-    assert "Traceback" not in result.stderr
+    assert searched.returncode == 0, searched.stderr
+    assert "第三条" in searched.stdout
+    for refused in (indexed, rebuilt):
+        assert refused.returncode == 2, refused.stderr
+        assert f"没有写入权限，无法更新索引，请检查目录权限：{mounted / 'index'}" in refused.stderr
+    assert not list(data.glob("index/chroma.damaged-*"))  # a read-only store is not mistaken for a damaged one
+    for result in (searched, indexed, rebuilt):
+        assert "--rebuild" not in result.stderr
+        assert "Traceback" not in result.stderr

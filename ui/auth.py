@@ -11,7 +11,6 @@ from components import get_assistant, safe_md, show_flashes
 from assistant.accounts import (
     ROLES,
     AccountStore,
-    LoginError,
     Principal,
     account_store,
     principal_for,
@@ -133,10 +132,11 @@ def login_form() -> None:
     if submitted:
         try:
             user = _store().authenticate(username.strip(), password)
-        except LoginError as exc:
+            token = _store().start_session(user.username)
+        except UserError as exc:  # a refused login, or a data dir where the session cannot be stored
             st.error(safe_md(str(exc)))
         else:
-            st.session_state["session_token"] = _store().start_session(user.username)
+            st.session_state["session_token"] = token
             st.session_state["set_cookie"] = True
             st.rerun()
     oidc = settings.accounts.oidc

@@ -63,9 +63,11 @@ def ready_assistant() -> PolicyAssistant:
         index = assistant.index
         folders = f"{assistant.settings.corpus_dir}|{assistant.settings.upload_dir}"
         if index.ready and not corpus_changed(folders, time.monotonic() // STALE_CHECK_SECONDS):
+            show_index_notice(index.notice)
             return assistant
         with _build_lock:
-            if not index.ready or index.is_stale():
+            # A read-only index is answered from as it is: no progress bar for an update that cannot run.
+            if not index.ready or (index.read_only is None and index.is_stale()):
                 bar = st.progress(0.0, text="正在建立索引，首次启动约需半分钟……")
 
                 def progress(stage: str, done: int, total: int) -> None:
@@ -74,11 +76,18 @@ def ready_assistant() -> PolicyAssistant:
                 assistant.ensure_index(progress)
                 bar.empty()
                 corpus_changed.clear()
+        show_index_notice(index.notice)
         return assistant
     except UserError as exc:
         st.error(str(exc))
         st.stop()
         raise
+
+
+def show_index_notice(notice: str | None) -> None:
+    """The one warning while the index cannot be updated (read-only folder, full disk)."""
+    if notice:
+        st.warning(safe_md(notice), icon=":material/lock:")
 
 
 def require_admin(password: SecretStr | None, form_key: str, page: str) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from assistant.index import SyncReport
@@ -86,6 +87,10 @@ class Context:
             report = self.assistant.ensure_index(update)  # type: ignore[arg-type]
         if report is not None:
             print_sync_report(report)
+        notice = self.assistant.index.notice
+        if notice and self.__dict__.get("shown_notice") != notice:  # once per command, however many questions
+            self.__dict__["shown_notice"] = notice
+            err.print(f"[yellow]提示：[/yellow]{escape(notice)}", highlight=False)
         return self.assistant
 
 

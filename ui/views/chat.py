@@ -30,7 +30,12 @@ state = st.session_state
 state.setdefault("messages", [])
 state.setdefault("feedback_done", {})
 # Anonymous visitors (when allowed) chat without a saved history.
-store: ConversationStore | None = None if principal.source == "anonymous" else conversation_store(assistant.settings)
+store: ConversationStore | None = None
+if principal.source != "anonymous":
+    try:
+        store = conversation_store(assistant.settings)
+    except UserError as exc:  # a read-only or full data dir: answers still work, history is not kept
+        st.warning(safe_md(str(exc)))
 user_id = principal.user_id
 
 
@@ -72,8 +77,11 @@ def feedback(answer: Answer, message_id: str) -> None:
         return
     row = st.container(horizontal=True)
     if row.button("有帮助", icon=":material/thumb_up:", key=f"up-{message_id}"):
-        feedback_store(assistant.settings).record(message_id, answer, "up", assistant.settings)
-        state["feedback_done"][message_id] = "up"
+        try:
+            feedback_store(assistant.settings).record(message_id, answer, "up", assistant.settings)
+            state["feedback_done"][message_id] = "up"
+        except UserError as exc:
+            flash(str(exc), "warning")
         st.rerun()
     if row.button("有问题", icon=":material/thumb_down:", key=f"down-{message_id}"):
         state[f"open-{message_id}"] = True
@@ -82,10 +90,13 @@ def feedback(answer: Answer, message_id: str) -> None:
             reasons = st.multiselect("问题类型", REASONS, key=f"reasons-{message_id}", placeholder="请选择")
             comment = st.text_area("补充说明（可选）", key=f"comment-{message_id}", max_chars=2000)
             if st.form_submit_button("提交反馈"):
-                feedback_store(assistant.settings).record(
-                    message_id, answer, "down", assistant.settings, reasons=reasons, comment=comment
-                )
-                state["feedback_done"][message_id] = "down"
+                try:
+                    feedback_store(assistant.settings).record(
+                        message_id, answer, "down", assistant.settings, reasons=reasons, comment=comment
+                    )
+                    state["feedback_done"][message_id] = "down"
+                except UserError as exc:
+                    flash(str(exc), "warning")
                 st.rerun()
 
 
@@ -235,11 +246,14 @@ if question:
         if answer is not None:
             placeholder.empty()
             message_id = uuid.uuid4().hex
-            if store is not None:
-                if not state.get("conversation_id"):
-                    state["conversation_id"] = store.create(user_id, question)
-                    st.query_params["c"] = state["conversation_id"]
-                store.append(user_id, state["conversation_id"], message_id, question, answer)
+            try:
+                if store is not None:
+                    if not state.get("conversation_id"):
+                        state["conversation_id"] = store.create(user_id, question)
+                        st.query_params["c"] = state["conversation_id"]
+                    store.append(user_id, state["conversation_id"], message_id, question, answer)
+            except UserError as exc:  # the answer is shown all the same
+                flash(str(exc), "warning")
             state["messages"].append({"role": "user", "content": question, "id": f"q-{message_id}"})
             state["messages"].append({"role": "assistant", "answer": answer, "id": message_id})
             show_assistant_message(answer, message_id)

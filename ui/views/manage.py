@@ -15,7 +15,6 @@ principal = guard("views/manage.py")
 assistant = get_assistant()
 settings = assistant.settings
 index = assistant.index
-audit = audit_log(settings)
 
 st.title("文档管理")
 show_flashes()
@@ -31,6 +30,10 @@ rows = [
     for d in index.documents
 ]
 st.dataframe(rows, hide_index=True, width="stretch")
+if index.read_only is not None:  # uploads, re-indexing and removal all write: the list is all this page offers
+    st.caption("索引为只读（见上方提示），不能上传、重新索引或删除文档。")
+    st.stop()
+audit = audit_log(settings)
 if index.is_stale():
     st.info("文档目录有改动，尚未重新索引。")
 
@@ -53,23 +56,33 @@ if uploads and st.button("保存并重新索引", type="primary"):
             flash(str(exc), "error")
     if saved:
         bar = st.progress(0.0, text="正在重新索引……")
-        report = index.sync(
-            progress=lambda stage, done, total: bar.progress(done / total if total else 1.0, text=stage)
-        )
+        try:
+            report = index.sync(
+                progress=lambda stage, done, total: bar.progress(done / total if total else 1.0, text=stage)
+            )
+        except UserError as exc:  # e.g. the disk filled up: the files are saved, the index catches up later
+            flash(str(exc), "error")
+        else:
+            flash(f"已保存 {saved} 个文件；新增 {len(report.added)} 个、更新 {len(report.updated)} 个文档。")
+            for error in report.errors:
+                flash(f"{error.path}：{error.reason}", "error")
         bar.empty()
-        flash(f"已保存 {saved} 个文件；新增 {len(report.added)} 个、更新 {len(report.updated)} 个文档。")
-        for error in report.errors:
-            flash(f"{error.path}：{error.reason}", "error")
     st.session_state["upload_round"] = st.session_state.get("upload_round", 0) + 1
     st.rerun()  # the document list above must show the new files, and the messages survive the rerun
 
 st.subheader("重新索引", anchor=False)
 if st.button("重新索引全部文档"):
     bar = st.progress(0.0, text="正在重新索引……")
-    report = index.sync(progress=lambda stage, done, total: bar.progress(done / total if total else 1.0, text=stage))
+    try:
+        report = index.sync(
+            progress=lambda stage, done, total: bar.progress(done / total if total else 1.0, text=stage)
+        )
+    except UserError as exc:
+        flash(str(exc), "error")
+    else:
+        audit.record(principal.user_id, "reindex", "", f"{report.documents} 个文档、{report.clauses} 个条款")
+        flash(f"索引完成：{report.documents} 个文档、{report.clauses} 个条款，用时 {report.seconds:.1f} 秒。")
     bar.empty()
-    audit.record(principal.user_id, "reindex", "", f"{report.documents} 个文档、{report.clauses} 个条款")
-    flash(f"索引完成：{report.documents} 个文档、{report.clauses} 个条款，用时 {report.seconds:.1f} 秒。")
     st.rerun()
 
 st.subheader("删除文档", anchor=False)
