@@ -3,7 +3,8 @@
 Usage: nice .venv/bin/python evals/bench_scale.py /work/shared/corpora/lawrefbook --docs 20 [--naive] [--json out.json]
 
 Documents are taken evenly spaced over the sorted file list (all folders, deterministic). Figures:
-full index (wall, CPU, peak RSS, disk) in a fresh process; rebuild from the vector cache; warm search p50/p95;
+full index (wall, CPU, peak RSS, disk) in a fresh process; rebuild from the vector cache; warm search and ask
+p50/p95;
 cold CLI search; no-op sync; one-article change; one document added; one deleted; with --naive, a naive
 LangChain + Chroma pipeline (500-character chunks, same model, no cache) on the same documents, as ratios.
 """
@@ -135,7 +136,15 @@ def main() -> None:
 
     files = pick(args.corpus_root, args.docs + 1)
     extra, files = files[-1], files[:-1]
-    figures: dict[str, Any] = {"documents": len(files), "cores": os.cpu_count()}
+    from assistant.settings import Settings
+
+    embedding = Settings().embedding
+    figures: dict[str, Any] = {
+        "documents": len(files),
+        "cores": os.cpu_count(),
+        "load_average_at_start": os.getloadavg()[0],  # other work on a shared machine stretches wall times
+        "embedding": f"{embedding.provider}/{embedding.runtime}, sentence vectors {embedding.sentence_vector_mode}",
+    }
 
     def save() -> None:  # after every phase, so a long run that is stopped still reports what it measured
         if args.json:
@@ -165,7 +174,6 @@ def main() -> None:
 
         os.environ.update({"POLICY_ASSISTANT_DATA_DIR": str(data), "POLICY_ASSISTANT_CORPUS_DIR": str(corpus)})
         from assistant.service import PolicyAssistant
-        from assistant.settings import Settings
 
         assistant = PolicyAssistant(Settings())
         index = assistant.index
@@ -180,6 +188,12 @@ def main() -> None:
             searcher.search(question, 5)
             times.append((time.perf_counter() - started) * 1000)
         figures["warm_search_ms"] = {"p50": percentile(times, 50), "p95": percentile(times, 95)}
+        times = []
+        for question in questions:
+            started = time.perf_counter()
+            assistant.ask(question)
+            times.append((time.perf_counter() - started) * 1000)
+        figures["warm_ask_ms"] = {"p50": percentile(times, 50), "p95": percentile(times, 95)}
         save()
 
         def timed_sync() -> dict[str, Any]:
@@ -213,6 +227,7 @@ def main() -> None:
                 "index_cpu_ours_over_naive": figures["full_index"]["cpu_s"] / naive["index_cpu_s"],
                 "search_p50_ours_over_naive": figures["warm_search_ms"]["p50"] / naive["search_p50_ms"],
             }
+    figures["load_average_at_end"] = os.getloadavg()[0]
     save()
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 
