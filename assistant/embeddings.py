@@ -91,8 +91,6 @@ class NumpyE5Embedder:
     def _map(self, function: Callable[[list[U]], T], items: list[U]) -> list[T]:
         """Runs `function` on interleaved shares of `items`, one worker each; results in share order."""
         shares = [items[i :: self.workers] for i in range(self.workers) if items[i :: self.workers]]
-        if len(shares) <= 1:
-            return [function(items)]
         if self._pool is None:
             from assistant.e5.threads import use_one_blas_thread
 

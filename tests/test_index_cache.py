@@ -37,7 +37,7 @@ CARE = """关于加强社区养老服务的通知
 
 
 class CountingEmbedder:
-    """The real embedder, counting the passages that reach it."""
+    """The real embedder, counting the texts that go through the model."""
 
     def __init__(self, inner: Embedder):
         self.inner = inner
@@ -48,6 +48,11 @@ class CountingEmbedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         self.passages.extend(texts)
         return self.inner.embed_passages(texts)
+
+    def embed_passages_with_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]):
+        """Texts read once for their own vector and their sentences' pooled ones (articles)."""
+        self.passages.extend(texts)
+        return self.inner.embed_passages_with_spans(texts, spans)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.inner.embed_query(text)
@@ -170,6 +175,10 @@ def test_progress_is_readable_after_the_job(settings, embedder):
 
 
 def test_an_index_from_before_the_cache_is_adopted_without_embedding(settings, counting):
+    # Indexes from before the cache made every sentence vector on its own. (A pooled sentence vector depends on
+    # its chunk, not only on its text, so the cache never takes one from the store.)
+    embedding = settings.embedding.model_copy(update={"sentence_vectors": "separate"})
+    settings = settings.model_copy(update={"embedding": embedding})
     index = PolicyIndex(settings, counting)
     index.sync()
     # What an index written by the previous version looks like: vectors in Chroma, no state rows, no cache.
