@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.kinds import answer_kinds, classify, gives, without_labels
+from assistant.answer.kinds import answer_kinds, asked_unit, classify, gives, gives_unit, without_labels
 
 ROWS = [(kind.name, phrase) for kind in answer_kinds() for phrase in kind.phrases]
 
@@ -86,3 +86,21 @@ def test_a_body_answers_a_who_question():
 
 def test_labels_are_removed_before_checking():
     assert "十" not in without_labels("第十条 （二）依法设立的机构")
+
+
+@pytest.mark.parametrize(("phrase", "unit"), [(phrase, unit) for kind in answer_kinds() for phrase, unit in kind.units])
+def test_every_unit_phrase_wants_a_number_of_its_unit(phrase, unit):
+    kind = classify(f"罚款最多是{phrase}？")
+    assert kind is not None and asked_unit(kind, f"罚款最多是{phrase}？") == unit
+    assert gives_unit(unit, f"处以三{unit}以下的罚款。")
+    assert gives_unit(unit, f"按照1.5{unit}计算。")
+    assert not gives_unit(unit, "两个以上侵权人承担连带责任，依照第一百七十八条处理。")
+
+
+def test_a_multiple_is_not_answered_by_other_numbers_or_article_numbers():
+    question = "惩罚性赔偿最多按损失的几倍计算？"
+    kind = classify(question)
+    assert kind is not None and asked_unit(kind, question) == "倍"
+    assert not gives_unit("倍", "两个以上侵权人就损害承担连带责任，根据第一百七十八条的规定追偿。")
+    assert gives_unit("倍", "可以处违法所得五倍以上十倍以下的罚款。")
+    assert asked_unit(kind, "税率是多少？") is None

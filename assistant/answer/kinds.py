@@ -20,12 +20,13 @@ class AnswerKind:
     what: str  # what the documents do not state, for the refusal sentence
     evidence: tuple[str, ...]
     phrases: tuple[str, ...]
+    units: tuple[tuple[str, str], ...] = ()  # (phrase, unit): 几倍 wants a number of 倍
 
 
 @cache
 def answer_kinds() -> tuple[AnswerKind, ...]:
     return tuple(
-        AnswerKind(k["name"], k["what"], tuple(k["evidence"]), tuple(k["phrases"]))
+        AnswerKind(k["name"], k["what"], tuple(k["evidence"]), tuple(k["phrases"]), tuple(k.get("units", {}).items()))
         for k in table("answer_kinds.toml")["kind"]
     )
 
@@ -38,6 +39,18 @@ def classify(question: str) -> AnswerKind | None:
             if phrase in question and (best is None or (len(phrase), -order) > (best[0], best[1])):
                 best = (len(phrase), -order, kind)
     return best[2] if best else None
+
+
+def asked_unit(kind: AnswerKind, question: str) -> str | None:
+    """The unit the question's longest unit-naming phrase asks for (几倍 → 倍), if any."""
+    found = [(len(phrase), unit) for phrase, unit in kind.units if phrase in question]
+    return max(found)[1] if found else None
+
+
+def gives_unit(unit: str, sentence: str) -> bool:
+    """Whether the sentence states a number of that unit (三倍, 1.5倍), article numbers aside."""
+    numeral = table("evidence_patterns.toml")["numeral"]
+    return re.search(f"{numeral}{re.escape(unit)}", without_labels(sentence)) is not None
 
 
 @cache

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.answer.evidence import ScoredSentence, question_core
-from assistant.answer.kinds import classify, gives, places
+from assistant.answer.kinds import asked_unit, classify, gives, gives_unit, places
 from assistant.chinese import BIGRAM_MARK, pos_tag, search_tokens
 from assistant.profile import RefusalProfile
 
@@ -70,6 +70,9 @@ def assess(
         return Verdict(False, NO_MATCH)
     kind = classify(question)
     if kind is not None and not any(gives(kind, s.sentence.text) for s in selected):
+        return Verdict(False, kind.what)
+    unit = asked_unit(kind, question) if kind is not None else None
+    if kind is not None and unit and not any(gives_unit(unit, s.sentence.text) for s in selected):
         return Verdict(False, kind.what)
     if kind is not None and kind.evidence != ("any",) and known is not None and not referenced:
         # A specific fact about something the documents never mention cannot be in them.
