@@ -326,6 +326,9 @@ class SessionResults(Model):
     distribution: dict[str, int] = Field(description="Finished attempts per score band (percent).")
     questions: list[QuestionStat]
     clauses: list[ClauseStat]
+    percents: dict[str, float] = Field(
+        default_factory=dict, description="Attempt id → percent of the session's marks under its scoring rules."
+    )
 
     @property
     def finished(self) -> list[Attempt]:
@@ -334,4 +337,4 @@ class SessionResults(Model):
     @property
     def mean_percent(self) -> float | None:
         done = self.finished
-        return sum(a.percent for a in done) / len(done) if done else None
+        return sum(self.percents.get(a.id, a.percent) for a in done) / len(done) if done else None
