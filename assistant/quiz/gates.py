@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.cite import locate_quote, make_citation
+from assistant.quiz.gazetteer import term_class
 from assistant.quiz.item_gates import ItemGates
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.terms import Lexicon
@@ -141,8 +142,10 @@ class Checker:
             if item.swap is None or item.kind is None:
                 return True
             swap = item.swap
-            return match_key(swap.original) != match_key(swap.replacement) and all(
-                self.lexicon.fits(t, item.kind) for t in (swap.original, swap.replacement)
+            return (
+                match_key(swap.original) != match_key(swap.replacement)
+                and all(self.lexicon.fits(t, item.kind) for t in (swap.original, swap.replacement))
+                and term_class(swap.original, item.kind) == term_class(swap.replacement, item.kind)
             )
         if item.type == "blank":
             return not options and len(answer) == 1 and 1 <= len(answer[0].strip()) <= 20
@@ -157,7 +160,15 @@ class Checker:
             return False
         if any(a != b and a in b for a in keys for b in keys):
             return False  # 四川 and 四川省 are one option twice
-        return self._same_kind(item)
+        return self._same_kind(item) and self._same_class(item)
+
+    @staticmethod
+    def _same_class(item: QuizItem) -> bool:
+        """Distractors are of the right answers' class too: a region's places, an organ for an organ."""
+        if item.kind is None:
+            return True
+        wanted = {term_class(a, item.kind) for a in item.answer}
+        return all(term_class(o, item.kind) in wanted for o in item.options)
 
     def _same_kind(self, item: QuizItem) -> bool:
         if item.kind is not None:

@@ -7,14 +7,21 @@ enumerations in the text. Every candidate still passes the quality gates afterwa
 
 from __future__ import annotations
 
-import itertools
 import random
-import re
 
 from assistant.chinese import match_key
 from assistant.cite import make_citation
-from assistant.quiz.gazetteer import NAME_PREFIXES, load_data, place_class, places_of_region, region_of
-from assistant.quiz.soundness import inside_formula
+from assistant.quiz import stems
+from assistant.quiz.gazetteer import (
+    NAME_PREFIXES,
+    institution_class,
+    load_data,
+    place_class,
+    places_of_region,
+    region_of,
+)
+from assistant.quiz.soundness import gate_settings, inside_formula
+from assistant.quiz.stems import body_start, stem_verb
 from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
 from assistant.quiz.types import (
     BLANK,
@@ -43,26 +50,6 @@ SWAP_KINDS: frozenset[str] = frozenset(_EDITS["swap_kinds"])
 """Kinds a false statement may swap: a changed place, number or year reads as plausible; a swapped
 measure or slogan reads as word salad."""
 OBLIGATIONS: dict[str, str] = dict(_EDITS["obligations"])
-_ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?")
-
-
-def stem_verb(clause: Clause) -> str:
-    """A statute 规定; a policy document 提出."""
-    return "规定" if _ARTICLE.fullmatch(clause.clause) else "提出"
-
-
-def body_start(clause: Clause) -> int:
-    """Offset of the clause's words after its own article number (第三条 国家… → 国家…)."""
-    match = _ARTICLE.match(clause.text)
-    if not match:
-        return 0
-    end = match.end()
-    while end < len(clause.text) and clause.text[end] in " \u3000\t":
-        end += 1
-    return end
-
-
-_DEPENDENT_OPENERS = "是为并且而但也还又就将把被从向与及和"
 
 
 class OfflineGenerator:
@@ -126,13 +113,14 @@ class _ClauseWriter:
     def _sentence(self, start: int, end: int) -> Sentence | None:
         return next((s for s in self.sentences if s.start <= start and end <= s.end), None)
 
-    def _window(self, sentence: Sentence, start: int, end: int) -> tuple[int, int]:
-        """The comma-separated stretch of the sentence around [start, end), at most PHRASE_CHARS long."""
+    def _window(self, sentence: Sentence, start: int, end: int) -> tuple[int, int] | None:
+        """The comma-separated stretch of the sentence around [start, end), at most PHRASE_CHARS long, grown
+        to keep its subject and its predicate (stems.py); None when that needs more than a stem may quote."""
         text = self.clause.text
-        cuts = [sentence.start]
-        cuts += [i + 1 for i in range(sentence.start, sentence.end) if text[i] in _SEGMENT_END]
-        cuts.append(sentence.end)
-        segments = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+        begin = max(sentence.start, self.body_start)
+        segments = stems.segments(text, begin, sentence.end)
+        if not segments:
+            return None
         first = next(i for i, (a, b) in enumerate(segments) if a <= start < b)
         last = next(i for i, (a, b) in enumerate(segments) if a < end <= b)
         while True:
@@ -145,15 +133,20 @@ class _ClauseWriter:
                 grown = True
             if not grown:
                 break
-        # A stretch that opens on a bare predicate (是…, 并…) has lost its subject: take the clause before.
-        while first > 0 and text[segments[first][0]] in _DEPENDENT_OPENERS:
+        while first > 0 and not stems.keeps_subject(text, begin, segments[first][0]):
             first -= 1
-        a, b = max(segments[first][0], self.body_start), segments[last][1]
+        while last + 1 < len(segments) and not stems.keeps_predicate(
+            text, segments[first][0], segments[last][1], sentence.end
+        ):
+            last += 1
+        a, b = segments[first][0], segments[last][1]
         while b > a and text[b - 1] in _SEGMENT_END + " ":
             b -= 1
+        if b - a > gate_settings().stem_max_chars:
+            return None
         return a, b
 
-    def _statement(self, sentence: Sentence, start: int, end: int) -> tuple[int, int]:
+    def _statement(self, sentence: Sentence, start: int, end: int) -> tuple[int, int] | None:
         """A true/false statement: the whole sentence when it is short enough, else the stretch around the term."""
         if len(sentence.text) <= STATEMENT_CHARS:
             return max(sentence.start, self.body_start), sentence.end
@@ -212,9 +205,10 @@ class _ClauseWriter:
     def _blank(self, term: Term, sentence: Sentence) -> QuizItem | None:
         if self._listed(term.end):
             return None  # any member of the open list would be a right answer
-        a, b = self._window(sentence, term.start, term.end)
-        if not self._context_ok(a, b, term.start, term.end):
+        window = self._window(sentence, term.start, term.end)
+        if window is None or not self._context_ok(*window, term.start, term.end):
             return None
+        a, b = window
         hint = f"（提示：{len(term.text)} 个字）" if self.difficulty == "easy" and _is_cjk(term.text) else ""
         span = self.clause.text[a:b]
         return self._item(
@@ -229,9 +223,10 @@ class _ClauseWriter:
         )
 
     def _single(self, term: Term, sentence: Sentence) -> QuizItem | None:
-        a, b = self._window(sentence, term.start, term.end)
-        if not self._context_ok(a, b, term.start, term.end):
+        window = self._window(sentence, term.start, term.end)
+        if window is None or not self._context_ok(*window, term.start, term.end):
             return None
+        a, b = window
         distractors = self._distractors(term.text, term.kind, term.family, 3)
         if len(distractors) < 3:
             return None
@@ -262,9 +257,10 @@ class _ClauseWriter:
         sentence = self._sentence(enumeration.start, enumeration.end)
         if sentence is None:
             return None
-        a, b = self._window(sentence, enumeration.start, enumeration.end)
-        if not self._context_ok(a, b, enumeration.start, enumeration.end):
+        window = self._window(sentence, enumeration.start, enumeration.end)
+        if window is None or not self._context_ok(*window, enumeration.start, enumeration.end):
             return None
+        a, b = window
         options = items + distractors
         self.rng.shuffle(options)
         span = self.clause.text[a:b]
@@ -285,11 +281,8 @@ class _ClauseWriter:
         inside = [t for t in terms if sentence.start <= t.start and t.end <= sentence.end and t.kind in SWAP_KINDS]
         anchor = self.rng.choice(inside) if inside else None
         out = []
-        a, b = (
-            self._statement(sentence, anchor.start, anchor.end)
-            if anchor
-            else (max(sentence.start, self.body_start), sentence.end)
-        )
+        whole = (max(sentence.start, self.body_start), sentence.end)
+        a, b = (self._statement(sentence, anchor.start, anchor.end) if anchor else whole) or (0, 0)
         span = self.clause.text[a:b].rstrip("。；;")
         if 12 <= len(span) <= STATEMENT_CHARS:
             out.append(
@@ -325,7 +318,10 @@ class _ClauseWriter:
     ) -> QuizItem | None:
         text = self.clause.text
         original = text[start:end]
-        a, b = self._statement(sentence, start, end)
+        window = self._statement(sentence, start, end)
+        if window is None:
+            return None
+        a, b = window
         span = text[a:b].rstrip("。；;")
         if len(span) < 12 or span.count(original) != 1 or replacement in span:
             return None  # the edit must be the statement's only difference from the source
@@ -384,6 +380,8 @@ class _ClauseWriter:
             ]
         elif kind == "measure" and family:
             pool = [e for e in pool if e.family == family]
+        elif kind == "institution":
+            pool = [e for e in pool if institution_class(e.text) == institution_class(answer)]
         scored: list[tuple[float, float, str]] = []
         for entry in pool:
             key = match_key(entry.text)

@@ -11,19 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
+from assistant.quiz import stems
 from assistant.quiz.gazetteer import LEADING_VERBS, load_data
 from assistant.quiz.soundness import corrupt_word, formula_spans, fragment, gate_settings, is_metadata
-from assistant.quiz.terms import Lexicon, kinds_of, tokenize
+from assistant.quiz.stems import body_start
+from assistant.quiz.terms import Lexicon, kinds_of, tokenize, whole_at
 from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
 from assistant.types import Clause
 
 _EDITS = load_data("edits")
 SWAP_KINDS = frozenset(_EDITS["swap_kinds"])
 OBLIGATIONS: dict[str, str] = dict(_EDITS["obligations"])
-# What may stand just before a blank: a verb, preposition, conjunction, particle, numeral, measure word,
-# pronoun or punctuation. Anything else is glued to the term (现代|市场体系, 自然|保护地体系, 兴边|富民行动).
-_OPENING_FLAGS = ("v", "p", "c", "u", "x", "m", "q", "r")
-_CONTINUING_FLAGS = frozenset({"n", "nz", "ng"})
 _NOUN_FLAGS = frozenset({"n", "nz", "ng", "vn", "ns", "an"})
 _MODALS = ("应当", "不得", "可以", "必须", "应", "须")
 _LOCAL = 10
@@ -120,25 +118,10 @@ class ItemGates:
         if item.type == "multi":
             return self._list_whole(item, clause)
         text = clause.text
-        for start, end in answer_offsets(item, clause):
-            tokens = tokenize(text)
-            starts = {t.start for t in tokens} | {len(text)}
-            ends = {t.end for t in tokens} | {0}
-            if start not in starts or end not in ends:
-                return False  # the blank falls inside a word
-            before = next((t for t in tokens if t.end == start), None)
-            after = next((t for t in tokens if t.start == end), None)
-            if item.kind not in ("year", "number"):
-                opening = (
-                    before is None
-                    or before.word in LEADING_VERBS
-                    or (before.flag.startswith(_OPENING_FLAGS) and before.flag != "vn")
-                )
-                if not opening:
-                    return False
-                if after is not None and after.flag in _CONTINUING_FLAGS:
-                    return False
-        return True
+        return all(
+            whole_at(text, start, end, numeric=item.kind in ("year", "number"))
+            for start, end in answer_offsets(item, clause)
+        )
 
     def _list_whole(self, item: QuizItem, clause: Clause) -> bool:
         """A blanked list does not start inside a phrase (经济发展|水平、区位优势…)."""
@@ -156,6 +139,8 @@ class ItemGates:
             return True
         settings = gate_settings()
         text = clause.text
+        if not stems.self_contained(_body(item)):
+            return False
         body = match_key(_body(item)).rstrip("。；;！？!?")
         if body.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
             return False  # 在…分配中，| 继续…: the predicate was left out
@@ -167,7 +152,15 @@ class ItemGates:
         if before in (",", "，") and head.startswith(_MODALS):
             return False  # …，| 可以依照…: subject lost
         # 对…收费，| 实行目录清单管理: an adverbial phrase whose predicate was left out.
-        return not (body.startswith(settings.dangling_openers) and text[item.span_end : item.span_end + 1] in ",，")
+        if body.startswith(settings.dangling_openers) and text[item.span_end : item.span_end + 1] in ",，":
+            return False
+        sentence = next((s for s in clause.sentences if s.start <= item.span_start < s.end), None)
+        if sentence is None:
+            return True
+        begin = max(sentence.start, body_start(clause))
+        return stems.keeps_subject(text, begin, item.span_start) and stems.keeps_predicate(
+            text, item.span_start, item.span_end, sentence.end
+        )
 
     def distractors_false_everywhere(self, item: QuizItem) -> bool:
         """No distractor is true of the stem anywhere in the documents; no false statement is stated anywhere."""

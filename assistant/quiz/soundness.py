@@ -29,6 +29,11 @@ class GateSettings:
     dangling_endings: tuple[str, ...]
     dangling_openers: tuple[str, ...]
     metadata_markers: tuple[str, ...]
+    modals: tuple[str, ...]
+    dependent_openers: tuple[str, ...]
+    stem_max_chars: int
+    context_references: tuple[str, ...]
+    short_condition_chars: int
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +47,11 @@ def gate_settings() -> GateSettings:
         dangling_endings=tuple(sorted(data["dangling_endings"], key=len, reverse=True)),
         dangling_openers=tuple(data["dangling_openers"]),
         metadata_markers=tuple(data["metadata_markers"]),
+        modals=tuple(data["modals"]),
+        dependent_openers=tuple(data["dependent_openers"]),
+        stem_max_chars=int(data["stem_max_chars"]),
+        context_references=tuple(data["context_references"]),
+        short_condition_chars=int(data["short_condition_chars"]),
     )
 
 

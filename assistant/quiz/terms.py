@@ -38,6 +38,11 @@ _QUOTED = re.compile(r"“([^“”，。；,;]{2,12})”")
 _ENUM_JOINERS = ("以及", "和", "及")
 _LIST_END = "等，,。；;：:）)”"
 MAX_TERM_CHARS = 16
+# What may stand just before a term: a verb, preposition, conjunction, particle, numeral, measure word,
+# pronoun or punctuation. Anything else is glued to the term (现代|市场体系, 自然|保护地体系, 兴边|富民行动).
+_OPENING_FLAGS = ("v", "p", "c", "u", "x", "m", "q", "r")
+_CONTINUING_FLAGS = frozenset({"n", "nz", "ng"})
+_COORDINATORS = ("和", "与", "及", "或", "、")
 
 
 @dataclass(frozen=True)
@@ -302,6 +307,29 @@ def _whole_item(tokens: tuple[Token, ...], start: int, stop: int) -> bool:
     )
 
 
+def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
+    """text[start:end] is a whole term where it stands: on word boundaries, not glued to the words around it."""
+    tokens = tokenize(text)
+    starts = {t.start for t in tokens} | {len(text)}
+    ends = {t.end for t in tokens} | {0}
+    if start not in starts or end not in ends:
+        return False  # the term's edge falls inside a word
+    if numeric:
+        return True
+    index = next((i for i, t in enumerate(tokens) if t.end == start), None)
+    before = tokens[index] if index is not None else None
+    after = next((t for t in tokens if t.start == end), None)
+    if before is not None:
+        opening = before.word in LEADING_VERBS or (before.flag.startswith(_OPENING_FLAGS) and before.flag != "vn")
+        if not opening:
+            return False
+        # 守信激励和失信|惩戒机制: a verb after 和 that modifies the noun, not a predicate taking it.
+        modifier = before.flag.startswith("v") and before.word not in LEADING_VERBS
+        if modifier and index and tokens[index - 1].word in _COORDINATORS:
+            return False
+    return after is None or after.flag not in _CONTINUING_FLAGS
+
+
 def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     """Every meaningful term of a clause, in order, and its enumerations; none from a metadata clause.
 
@@ -316,7 +344,8 @@ def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     terms += [Term(m.group(1), "year", m.start(1), m.end(1), "year") for m in _YEAR.finditer(text)]
     terms += [Term(m.group(1), "number", m.start(1), m.end(1), "number") for m in _NUMBER.finditer(text)]
     terms += [Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan") for m in _QUOTED.finditer(text)]
-    terms += _named_terms(text, tokens)
+    # A named term cut from a longer phrase (失信|惩戒机制) is neither a key nor, through the pool, an option.
+    terms += [t for t in _named_terms(text, tokens) if whole_at(text, t.start, t.end)]
     terms = [t for t in terms if _askable(clause, t.start, t.end)]
     # 国务院 inside 国务院西部地区开发领导小组办公室 is part of a name, not a term of its own.
     terms = [t for t in terms if not any(o.start <= t.start and t.end <= o.end and o != t for o in terms)]
