@@ -90,7 +90,7 @@ class Checker:
             ("listed", lambda item: sound["listed"](self.verified(item))),
             ("edit", sound["edit"]),
             ("options", self.options_are_sound),
-            ("giveaway", stem_keeps_the_answer),
+            ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item)),
         ]
 
     # --- the gates -------------------------------------------------------------
@@ -285,6 +285,7 @@ class Deduplicator:
         self.checker = checker
         self.signatures: list[_Signature] = []
         self.sentences: set[tuple[str, int]] = set()
+        self.choices: list[tuple[set[str], set[str]]] = []
 
     def admit(self, item: QuizItem) -> bool:
         signature = _signature(item)
@@ -295,10 +296,24 @@ class Deduplicator:
         if sentence is not None and sentence in self.sentences:
             self.report.removed["same_sentence"] += 1
             return False
+        answers = {match_key(a) for a in item.answer} if item.type != "tf" else set()
+        options = {match_key(o) for o in item.options} if item.type != "tf" else set()
+        if any(_cross_answer(answers, options, *other) for other in self.choices):
+            self.report.removed["cross_answer"] += 1
+            return False
         self.signatures.append(signature)
+        self.choices.append((answers, options))
         if sentence is not None:
             self.sentences.add(sentence)
         return True
+
+
+def _cross_answer(answers: set[str], options: set[str], other_answers: set[str], other_options: set[str]) -> bool:
+    """Two questions of one paper offer much the same options, and one's key is the other's distractor: each
+    answers the other (会计制度 right in one, wrong in the next)."""
+    if len(options & other_options) < 2:
+        return False
+    return bool(answers & (other_options - other_answers)) or bool(other_answers & (options - answers))
 
 
 def drop_duplicates(ordered: Iterable[QuizItem], report: GateReport) -> list[QuizItem]:

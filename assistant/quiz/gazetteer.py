@@ -46,6 +46,8 @@ GENERIC_MEASURES = _words("generic_measures")
 NOT_MEASURES = _words("not_measures")
 NAME_PREFIXES = _ordered("name_prefixes")
 LEADING_VERBS = _words("leading_verbs")
+TERM_BREAKERS = _words("term_breakers")
+ORGAN_HEADS = _ordered("organ_heads")
 LEADING_FUNCTION_CHARS = _words("leading_function_chars")
 FUNCTION_CHAR_WORDS = _words("function_char_words")
 

@@ -20,7 +20,7 @@ from assistant.quiz.gazetteer import (
     places_of_region,
     region_of,
 )
-from assistant.quiz.soundness import gate_settings, inside_formula
+from assistant.quiz.soundness import gate_settings, inside_formula, modal_editable
 from assistant.quiz.stems import body_start, stem_verb
 from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
 from assistant.quiz.types import (
@@ -161,7 +161,7 @@ class _ClauseWriter:
 
     def _listed(self, end: int) -> bool:
         """The blank stands in a list ending in 等: other members are defensible, so ask what is listed."""
-        return self.clause.text[end : end + 1] == "等"
+        return stems.in_open_list(self.clause.text, end)
 
     def _item(self, **fields: object) -> QuizItem:
         span = str(fields["answer_span"])
@@ -205,6 +205,8 @@ class _ClauseWriter:
     def _blank(self, term: Term, sentence: Sentence) -> QuizItem | None:
         if self._listed(term.end):
             return None  # any member of the open list would be a right answer
+        if len(term.text) > gate_settings().blank_max_chars:
+            return None  # a long name is asked as a choice: nobody reproduces it verbatim
         window = self._window(sentence, term.start, term.end)
         if window is None or not self._context_ok(*window, term.start, term.end):
             return None
@@ -223,6 +225,8 @@ class _ClauseWriter:
         )
 
     def _single(self, term: Term, sentence: Sentence) -> QuizItem | None:
+        if term.kind not in gate_settings().choice_kinds:
+            return None
         window = self._window(sentence, term.start, term.end)
         if window is None or not self._context_ok(*window, term.start, term.end):
             return None
@@ -303,7 +307,11 @@ class _ClauseWriter:
                 edits.append((term.start, term.end, replacement, term.kind))
         for modal, negated in OBLIGATIONS.items():
             at = self.clause.text.find(modal, sentence.start, sentence.end)
-            if at >= 0 and not inside_formula(self.clause.text, at, at + len(modal)):
+            if (
+                at >= 0
+                and not inside_formula(self.clause.text, at, at + len(modal))
+                and modal_editable(self.clause.text, at, modal, sentence.start, sentence.end)
+            ):
                 edits.append((at, at + len(modal), negated, None))
         self.rng.shuffle(edits)
         for start, end, replacement, kind in edits:

@@ -12,8 +12,15 @@ from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.quiz import stems
-from assistant.quiz.gazetteer import LEADING_VERBS, load_data
-from assistant.quiz.soundness import corrupt_word, formula_spans, fragment, gate_settings, is_metadata
+from assistant.quiz.gazetteer import INSTITUTION_SUFFIXES, LEADING_VERBS, MEASURE_SUFFIXES, load_data
+from assistant.quiz.soundness import (
+    corrupt_word,
+    formula_spans,
+    fragment,
+    gate_settings,
+    is_metadata,
+    modal_editable,
+)
 from assistant.quiz.stems import body_start
 from assistant.quiz.terms import Lexicon, kinds_of, tokenize, whole_at
 from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
@@ -79,6 +86,7 @@ class ItemGates:
             ("synonym", self.no_near_synonym),
             ("listed", self.open_list_asked_as_list),
             ("edit", self.plausible_edit),
+            ("echo", self.no_echo),
         ]
 
     # --- the gates ---------------------------------------------------------------
@@ -139,7 +147,8 @@ class ItemGates:
             return True
         settings = gate_settings()
         text = clause.text
-        if not stems.self_contained(_body(item)):
+        # The quoted source, not the stem: a model's stem may well say 下列哪项.
+        if not stems.self_contained(text[item.span_start : item.span_end]):
             return False
         body = match_key(_body(item)).rstrip("。；;！？!?")
         if body.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
@@ -207,7 +216,7 @@ class ItemGates:
         if not offsets:
             return True
         end = max(e for _, e in offsets)
-        if clause.text[end : end + 1] != "等":
+        if not stems.in_open_list(clause.text, end):
             return True
         if item.type == "blank":
             return False
@@ -219,5 +228,36 @@ class ItemGates:
             return True
         swap = item.swap
         if item.kind is None:
-            return OBLIGATIONS.get(swap.original) == swap.replacement
+            if OBLIGATIONS.get(swap.original) != swap.replacement:
+                return False
+            clause = self.clauses.get(item.key)
+            if clause is None or item.span_start is None or item.span_end is None:
+                return True
+            at = clause.text.find(swap.original, item.span_start, item.span_end)
+            sentence = next((s for s in clause.sentences if s.start <= at < s.end), None)
+            return (
+                at < 0
+                or sentence is None
+                or modal_editable(clause.text, at, swap.original, sentence.start, sentence.end)
+            )
         return item.kind in SWAP_KINDS
+
+    def no_echo(self, item: QuizItem) -> bool:
+        """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，
+        统筹安排检查工作 with 检查制度 among 会计制度, 责任制度 gives the key away. (A listed member that echoes
+        the stem gives away only itself, so lists are left be.)"""
+        if item.type != "single":
+            return True
+        settings = gate_settings()
+        body = _body(item)
+        rest = item.label + body.replace(BLANK, "|")
+        generic = set(settings.echo_ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
+        distractors = [o for o in item.options if o not in item.answer]
+        for answer in item.answer:
+            for token in tokenize(answer):
+                word = token.word
+                if len(word) < 2 or word in generic or word not in rest:
+                    continue
+                if not any(word in d for d in distractors):
+                    return False
+        return True

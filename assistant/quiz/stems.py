@@ -19,6 +19,7 @@ SEGMENT_END = "，,；;：:"
 _SUBJECT_FLAGS = frozenset({"n", "nr", "ns", "nt", "nz", "r", "j", "b", "s", "t", "l", "f", "eng"})
 _PREPOSITION_FLAGS = frozenset({"p"})
 _CONDITION = ("的，", "的,")
+_OPEN_LIST = re.compile(r"(?:[、和及][^，,。；;、：:等]{1,14})*等")
 _ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?")
 
 
@@ -131,6 +132,27 @@ def self_contained(statement: str) -> bool:
     for reference in settings.context_references:
         if (reference in words) if len(reference) == 1 else (reference in body):
             return False
+    if not _has_predicate(body):
+        return False  # 2000年1月13日…公布的《…办法》: a noun phrase, its verb is elsewhere
     head = segments(body, 0, len(body))[0]
     condition = body[head[0] : head[1]].rstrip(SEGMENT_END + " ")
     return not (condition.endswith("的") and head[1] < len(body) and len(condition) <= settings.short_condition_chars)
+
+
+def _has_predicate(body: str) -> bool:
+    """Some verb of the statement is a predicate, not only a modifier before 的 or a word inside a title."""
+    plain = re.sub(r"《[^》]*》|“[^”]*”", "", body)
+    tokens = tokenize(plain)
+    for index, token in enumerate(tokens):
+        if not token.flag.startswith("v") or token.flag == "vn":
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is None or following.word != "的":
+            return True
+    return False
+
+
+def in_open_list(text: str, end: int) -> bool:
+    """The term ending at `end` is a member of a list closed by 等, wherever it stands in the list
+    (乌鲁木齐、____、呼和浩特等): any unlisted member would be defensible too."""
+    return _OPEN_LIST.match(text, end) is not None

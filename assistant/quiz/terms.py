@@ -22,7 +22,9 @@ from assistant.quiz.gazetteer import (
     MEASURE_SUFFIXES,
     MUNICIPALITIES,
     NOT_MEASURES,
+    ORGAN_HEADS,
     PROVINCES,
+    TERM_BREAKERS,
 )
 from assistant.quiz.soundness import inside_formula, is_metadata, sound_term
 from assistant.quiz.types import TermKind
@@ -132,9 +134,17 @@ def kinds_of(text: str) -> set[TermKind]:
 
 
 def _term_start(
-    tokens: tuple[Token, ...], end_index: int, limit: int = MAX_TERM_CHARS, cover: int | None = None
+    tokens: tuple[Token, ...],
+    end_index: int,
+    limit: int = MAX_TERM_CHARS,
+    cover: int | None = None,
+    glued_verbs: bool = True,
 ) -> int | None:
-    """Index of the first token of the noun phrase ending at tokens[end_index] (reaching back to `cover`)."""
+    """Index of the first token of the noun phrase ending at tokens[end_index] (reaching back to `cover`).
+
+    Without `glued_verbs`, a phrase that had to shed a verb glued to its front (受益|所有人信息管理制度) is
+    refused: where the name begins is unknown.
+    """
     start = end_index
     length = len(tokens[end_index].word)
     while start > 0:
@@ -143,18 +153,20 @@ def _term_start(
             start -= 1
             length += len(token.word)
             continue
-        if token.flag in _STOP_FLAGS or token.word in LEADING_VERBS or "、" in token.word:
+        if token.flag in _STOP_FLAGS or token.word in LEADING_VERBS or token.word in TERM_BREAKERS:
             break
-        if token.flag not in _NOUNISH and not token.flag.startswith("v"):
+        if "、" in token.word or (token.flag not in _NOUNISH and not token.flag.startswith("v")):
             break
         if length + len(token.word) > limit:
             return None
         start -= 1
         length += len(token.word)
     # A phrase opens with a noun, never with a verb or adjective.
+    shed = False
     while start < end_index and tokens[start].flag not in _NOUNISH:
+        shed = shed or tokens[start].flag.startswith("v")
         start += 1
-    return start
+    return None if shed and not glued_verbs else start
 
 
 def _suffix_at(text: str, tokens: tuple[Token, ...], index: int, starts: set[int]) -> str | None:
@@ -186,7 +198,7 @@ def _named_terms(text: str, tokens: tuple[Token, ...]) -> list[Term]:
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if following is not None and following.flag in ("n", "nz", "nt", "ns", "nr"):
             continue  # a modifier (寄宿制学校), not the name itself
-        start = _term_start(tokens, index, cover=token.end - len(suffix))
+        start = _term_start(tokens, index, cover=token.end - len(suffix), glued_verbs=False)
         if start is None:
             continue
         phrase = text[tokens[start].start : token.end]
@@ -327,7 +339,33 @@ def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
         modifier = before.flag.startswith("v") and before.word not in LEADING_VERBS
         if modifier and index and tokens[index - 1].word in _COORDINATORS:
             return False
-    return after is None or after.flag not in _CONTINUING_FLAGS
+        # 财务、|会计制度, 宪法和|法律委员会: the conjunct before shares the term's head, so the term is cut.
+        if before.word in _COORDINATORS and index and not kinds_of(_conjunct(text, tokens, index)):
+            return False
+    if after is not None and after.flag in _CONTINUING_FLAGS:
+        return False
+    return not _heads_an_organ(text, tokens, end)
+
+
+def _heads_an_organ(text: str, tokens: tuple[Token, ...], end: int) -> bool:
+    """国务院|劳动行政部门: the nouns that follow close an organ's name, so the term is only its first part."""
+    following = [t for t in tokens if t.start >= end][:5]
+    run = ""
+    for token in following:
+        if token.flag not in _NOUNISH and not token.flag.startswith("v") and token.flag not in ("f", "zg"):
+            break
+        run += token.word
+        if run.endswith(ORGAN_HEADS):
+            return True
+    return False
+
+
+def _conjunct(text: str, tokens: tuple[Token, ...], coordinator: int) -> str:
+    """The noun phrase just before a coordinator (和, 、 …), as far back as the nouns go."""
+    start = coordinator
+    while start > 0 and tokens[start - 1].flag in _NOUNISH and coordinator - start < 6:
+        start -= 1
+    return text[tokens[start].start : tokens[coordinator - 1].end] if start < coordinator else ""
 
 
 def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:

@@ -187,6 +187,7 @@ GATE_LABELS: dict[str, str] = {
     "giveaway": "题干泄露了答案",
     "duplicates": "与其他题目重复或过于相近",
     "same_sentence": "与同一试卷中另一道题出自同一句话",
+    "cross_answer": "选项是同一试卷中另一道题的答案，两题互相泄露",
     "balance": "判断题正误各占一半，多出的一方未选用",
 }
 GATES: tuple[str, ...] = tuple(GATE_LABELS)
