@@ -373,7 +373,8 @@ class _ClauseWriter:
         """
         avoid = [match_key(x) for x in [answer, *(exclude or [])]]
         pool = self.lexicon.pool.get(kind, [])
-        heads = {x[-1] for x in [answer, *(exclude or [])]}
+        # The head noun of a listed item: its last two characters (事件, 灾害), a two-character item whole.
+        heads = {x[-2:] for x in [answer, *(exclude or [])]}
         if kind in ("province", "city"):
             return self._places(like or [answer], kind, count, avoid)
         if kind == "item":
@@ -384,7 +385,7 @@ class _ClauseWriter:
                 e
                 for k in ("item", "measure")
                 for e in self.lexicon.pool.get(k, [])
-                if e.text[-1] in heads and min(lengths) - 1 <= len(e.text) <= max(lengths) + 1
+                if e.text[-2:] in heads and "的" not in e.text and min(lengths) - 1 <= len(e.text) <= max(lengths) + 1
             ]
         elif kind == "measure" and family:
             pool = [e for e in pool if e.family == family]

@@ -238,7 +238,7 @@ def _enumerations(text: str, tokens: tuple[Token, ...]) -> list[Enumeration]:
         if tokens[index].word != "、" or index == 0:
             index += 1
             continue
-        first = _term_start(tokens, index - 1, limit=12)
+        first = _term_start(tokens, index - 1, limit=12, glued_verbs=False)  # 就业|前培训 is no item
         if first is None or first >= index:
             index += 1
             continue
@@ -381,7 +381,12 @@ def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     terms: list[Term] = []
     terms += [Term(m.group(1), "year", m.start(1), m.end(1), "year") for m in _YEAR.finditer(text)]
     terms += [Term(m.group(1), "number", m.start(1), m.end(1), "number") for m in _NUMBER.finditer(text)]
-    terms += [Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan") for m in _QUOTED.finditer(text)]
+    # A quoted word in a run of quoted words (“以上”、“以下”、“日内”) is one member of a list: any other is defensible.
+    terms += [
+        Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan")
+        for m in _QUOTED.finditer(text)
+        if text[m.end() : m.end() + 2] != "、“" and text[max(0, m.start() - 2) : m.start()] != "”、"
+    ]
     # A named term cut from a longer phrase (失信|惩戒机制) is neither a key nor, through the pool, an option.
     terms += [t for t in _named_terms(text, tokens) if whole_at(text, t.start, t.end)]
     terms = [t for t in terms if _askable(clause, t.start, t.end)]
