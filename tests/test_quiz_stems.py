@@ -1,0 +1,190 @@
+"""Where a stem may start and stop, what a whole term is, which modal may be negated: the mechanisms behind the
+blind review's defect classes, one table row per case (sentences written for these tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.quiz import stems
+from assistant.quiz.gates import Deduplicator
+from assistant.quiz.gazetteer import NOT_MEASURES, TERM_BREAKERS, institution_class, load_data, term_class
+from assistant.quiz.soundness import gate_settings, modal_editable
+from assistant.quiz.terms import clause_terms, kinds_of, whole_at
+from assistant.quiz.types import GateReport, QuizItem
+from assistant.types import Clause
+
+
+def _clause(text: str) -> Clause:
+    return Clause(
+        doc_id="t",
+        doc_title="测试法",
+        clause="第一条",
+        part="",
+        heading="",
+        label="《测试法》第一条",
+        order=0,
+        start=0,
+        end=len(text),
+        text=text,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stretch", "keeps"),
+    [
+        ("县级以上人民政府应当把教育作为重要职责，纳入发展规划。", "纳入发展规划", False),  # subject and 应当 cut
+        ("对违反规定的经营者，责令改正。", "责令改正", False),  # a framing preposition cut
+        ("未按规定报告的，由主管部门责令改正。", "由主管部门责令改正", False),  # the condition cut
+        ("专项资金用于培训补贴，创业担保贷款贴息。", "创业担保贷款贴息", False),  # the rest of a list of objects
+        ("支持重庆加快发展，推进成渝地区合作。", "推进成渝地区合作", True),  # a chain of subjectless clauses
+        ("主管部门实施检查时，检查人员不得少于两人。", "检查人员不得少于两人", True),  # its own subject and modal
+        ("加快交通建设，并完善口岸设施。", "并完善口岸设施", False),  # a continuation never starts a stem
+    ],
+)
+def test_a_stretch_keeps_the_subject_condition_and_scope_of_its_sentence(sentence: str, stretch: str, keeps: bool):
+    assert stems.keeps_subject(sentence, 0, sentence.index(stretch)) is keeps
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stretch", "keeps"),
+    [
+        (
+            "主管部门应当根据本法规定的原则，按照职责分工，制定实施办法。",
+            "主管部门应当根据本法规定的原则，按照职责分工",
+            False,
+        ),
+        ("价格主管部门应当按照国家政策，对高耗能项目实行差别价格。", "价格主管部门应当按照国家政策", False),
+        ("设立基金，应当有法律依据。", "设立基金", False),  # only the subject
+        ("未按规定建立台账，或者未提交报告的，由主管部门责令改正。", "未按规定建立台账", False),  # inside a condition
+        ("国家建立失业保险制度，保障失业人员基本生活。", "国家建立失业保险制度", True),
+    ],
+)
+def test_a_stretch_does_not_stop_before_the_predicate_it_waits_for(sentence: str, stretch: str, keeps: bool):
+    start = sentence.index(stretch)
+    assert stems.keeps_predicate(sentence, start, start + len(stretch), len(sentence)) is keeps
+
+
+@pytest.mark.parametrize(
+    ("statement", "contained"),
+    [
+        ("税务机关对前款规定的事项进行审查。", False),
+        ("人民法院应当认定该合同无效。", False),
+        ("主管部门可以采取下列措施：", False),  # a lead-in to a list
+        ("情节严重的，处五万元罚款。", False),  # whose offence?
+        ("2001年5月1日发布的《管理办法》。", False),  # no predicate
+        ("县级以上人民政府应当建立就业援助制度。", True),
+    ],
+)
+def test_a_statement_does_not_lean_on_text_it_leaves_out(statement: str, contained: bool):
+    assert stems.self_contained(statement) is contained
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "listed"),
+    [
+        ("提高昆明、南宁、兰州、西宁等城市的能力", "南宁", True),  # in the middle of an open list
+        ("提高昆明、南宁、兰州、西宁等城市的能力", "西宁", True),  # just before 等
+        ("支持重庆、四川和陕西发挥优势", "四川", False),  # a closed list
+    ],
+)
+def test_a_member_anywhere_in_a_list_closed_by_deng_is_open(text: str, term: str, listed: bool):
+    assert stems.in_open_list(text, text.index(term) + len(term)) is listed
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "whole"),
+    [
+        ("纳税人应当将其财务、会计制度报送备案", "会计制度", False),  # 财务、会计制度 share a head
+        ("逐步完善劳动和社会保险政策", "社会保险政策", False),
+        ("构建守信激励和失信惩戒机制", "惩戒机制", False),
+        ("由国务院劳动行政部门负责", "国务院", False),  # the first part of an organ's name
+        ("统筹协调产业政策与就业政策", "就业政策", True),
+        ("支持重庆、四川加快发展", "四川", True),
+        ("国家建立健全失业保险制度", "失业保险制度", True),
+    ],
+)
+def test_a_term_is_whole_where_it_stands(text: str, term: str, whole: bool):
+    start = text.index(term)
+    assert whole_at(text, start, start + len(term)) is whole
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("纳税人通过银行缴纳税款的，税务机关可以委托银行开具凭证。", "国家税务总局"),
+        ("重大案件需要延长的，应当报国家税务总局批准。", "国家税务总局"),
+    ],
+)
+def test_a_name_never_runs_across_a_verb_or_preposition(text: str, name: str):
+    terms = [t.text for t in clause_terms(_clause(text))[0]]
+    assert not any(t.startswith(tuple(TERM_BREAKERS)) for t in terms), terms
+
+
+@pytest.mark.parametrize("word", sorted(TERM_BREAKERS))
+def test_every_term_breaker_stops_a_name(word: str):
+    text = f"有关单位{word}国家发展改革委办理。"
+    names = [t.text for t in clause_terms(_clause(text))[0] if t.kind == "institution"]
+    assert all(not n.startswith(word) for n in names), names
+
+
+@pytest.mark.parametrize("word", sorted(NOT_MEASURES))
+def test_a_verb_ending_in_zhi_is_not_a_measure(word: str):
+    assert "measure" not in kinds_of(f"非法{word}")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "modal", "editable"),
+    [
+        ("用人单位应当依法缴纳社会保险费。", "应当", True),
+        ("经主持人许可，发言时间可以延长。", "可以", False),  # discretion: 应当 would contradict 许可
+        ("减少后的注册资本应当不少于最低限额。", "应当", False),  # 可以不少于 is not Chinese
+        ("为实现功能必须具备的设计特征不受保护。", "必须", False),  # a modifier, not the obligation
+    ],
+)
+def test_only_the_obligation_of_a_statement_is_negated(sentence: str, modal: str, editable: bool):
+    assert modal_editable(sentence, sentence.index(modal), modal, 0, len(sentence)) is editable
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("中央财政", "资金"), ("国家开发银行", "银行"), ("国务院", "机关"), ("全国人民代表大会常务委员会", "机关")],
+)
+def test_institutions_have_classes_from_the_data_file(word: str, expected: str):
+    assert institution_class(word) == expected
+    assert set(load_data("gazetteer")["institution_classes"]) | {"机关"} >= {expected}
+
+
+def test_options_share_the_class_of_the_key():
+    assert term_class("宁夏", "province") == term_class("西藏", "province") != term_class("江苏", "province")
+    assert term_class("失业保险制度", "measure") == "制度" != term_class("产业政策", "measure")
+
+
+def _choice(answer: str, options: list[str], stem: str) -> QuizItem:
+    return QuizItem(
+        type="single",
+        stem=stem,
+        options=options,
+        answer=[answer],
+        doc_id="t",
+        clause="第一条",
+        label="《测试法》第一条",
+        answer_span=stem,
+        kind="measure",
+    )
+
+
+def test_a_paper_never_offers_one_questions_key_as_another_questions_distractor():
+    report = GateReport()
+    deduplicator = Deduplicator(report)
+    options = ["会计制度", "检查制度", "责任制度", "申报制度"]
+    assert deduplicator.admit(_choice("会计制度", options, "《测试法》第一条规定：纳税人报送____。"))
+    assert not deduplicator.admit(_choice("检查制度", options, "《测试法》第二条规定：税务机关建立____。"))
+    assert report.removed["cross_answer"] == 1
+    other = ["失业保险制度", "失业预警制度", "就业援助制度", "劳动预备制度"]
+    assert deduplicator.admit(_choice("失业预警制度", other, "《测试法》第三条规定：国家建立____。"))
+
+
+def test_the_stem_limits_are_settings_in_the_data_file():
+    settings = gate_settings()
+    assert settings.stem_max_chars > 0 and settings.blank_max_chars > 0
+    assert "slogan" not in settings.choice_kinds and "该" in settings.context_references
