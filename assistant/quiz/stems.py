@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from assistant.quiz.gazetteer import LEADING_VERBS
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.terms import Token, tokenize
 from assistant.types import Clause
@@ -144,7 +145,9 @@ def _has_predicate(body: str) -> bool:
     plain = re.sub(r"《[^》]*》|“[^”]*”", "", body)
     tokens = tokenize(plain)
     for index, token in enumerate(tokens):
-        if not token.flag.startswith("v") or token.flag == "vn":
+        # jieba tags some verb phrases as names (建立健全/nr): the opening verbs of the data file count too.
+        verb = (token.flag.startswith("v") and token.flag != "vn") or token.word in LEADING_VERBS
+        if not verb:
             continue
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if following is None or following.word != "的":
