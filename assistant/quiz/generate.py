@@ -388,7 +388,15 @@ class _ClauseWriter:
                 if e.text[-2:] in heads and "的" not in e.text and min(lengths) - 1 <= len(e.text) <= max(lengths) + 1
             ]
         elif kind == "measure" and family:
-            pool = [e for e in pool if e.family == family]
+            # Same ending and same field: a named measure that shares a word with the key besides its ending
+            # (失业保险制度 with 失业预警制度) or stands in the same part (chapter) of the document; nearer clauses
+            # rank first (see _closeness), so 天然气储备体系 is not set against 社会安全体系.
+            field = _content_bigrams(answer, family)
+            pool = [
+                e
+                for e in pool
+                if e.family == family and (field & _content_bigrams(e.text, family) or e.part == self.clause.part)
+            ]
         elif kind == "institution":
             pool = [e for e in pool if institution_class(e.text) == institution_class(answer)]
         scored: list[tuple[float, float, str]] = []
@@ -401,6 +409,8 @@ class _ClauseWriter:
             if kind == "measure" and not 0.5 <= len(entry.text) / max(len(answer), 1) <= 2:
                 continue  # 河长制 is not set against 地方国有企业混合所有制
             closeness = self._closeness(answer, family, entry.text, entry.family, entry.part)
+            if abs(entry.order - self.clause.order) <= gate_settings().field_clause_distance:
+                closeness += 1.0  # a neighbouring clause most likely treats the same field
             scored.append((closeness, self.rng.random(), entry.text))
         scored.sort(reverse=True)
         chosen: list[str] = []
@@ -476,3 +486,9 @@ def source_line(label: str, span: str) -> str:
 
 def _is_cjk(text: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _content_bigrams(name: str, family: str) -> set[str]:
+    """The character pairs of a named measure's modifier, its ending left out (失业保险制度 → 失业, 业保, 保险)."""
+    modifier = match_key(name.removesuffix(family))
+    return {modifier[i : i + 2] for i in range(len(modifier) - 1)}

@@ -37,6 +37,7 @@ class GateSettings:
     echo_ignore: tuple[str, ...]
     blank_max_chars: int
     choice_kinds: tuple[str, ...]
+    field_clause_distance: int
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +59,7 @@ def gate_settings() -> GateSettings:
         echo_ignore=tuple(data["echo_ignore"]),
         blank_max_chars=int(data["blank_max_chars"]),
         choice_kinds=tuple(data["choice_kinds"]),
+        field_clause_distance=int(data["field_clause_distance"]),
     )
 
 

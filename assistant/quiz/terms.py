@@ -421,6 +421,8 @@ class PoolEntry:
     family: str
     clause_key: str
     part: str
+    order: int = 0
+    """The clause's position in its document: neighbouring clauses tend to treat one field."""
 
 
 @dataclass
@@ -456,7 +458,7 @@ class Lexicon:
                     counted.add(key)
                     lexicon.clause_count[key] = lexicon.clause_count.get(key, 0) + 1
                 if (term.kind, key) not in seen:
-                    entry = PoolEntry(term.text, term.kind, term.family, clause.key, clause.part)
+                    entry = PoolEntry(term.text, term.kind, term.family, clause.key, clause.part, clause.order)
                     seen[(term.kind, key)] = entry
                     lexicon.pool.setdefault(term.kind, []).append(entry)
         return lexicon
