@@ -3,14 +3,17 @@ blind review's defect classes, one table row per case (sentences written for the
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from assistant.quiz import stems
 from assistant.quiz.gates import Deduplicator
 from assistant.quiz.gazetteer import NOT_MEASURES, TERM_BREAKERS, institution_class, load_data, term_class
+from assistant.quiz.generate import _ClauseWriter
 from assistant.quiz.soundness import gate_settings, modal_editable
-from assistant.quiz.terms import clause_terms, kinds_of, whole_at
-from assistant.quiz.types import GateReport, QuizItem
+from assistant.quiz.terms import Lexicon, clause_terms, kinds_of, whole_at
+from assistant.quiz.types import BuildRequest, GateReport, QuizItem
 from assistant.types import Clause
 
 
@@ -188,3 +191,12 @@ def test_the_stem_limits_are_settings_in_the_data_file():
     settings = gate_settings()
     assert settings.stem_max_chars > 0 and settings.blank_max_chars > 0
     assert "slogan" not in settings.choice_kinds and "该" in settings.context_references
+
+
+def test_a_fill_in_accepts_a_body_without_its_parent_organ_but_not_without_an_adjective():
+    clause = _clause("国务院西部地区开发领导小组负责统筹协调。全国人民代表大会专门委员会审议议案。")
+    lexicon = Lexicon.build([clause])
+    writer = _ClauseWriter(lexicon, clause, BuildRequest(n=1), random.Random(1))
+    terms = {t.text: t for t in lexicon.terms[clause.key]}
+    assert writer._short_forms(terms["国务院西部地区开发领导小组"]) == ["西部地区开发领导小组"]
+    assert writer._short_forms(terms["全国人民代表大会专门委员会"]) == []

@@ -13,6 +13,7 @@ from assistant.chinese import match_key
 from assistant.cite import make_citation
 from assistant.quiz import stems
 from assistant.quiz.gazetteer import (
+    INSTITUTIONS,
     NAME_PREFIXES,
     institution_class,
     load_data,
@@ -195,8 +196,10 @@ class _ClauseWriter:
                 continue
             corpus = self.lexicon.corpus
             cited = corpus.count(match_key(rest)) > corpus.count(match_key(term.text))
-            # A body's name stands without its parent (西部地区开发领导小组); a measure only as the text cites it.
-            if cited or (term.kind == "institution" and "institution" in kinds_of(rest)):
+            # A body's name stands without its parent organ (国务院|西部地区开发领导小组), not without an
+            # adjective (全国|人民代表大会专门委员会 is no name); a measure only as the text cites it.
+            parent = prefix in INSTITUTIONS
+            if cited or (term.kind == "institution" and parent and "institution" in kinds_of(rest)):
                 out.append(rest)
         return out
 
