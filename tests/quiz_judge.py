@@ -351,6 +351,14 @@ def quiz_level(items: list[QuizItem]) -> Counter[str]:
     counts["same_sentence"] += sum(n - 1 for n in spans.values() if n > 1)
     stems = Counter(match_key(_body(i)) for i in items)
     counts["repeated_stem"] += sum(n - 1 for n in stems.values() if n > 1)
+    for n, a in enumerate(items):
+        for b in items[n + 1 :]:
+            keys_a = [k for k in (a.answer if a.type != "tf" else []) if len(k) >= 3]
+            keys_b = [k for k in (b.answer if b.type != "tf" else []) if len(k) >= 3]
+            if any(k in _body(b) for k in keys_a) or any(k in _body(a) for k in keys_b):
+                counts["key_stated"] += 1  # one question's stem answers another
+            elif a.type != "tf" and a.type == b.type and set(a.answer) == set(b.answer):
+                counts["same_key"] += 1
     choices = [i for i in items if i.type in ("single", "multi")]
     for n, a in enumerate(choices):
         for b in choices[n + 1 :]:

@@ -19,6 +19,8 @@ ZERO_TOLERANCE = (
     "open_list",
     "word_salad",
     "cross_answer",
+    "key_stated",
+    "same_key",
 )
 
 

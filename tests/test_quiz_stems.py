@@ -163,14 +163,15 @@ def test_options_share_the_class_of_the_key():
 
 
 def _choice(answer: str, options: list[str], stem: str) -> QuizItem:
+    clause = stem.split("》", 1)[1].split("规定", 1)[0]  # each question from its own article
     return QuizItem(
         type="single",
         stem=stem,
         options=options,
         answer=[answer],
         doc_id="t",
-        clause="第一条",
-        label="《测试法》第一条",
+        clause=clause,
+        label=f"《测试法》{clause}",
         answer_span=stem,
         kind="measure",
     )
@@ -200,3 +201,18 @@ def test_a_fill_in_accepts_a_body_without_its_parent_organ_but_not_without_an_ad
     terms = {t.text: t for t in lexicon.terms[clause.key]}
     assert writer._short_forms(terms["国务院西部地区开发领导小组"]) == ["西部地区开发领导小组"]
     assert writer._short_forms(terms["全国人民代表大会专门委员会"]) == []
+
+
+def test_a_paper_never_holds_a_stem_that_states_another_questions_key_nor_two_questions_with_one_key():
+    deduplicator = Deduplicator(GateReport())
+    options = ["财政经济委员会", "教育科学文化卫生委员会", "外事委员会", "华侨委员会"]
+    assert deduplicator.admit(_choice("财政经济委员会", options, "《测试法》第一条规定：____进行初步审查。"))
+    stated = _choice(
+        "预算草案", ["预算草案", "决算草案", "审计报告"], "《测试法》第二条规定：由财政经济委员会审查____。"
+    )
+    assert not deduplicator.admit(stated)
+    same_key = _choice(
+        "财政经济委员会", ["财政经济委员会", "外事委员会", "民族委员会"], "《测试法》第三条规定：____负责。"
+    )
+    assert not deduplicator.admit(same_key)
+    assert deduplicator.report.removed["cross_answer"] == 2

@@ -298,7 +298,9 @@ class Deduplicator:
             return False
         answers = {match_key(a) for a in item.answer} if item.type != "tf" else set()
         options = {match_key(o) for o in item.options} if item.type != "tf" else set()
-        if any(_cross_answer(answers, options, *other) for other in self.choices):
+        if any(_cross_answer(answers, options, *other) for other in self.choices) or self._states_a_key(
+            signature, answers
+        ):
             self.report.removed["cross_answer"] += 1
             return False
         self.signatures.append(signature)
@@ -307,10 +309,21 @@ class Deduplicator:
             self.sentences.add(sentence)
         return True
 
+    def _states_a_key(self, signature: _Signature, answers: set[str]) -> bool:
+        """This stem states the key of a question already on the paper, or that question's stem states this key
+        (…由财政经济委员会进行初步审查 beside ____进行初步审查时…)."""
+        keys = {a for a in answers if len(a) >= 3}
+        for other, (other_answers, _) in zip(self.signatures, self.choices, strict=True):
+            if any(a in other.stem for a in keys) or any(len(a) >= 3 and a in signature.stem for a in other_answers):
+                return True
+        return False
+
 
 def _cross_answer(answers: set[str], options: set[str], other_answers: set[str], other_options: set[str]) -> bool:
-    """Two questions of one paper offer much the same options, and one's key is the other's distractor: each
-    answers the other (会计制度 right in one, wrong in the next)."""
+    """Two questions of one paper share a key, or offer much the same options with one's key the other's
+    distractor: each answers the other (会计制度 right in one, wrong in the next)."""
+    if answers and answers == other_answers:
+        return True
     if len(options & other_options) < 2:
         return False
     return bool(answers & (other_options - other_answers)) or bool(other_answers & (options - answers))
