@@ -61,6 +61,7 @@ DANGLING = ("中", "时", "方面", "的", "和", "与")
 # A name never opens on a verb or preposition, nor holds a modal (委托银行, 报国家税务总局, 个人不得印制).
 VERB_OPENERS = ("委托", "报", "经", "由", "向", "要求", "对", "按照", "依照", "根据", "通过")
 HEADS = ("制度", "机制", "体系", "政策", "委员会", "部门", "机关", "机构", "工程", "平台", "规划", "计划", "办法")
+ORGAN_ENDINGS = ("银行", "总局", "院", "局", "部", "署", "办公室", "政府", "法院")
 ORGAN_TAIL = re.compile(r"[^，,。；;、：:（(]{0,8}?(?:部门|机关|机构|办公室|领导小组)")
 CONTEXT_WORDS = ("前款", "前条", "上述", "前述", "其中", "本款", "具体办法")
 POINTERS = ("该", "其", "下列")
@@ -189,7 +190,8 @@ class Judge:
         if item.kind in ("measure", "institution") and text[at - 1 : at] in ("、", "和", "与", "及"):
             conjunct = re.split(r"[，,。；;、：:和与及（(的]", text[: at - 1])[-1]
             conjunct = conjunct if len(conjunct) <= 6 else (jieba.lcut(conjunct) or [""])[-1]
-            if len(conjunct) <= 6 and not _head(conjunct) and conjunct not in REGION and _head(answer):
+            whole = _head(conjunct) or conjunct.endswith(ORGAN_ENDINGS) or conjunct in REGION
+            if len(conjunct) <= 6 and not whole and _head(answer):
                 return True  # 财务、|会计制度: the conjunct shares the key's head
         return item.kind == "institution" and ORGAN_TAIL.match(text, at + len(answer)) is not None
 
@@ -223,7 +225,7 @@ class Judge:
         if f"“{BLANK}”" in item.stem and item.type == "single":
             return True
         heads = {_head(a) for a in item.answer}
-        if all(heads) and any(_head(o) not in heads for o in wrong):
+        if item.kind == "measure" and all(heads) and any(_head(o) not in heads for o in wrong):
             return True
         organs = {_organ_class(a) for a in item.answer}
         return item.kind == "institution" and any(_organ_class(o) not in organs for o in wrong)
@@ -323,7 +325,8 @@ class Judge:
         return "提出：" in item.stem or item.clause in _body(item)
 
     def metadata(self, item: QuizItem) -> bool:
-        return any(m in item.stem + item.answer_span for m in ("INFO END", "<!--", "会议通过", "令第"))
+        markers = ("INFO END", "<!--", "会议通过", "主席令", "国务院令第")  # a decree number in a clause is text
+        return any(m in item.stem + item.answer_span for m in markers)
 
     def no_context(self, item: QuizItem) -> bool:
         clause = self.clauses[item.key]

@@ -102,6 +102,7 @@ def test_a_member_anywhere_in_a_list_closed_by_deng_is_open(text: str, term: str
         ("构建守信激励和失信惩戒机制", "惩戒机制", False),
         ("由国务院劳动行政部门负责", "国务院", False),  # the first part of an organ's name
         ("统筹协调产业政策与就业政策", "就业政策", True),
+        ("2015年8月27日原国家工商行政管理总局令第76号", "日原国家工商行政管理总局", False),  # a date's unit glued on
         ("支持重庆、四川加快发展", "四川", True),
         ("国家建立健全失业保险制度", "失业保险制度", True),
     ],

@@ -402,6 +402,10 @@ class _ClauseWriter:
             ]
         elif kind == "institution":
             pool = [e for e in pool if institution_class(e.text) == institution_class(answer)]
+        elif kind == "number":
+            # The same unit and the same order of magnitude: 2000 元 or 10000 元 for 5000 元, never 3 人.
+            value = float(answer)
+            pool = [e for e in pool if e.family == family and 0.1 <= float(e.text) / max(value, 1e-9) <= 10]
         scored: list[tuple[float, float, str]] = []
         for entry in pool:
             key = match_key(entry.text)
@@ -463,6 +467,8 @@ class _ClauseWriter:
         steps: list[float] = list(_EDITS["year_shifts"]) if kind == "year" else list(_EDITS["number_steps"])
         if kind == "number":
             steps += [value, -value / 2]
+            if value >= _EDITS["number_scale_from"]:  # 5000 is set against 2500 or 10000, not 5001
+                steps = [value * factor - value for factor in _EDITS["number_factors"]]
         if shuffle:
             self.rng.shuffle(steps)
         elif self.difficulty == "easy":

@@ -142,7 +142,8 @@ def self_contained(statement: str) -> bool:
 
 def _has_predicate(body: str) -> bool:
     """Some verb of the statement is a predicate, not only a modifier before 的 or a word inside a title."""
-    plain = re.sub(r"《[^》]*》|“[^”]*”", "", body)
+    # A title, a quotation and a decree number (…局令第94号) are names, whatever verbs they hold.
+    plain = re.sub(r"《[^》]*》|“[^”]*”|令第[\d一二三四五六七八九十百千]+号", "", body)
     tokens = tokenize(plain)
     for index, token in enumerate(tokens):
         # jieba tags some verb phrases as names (建立健全/nr): the opening verbs of the data file count too.

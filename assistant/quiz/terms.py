@@ -35,7 +35,7 @@ _STOP_FLAGS = frozenset(
     ["x", "p", "c", "u", "uj", "ul", "uv", "ud", "ug", "uz", "d", "ad", "r", "m", "q", "y", "e", "o", "zg"]
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年)")
-_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(?:%|％|个|万|亿|倍|岁|项|家|所|条|公里|千米|吨|元|人))")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(%|％|个|万|亿|倍|岁|项|家|所|条|公里|千米|吨|元|人))")
 _QUOTED = re.compile(r"“([^“”，。；,;]{2,12})”")
 _ENUM_JOINERS = ("以及", "和", "及")
 _LIST_END = "等，,。；;：:）)”"
@@ -328,6 +328,8 @@ def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
         return False  # the term's edge falls inside a word
     if numeric:
         return True
+    if start > 0 and text[start - 1].isdigit():
+        return False  # 27|日原国家…总局: the parse glued a date's unit to the name
     index = next((i for i, t in enumerate(tokens) if t.end == start), None)
     before = tokens[index] if index is not None else None
     after = next((t for t in tokens if t.start == end), None)
@@ -380,7 +382,8 @@ def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     tokens = tokenize(text)
     terms: list[Term] = []
     terms += [Term(m.group(1), "year", m.start(1), m.end(1), "year") for m in _YEAR.finditer(text)]
-    terms += [Term(m.group(1), "number", m.start(1), m.end(1), "number") for m in _NUMBER.finditer(text)]
+    # A number's family is its unit: 5000 元 is set against sums of money, not against 3 人.
+    terms += [Term(m.group(1), "number", m.start(1), m.end(1), m.group(2)) for m in _NUMBER.finditer(text)]
     # A quoted word in a run of quoted words (“以上”、“以下”、“日内”) is one member of a list: any other is defensible.
     terms += [
         Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan")
