@@ -217,3 +217,13 @@ def test_a_paper_never_holds_a_stem_that_states_another_questions_key_nor_two_qu
     )
     assert not deduplicator.admit(same_key)
     assert deduplicator.report.removed["cross_answer"] == 2
+
+
+def test_a_number_is_set_against_numbers_of_its_unit_and_magnitude():
+    first = _clause("对单价5000元以下的生活用品，不采取保全措施。检查人员不得少于3人。")
+    second = _clause("处2000元以上1万元以下的罚款；逾期不缴的，每日加处30元。").model_copy(update={"clause": "第二条"})
+    lexicon = Lexicon.build([first, second])
+    writer = _ClauseWriter(lexicon, first, BuildRequest(n=1), random.Random(3))
+    options = writer._distractors("5000", "number", "元", 3)
+    assert len(options) == 3 and "3" not in options and "30" not in options, options
+    assert all(0.1 <= float(o) / 5000 <= 10 for o in options), options
