@@ -246,6 +246,9 @@ class Judge:
     def open_list(self, item: QuizItem) -> bool:
         """A blank anywhere in a list closed by 等, asked as if the list were complete."""
         body = _body(item)
+        if item.swap is not None and item.kind is not None and item.swap.replacement in body:
+            at = body.index(item.swap.replacement) + len(item.swap.replacement)
+            return OPEN_LIST.match(body, at) is not None  # a member swapped in an open list: still true
         if BLANK not in body:
             return False
         listed = OPEN_LIST.match(body, body.index(BLANK) + len(BLANK)) is not None
@@ -299,8 +302,10 @@ class Judge:
                 if not own_subject:
                     return True  # the sentence's subject, obligation or condition was cut away
         if item.span_end < end and text[item.span_end : item.span_end + 1] in ",，":
-            last = re.split(r"[，,]", text[item.span_start : item.span_end])[-1]
-            return last.startswith(OPENERS_AWAITING)
+            pieces = re.split(r"[，,]", text[item.span_start : item.span_end])
+            if any(piece.endswith(("中", "时", "后", "的")) for piece in pieces[:-1]):
+                return True  # …分配中，继续…，| 对…予以倾斜: the predicate after the adverbials was cut
+            return pieces[-1].startswith(OPENERS_AWAITING)
         return False
 
     def echo(self, item: QuizItem) -> bool:

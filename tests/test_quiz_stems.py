@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from assistant.chinese import split_sentences
 from assistant.quiz import stems
 from assistant.quiz.gates import Deduplicator
 from assistant.quiz.gazetteer import NOT_MEASURES, TERM_BREAKERS, institution_class, load_data, term_class
@@ -14,7 +15,7 @@ from assistant.quiz.generate import _ClauseWriter
 from assistant.quiz.soundness import gate_settings, modal_editable
 from assistant.quiz.terms import Lexicon, clause_terms, kinds_of, whole_at
 from assistant.quiz.types import BuildRequest, GateReport, QuizItem
-from assistant.types import Clause
+from assistant.types import Clause, Sentence
 
 
 def _clause(text: str) -> Clause:
@@ -29,6 +30,9 @@ def _clause(text: str) -> Clause:
         start=0,
         end=len(text),
         text=text,
+        sentences=[
+            Sentence(index=n, text=x.text, start=x.start, end=x.end) for n, x in enumerate(split_sentences(text))
+        ],
     )
 
 
@@ -60,6 +64,11 @@ def test_a_stretch_keeps_the_subject_condition_and_scope_of_its_sentence(sentenc
         ("设立基金，应当有法律依据。", "设立基金", False),  # only the subject
         ("未按规定建立台账，或者未提交报告的，由主管部门责令改正。", "未按规定建立台账", False),  # inside a condition
         ("国家建立失业保险制度，保障失业人员基本生活。", "国家建立失业保险制度", True),
+        (
+            "财政在分配资金中，继续通过提高补助标准等方式，对贫困地区予以倾斜。",
+            "财政在分配资金中，继续通过提高补助标准等方式",
+            False,
+        ),
     ],
 )
 def test_a_stretch_does_not_stop_before_the_predicate_it_waits_for(sentence: str, stretch: str, keeps: bool):
@@ -227,3 +236,14 @@ def test_a_number_is_set_against_numbers_of_its_unit_and_magnitude():
     options = writer._distractors("5000", "number", "元", 3)
     assert len(options) == 3 and "3" not in options and "30" not in options, options
     assert all(0.1 <= float(o) / 5000 <= 10 for o in options), options
+
+
+def test_a_false_statement_never_swaps_a_member_of_an_open_list():
+    clause = _clause("深入开展对口支援新疆、西藏和青海等地区工作。")
+    lexicon = Lexicon.build([clause])
+    writer = _ClauseWriter(lexicon, clause, BuildRequest(n=1, types=["tf"]), random.Random(2))
+    statements = writer.items()
+    assert statements and all(i.swap is None or i.swap.original not in ("新疆", "西藏") for i in statements)
+    closed = _clause("深入开展对口支援新疆、西藏和青海地区工作。")
+    closed_writer = _ClauseWriter(Lexicon.build([closed]), closed, BuildRequest(n=1, types=["tf"]), random.Random(2))
+    assert any(i.swap is not None for i in closed_writer.items())  # a closed list may be edited

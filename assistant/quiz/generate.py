@@ -305,6 +305,8 @@ class _ClauseWriter:
             )
         edits: list[tuple[int, int, str, TermKind | None]] = []
         for term in self.rng.sample(inside, len(inside)):
+            if self._listed(term.end):
+                continue  # 支援新疆、西藏和青海等 → 重庆、西藏和青海等 is not false: the list is open
             replacement = self._false_term(term)
             if replacement:
                 edits.append((term.start, term.end, replacement, term.kind))

@@ -240,7 +240,13 @@ class ItemGates:
                 or sentence is None
                 or modal_editable(clause.text, at, swap.original, sentence.start, sentence.end)
             )
-        return item.kind in SWAP_KINDS
+        if item.kind not in SWAP_KINDS:
+            return False
+        clause = self.clauses.get(item.key)
+        if clause is None or item.span_start is None or item.span_end is None:
+            return True
+        at = clause.text.find(swap.original, item.span_start, item.span_end)
+        return at < 0 or not stems.in_open_list(clause.text, at + len(swap.original))  # an open list stays true
 
     def no_echo(self, item: QuizItem) -> bool:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，

@@ -95,6 +95,9 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
         return False  # 在…分配中，| 继续…
     if rest.startswith(settings.modals):
         return False  # 设立政府性基金…，| 应当有法律依据: the stretch is only the subject
+    inner = segments(text, start, end)[:-1]
+    if any(text[a:b].rstrip(SEGMENT_END + " ").endswith(settings.dangling_endings) for a, b in inner):
+        return False  # ____在…分配中，继续通过…等方式，| 对…予以倾斜: after an adverbial the predicate comes last
     last = segments(text, start, end)[-1]
     opener = _first_token(text[last[0] : last[1]])
     if opener is not None and (
