@@ -23,7 +23,7 @@ from assistant.quiz.gazetteer import (
 )
 from assistant.quiz.soundness import gate_settings, inside_formula, modal_editable
 from assistant.quiz.stems import body_start, stem_verb
-from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
+from assistant.quiz.terms import Enumeration, Lexicon, PoolEntry, Term, kinds_of
 from assistant.quiz.types import (
     BLANK,
     FALSE,
@@ -40,6 +40,8 @@ from assistant.quiz.types import (
 from assistant.types import Clause, Sentence
 
 BLANKABLE: frozenset[TermKind] = frozenset({"year", "number", "province", "city", "institution", "measure", "slogan"})
+FIELD_WEIGHT = 10.0
+"""Outweighs every other closeness: a distractor of the key's field always comes before one of another field."""
 PHRASE_CHARS = 48
 """Longest stretch of a sentence a stem quotes around its blank."""
 STATEMENT_CHARS = 60
@@ -393,15 +395,10 @@ class _ClauseWriter:
                 if e.text[-2:] in heads and "的" not in e.text and min(lengths) - 1 <= len(e.text) <= max(lengths) + 1
             ]
         elif kind == "measure" and family:
-            # Same ending and same field: a named measure that shares a word with the key besides its ending
-            # (失业保险制度 with 失业预警制度) or stands in the same part (chapter) of the document; nearer clauses
-            # rank first (see _closeness), so 天然气储备体系 is not set against 社会安全体系.
-            field = _content_bigrams(answer, family)
-            pool = [
-                e
-                for e in pool
-                if e.family == family and (field & _content_bigrams(e.text, family) or e.part == self.clause.part)
-            ]
+            # Same ending, and the same field first: a named measure that shares a word with the key besides its
+            # ending (失业保险制度 with 失业预警制度), stands in its part (chapter) or in a nearby clause ranks
+            # before the rest of the document's measures of that ending (see _in_field).
+            pool = [e for e in pool if e.family == family]
         elif kind == "institution":
             pool = [e for e in pool if institution_class(e.text) == institution_class(answer)]
         elif kind == "number":
@@ -420,6 +417,8 @@ class _ClauseWriter:
             closeness = self._closeness(answer, family, entry.text, entry.family, entry.part)
             if abs(entry.order - self.clause.order) <= gate_settings().field_clause_distance:
                 closeness += 1.0  # a neighbouring clause most likely treats the same field
+            if kind == "measure" and self._in_field(answer, family, entry):
+                closeness += FIELD_WEIGHT
             scored.append((closeness, self.rng.random(), entry.text))
         scored.sort(reverse=True)
         chosen: list[str] = []
@@ -433,6 +432,13 @@ class _ClauseWriter:
         if len(chosen) < count and kind in ("year", "number"):
             chosen += self._numeric(answer, kind, count - len(chosen), avoid + [match_key(c) for c in chosen])
         return chosen
+
+    def _in_field(self, answer: str, family: str, entry: PoolEntry) -> bool:
+        """The entry treats the key's field: a shared word besides the ending, the same part, a nearby clause."""
+        if _content_bigrams(answer, family) & _content_bigrams(entry.text, family):
+            return True
+        near = abs(entry.order - self.clause.order) <= gate_settings().field_clause_window
+        return near or (bool(entry.part) and entry.part == self.clause.part)
 
     def _places(self, like: list[str], kind: TermKind, count: int, avoid: list[str]) -> list[str]:
         """Places of the keys' regions (and capital status) that the clause does not name."""

@@ -38,6 +38,7 @@ class GateSettings:
     blank_max_chars: int
     choice_kinds: tuple[str, ...]
     field_clause_distance: int
+    field_clause_window: int
 
 
 @lru_cache(maxsize=1)
@@ -60,6 +61,7 @@ def gate_settings() -> GateSettings:
         blank_max_chars=int(data["blank_max_chars"]),
         choice_kinds=tuple(data["choice_kinds"]),
         field_clause_distance=int(data["field_clause_distance"]),
+        field_clause_window=int(data["field_clause_window"]),
     )
 
 
