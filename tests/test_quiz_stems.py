@@ -247,3 +247,20 @@ def test_a_false_statement_never_swaps_a_member_of_an_open_list():
     closed = _clause("深入开展对口支援新疆、西藏和青海地区工作。")
     closed_writer = _ClauseWriter(Lexicon.build([closed]), closed, BuildRequest(n=1, types=["tf"]), random.Random(2))
     assert any(i.swap is not None for i in closed_writer.items())  # a closed list may be edited
+
+
+def test_a_measures_distractors_of_its_field_come_first():
+    texts = [
+        "国家建立健全失业保险制度。",
+        "国家建立失业预警制度。",
+        "国家建立失业登记制度。",
+        "国家建立失业援助制度。",
+        "国家实行船舶检验制度。",
+        "国家实行航运管理制度。",
+        "国家实行港口安全制度。",
+    ]
+    clauses = [_clause(t).model_copy(update={"clause": f"第{n}条", "order": n * 20}) for n, t in enumerate(texts)]
+    lexicon = Lexicon.build(clauses)
+    writer = _ClauseWriter(lexicon, clauses[0], BuildRequest(n=1), random.Random(5))
+    options = writer._distractors("失业保险制度", "measure", "制度", 3)
+    assert sorted(options) == ["失业援助制度", "失业登记制度", "失业预警制度"], options
