@@ -1,18 +1,21 @@
 """A blind judgement of quiz items, in the spirit of an experienced exam writer: one checker per defect class.
 
 The checkers are deliberately independent of the quality gates (own word lists, lint's findings, jieba's
-plain segmentation), so a gate that stops working shows up here. Run `python -m tests.quiz_judge` for the
-counts over whole-document builds with several seeds.
+plain segmentation), so a gate that stops working shows up here. Run `python -m tests.quiz_judge [files…]`
+for the counts over whole-document builds with several seeds (default: the directive, the shipped regulation
+and four laws the repo does not otherwise use, tests/fixtures/quiz/).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import jieba
+import jieba.posseg
 
 from assistant.chinese import match_key
 from assistant.ingest import load_document
@@ -23,7 +26,17 @@ from assistant.types import Document
 
 REPO = Path(__file__).resolve().parent.parent
 DIRECTIVE = REPO / "corpus" / "western-development-guideline-2020.txt"
-LAW = REPO / "tests" / "fixtures" / "quiz" / "优化营商环境条例(2019-10-22).md"
+FIXTURES = REPO / "tests" / "fixtures" / "quiz"
+LAW = FIXTURES / "优化营商环境条例(2019-10-22).md"
+UNSEEN = tuple(
+    FIXTURES / name
+    for name in (
+        "就业促进法(2015-04-24).md",
+        "海南自由贸易港法(2021-06-10).md",
+        "循环经济促进法(2018-10-26).md",
+        "人力资源市场暂行条例(2018-06-29).md",
+    )
+)
 SEEDS = (1, 2, 3)
 
 FORMULAS = (
@@ -42,13 +55,37 @@ REGION = {
     **dict.fromkeys(["辽宁", "吉林", "黑龙江"], "NE"),
 }
 PLAUSIBLE_EDITS = {"year", "number", "province", "city", "institution"}
-MODALS = {"应当", "可以", "必须", "不得", "禁止", "严禁", "允许"}
+MODALS = ("应当", "可以", "必须", "不得", "禁止", "严禁", "允许")
 PREPOSITIONS = "以在对从向于与和及把被"
 DANGLING = ("中", "时", "方面", "的", "和", "与")
+# A name never opens on a verb or preposition, nor holds a modal (委托银行, 报国家税务总局, 个人不得印制).
+VERB_OPENERS = ("委托", "报", "经", "由", "向", "要求", "对", "按照", "依照", "根据", "通过")
+HEADS = ("制度", "机制", "体系", "政策", "委员会", "部门", "机关", "机构", "工程", "平台", "规划", "计划", "办法")
+ORGAN_ENDINGS = ("银行", "总局", "院", "局", "部", "署", "办公室", "政府", "法院")
+ORGAN_TAIL = re.compile(r"[^，,。；;、：:（(]{0,8}?(?:部门|机关|机构|办公室|领导小组)")
+CONTEXT_WORDS = ("前款", "前条", "上述", "前述", "其中", "本款", "具体办法")
+POINTERS = ("该", "其", "下列")
+CONTINUATIONS = ("由", "并处", "并", "以及", "或者", "和", "及", "但", "处")
+OPENERS_AWAITING = ("按照", "根据", "依照", "结合", "依据", "对", "在", "为了")
+DISCRETION = ("自主", "许可", "必要时", "酌情", "同意")
+BOUNDS = ("不少于", "不超过", "不低于", "不高于", "不得")
+ECHO_STOP = {"建设", "发展", "管理", "服务", "国家", "地区", "全国", "中央", "人民", "政府", "工作", "有关", "规定"}
+SUBJECT_FLAGS = {"n", "nr", "ns", "nt", "nz", "r", "j", "b", "s", "t", "l", "f"}
+OPEN_LIST = re.compile(r"(?:[、和及][^，,。；;、：:等]{1,14})*等")
+LISTED = ("（原文列举的是下列哪一项？）", "（原文列举的是下列哪些项？）")
+BLANK_MAX = 12
 
 
 def _body(item: QuizItem) -> str:
-    return item.stem.split("：", 1)[1] if "：" in item.stem else item.stem
+    body = item.stem.split("：", 1)[1] if "：" in item.stem else item.stem
+    for suffix in LISTED:
+        body = body.removesuffix(suffix)
+    return re.sub(r"（提示：\d+ 个字）$", "", body)
+
+
+def _flags(text: str) -> list[tuple[str, str]]:
+    """jieba's part-of-speech tags (it tags some verb phrases as names: 采取措施/nr, so only the lead is used)."""
+    return [(p.word, p.flag) for p in jieba.posseg.lcut(text)]
 
 
 def _lint_words(document: Document) -> set[str]:
@@ -72,6 +109,14 @@ def _lint_words(document: Document) -> set[str]:
     return {w for w in words if w}
 
 
+def _head(word: str) -> str:
+    return next((h for h in (*HEADS, "制") if word.endswith(h)), "")
+
+
+def _organ_class(word: str) -> str:
+    return "资金" if word.endswith(("财政", "资金", "基金")) else "机关"
+
+
 class Judge:
     """One method per defect class; each returns True when the item has that defect."""
 
@@ -91,6 +136,8 @@ class Judge:
             "open_list": self.open_list,
             "word_salad": self.word_salad,
             "truncated": self.truncated,
+            "echo": self.echo,
+            "long_blank": self.long_blank,
             "law_stem": self.law_stem,
             "metadata": self.metadata,
             "no_context": self.no_context,
@@ -98,27 +145,55 @@ class Judge:
 
     def _words(self, item: QuizItem) -> list[str]:
         words = [*item.options, *item.answer] if item.type != "tf" else []
-        if item.swap:
+        if item.swap and item.kind is not None:
             words += [item.swap.original, item.swap.replacement]
         return words
+
+    def _at(self, item: QuizItem) -> tuple[str, int] | None:
+        """The clause text and where the (first) answer stands in it, inside the item's span."""
+        clause = self.clauses[item.key]
+        if item.type == "tf" or item.span_start is None:
+            return None
+        at = clause.text.find(item.answer[0], item.span_start)
+        return (clause.text, at) if at >= 0 else None
+
+    def _sentence_bounds(self, text: str, at: int) -> tuple[int, int]:
+        start = max(text.rfind(c, 0, at) for c in "。！？；\n") + 1
+        ends = [i for i in (text.find(c, at) for c in "。！？；\n") if i >= 0]
+        start = max(start, (m.end() if (m := re.match(r"第[零一二三四五六七八九十百千]+条\s*", text[start:])) else 0))
+        return start, min(ends) if ends else len(text)
+
+    # --- the defect classes --------------------------------------------------------
 
     def corrupt_key(self, item: QuizItem) -> bool:
         return any(any(bad in match_key(w) for bad in self.lint) for w in self._words(item))
 
     def fragment(self, item: QuizItem) -> bool:
-        if any(len(w) > 2 and w[0] in PREPOSITIONS for w in self._words(item)):
+        """A key or option that is not a whole term, or a blank that cuts one."""
+        for word in self._words(item):
+            if len(word) > 2 and jieba.lcut(word)[0] in tuple(PREPOSITIONS):
+                return True  # 以汾渭平原 (在职培训 opens on the word 在职)
+            if any(word.startswith(v) and len(word) > len(v) + 1 for v in VERB_OPENERS):
+                return True
+            if any(m in word for m in ("不得", "应当", "可以", "必须")):
+                return True
+        found = self._at(item)
+        if found is None or item.type not in ("single", "blank"):
+            return False
+        text, at = found
+        answer = item.answer[0]
+        cuts = {0}
+        for word in jieba.lcut(text):
+            cuts.add(max(cuts) + len(word))
+        if at not in cuts or at + len(answer) not in cuts:
             return True
-        clause = self.clauses[item.key]
-        if item.type in ("single", "blank") and item.span_start is not None:
-            answer = item.answer[0]
-            at = clause.text.find(answer, item.span_start)
-            if at < 0:
-                return False
-            cuts = {0}
-            for word in jieba.lcut(clause.text):
-                cuts.add(max(cuts) + len(word))
-            return at not in cuts or at + len(answer) not in cuts
-        return False
+        if item.kind in ("measure", "institution") and text[at - 1 : at] in ("、", "和", "与", "及"):
+            conjunct = re.split(r"[，,。；;、：:和与及（(的]", text[: at - 1])[-1]
+            conjunct = conjunct if len(conjunct) <= 6 else (jieba.lcut(conjunct) or [""])[-1]
+            whole = _head(conjunct) or conjunct.endswith(ORGAN_ENDINGS) or conjunct in REGION
+            if len(conjunct) <= 6 and not whole and _head(answer):
+                return True  # 财务、|会计制度: the conjunct shares the key's head
+        return item.kind == "institution" and ORGAN_TAIL.match(text, at + len(answer)) is not None
 
     def formula(self, item: QuizItem) -> bool:
         clause = self.clauses[item.key]
@@ -132,13 +207,28 @@ class Judge:
         return False
 
     def absurd_class(self, item: QuizItem) -> bool:
-        """A place distractor from another region than every right answer."""
+        """A distractor of another class than the key: another region, a fund for an organ, another head;
+        or a quoted slogan set among slogans of other fields."""
+        if item.type == "tf":
+            if item.swap is None or item.kind is None:
+                return False
+            original, replacement = item.swap.original, item.swap.replacement
+            if original in REGION and replacement in REGION:
+                return REGION[original] != REGION[replacement]
+            return item.kind == "institution" and _organ_class(original) != _organ_class(replacement)
         if item.type not in ("single", "multi"):
             return False
+        wrong = [o for o in item.options if o not in item.answer]
         regions = {REGION.get(a) for a in item.answer}
-        if None in regions:
-            return False
-        return any(REGION.get(o, "?") not in regions for o in item.options if o not in item.answer)
+        if None not in regions and any(REGION.get(o, "?") not in regions for o in wrong):
+            return True
+        if f"“{BLANK}”" in item.stem and item.type == "single":
+            return True
+        heads = {_head(a) for a in item.answer}
+        if item.kind == "measure" and all(heads) and any(_head(o) not in heads for o in wrong):
+            return True
+        organs = {_organ_class(a) for a in item.answer}
+        return item.kind == "institution" and any(_organ_class(o) not in organs for o in wrong)
 
     def true_elsewhere(self, item: QuizItem) -> bool:
         body = _body(item)
@@ -154,21 +244,85 @@ class Judge:
         return False
 
     def open_list(self, item: QuizItem) -> bool:
+        """A blank anywhere in a list closed by 等, asked as if the list were complete."""
         body = _body(item)
-        return BLANK + "等" in body and ("原文列举" not in item.stem or item.type == "blank")
+        if item.swap is not None and item.kind is not None and item.swap.replacement in body:
+            at = body.index(item.swap.replacement) + len(item.swap.replacement)
+            return OPEN_LIST.match(body, at) is not None  # a member swapped in an open list: still true
+        if BLANK not in body:
+            return False
+        listed = OPEN_LIST.match(body, body.index(BLANK) + len(BLANK)) is not None
+        return listed and (item.type == "blank" or not item.stem.endswith(LISTED))
 
     def word_salad(self, item: QuizItem) -> bool:
+        """A false statement that gives itself away: a swap of a kind no careless reader would believe, or a
+        modal changed where it is not the obligation (许可…应当, 可以不少于, 必须具备的…)."""
         if item.type != "tf" or item.answer != [FALSE] or item.swap is None:
             return False
-        return item.kind not in PLAUSIBLE_EDITS and item.swap.original not in MODALS
+        if item.kind not in PLAUSIBLE_EDITS and item.swap.original not in MODALS:
+            return True
+        if item.kind is not None:
+            return False
+        body = _body(item)
+        at = body.find(item.swap.replacement)
+        after = body[at + len(item.swap.replacement) :]
+        if after.startswith(BOUNDS) or "的" in re.split(r"[，,；;。]", after, maxsplit=1)[0]:
+            return True
+        return item.swap.replacement == "应当" and any(d in body for d in DISCRETION)
 
     def truncated(self, item: QuizItem) -> bool:
-        body = _body(item).split("（")[0].rstrip("。")
+        """A stem that is not a whole statement: cut before its predicate, after its subject, condition or
+        topic, leaning on text it does not quote, or a lead-in to a list."""
+        body = _body(item).rstrip("。")
         clause = self.clauses[item.key]
-        after = clause.text[item.span_end or 0 :][:3] if item.span_end is not None else ""
+        text = clause.text
+        after = text[item.span_end or 0 :][:3] if item.span_end is not None else ""
         if body.endswith(DANGLING) and after[:1] in ",，":
             return True
-        return after[:1] in ",，" and after[1:].lstrip().startswith(("应当", "不得", "可以", "必须"))
+        if after[:1] in ",，" and after[1:].lstrip().startswith(("应当", "不得", "可以", "必须")):
+            return True
+        if body.endswith(("：", ":")) or body.startswith(CONTINUATIONS):
+            return True
+        head = re.split(r"[，,]", body, maxsplit=1)
+        if len(head) == 2 and head[0].endswith("的") and len(head[0]) <= 8:
+            return True  # 情节严重的，处…: whose offence?
+        if any(w in body for w in CONTEXT_WORDS) or any(w in POINTERS for w in jieba.lcut(body)):
+            return True
+        if body.endswith("》"):
+            return True  # …公布的《…办法》: a title, the verb that governs it is elsewhere
+        if item.span_start is None or item.span_end is None:
+            return False
+        start, end = self._sentence_bounds(text, item.span_start)
+        prefix = text[start : item.span_start]
+        if prefix.strip(" ，,"):
+            lead = _flags(prefix)[0][1]
+            if any(m in prefix for m in MODALS) or "的，" in prefix or lead in SUBJECT_FLAGS or lead == "p":
+                first = _flags(text[item.span_start : item.span_end])[0][1]
+                own_subject = first in SUBJECT_FLAGS and any(m in body.split("，")[0] for m in MODALS)
+                if not own_subject:
+                    return True  # the sentence's subject, obligation or condition was cut away
+        if item.span_end < end and text[item.span_end : item.span_end + 1] in ",，":
+            pieces = re.split(r"[，,]", text[item.span_start : item.span_end])
+            if any(piece.endswith(("中", "时", "后", "的")) for piece in pieces[:-1]):
+                return True  # …分配中，继续…，| 对…予以倾斜: the predicate after the adverbials was cut
+            return pieces[-1].startswith(OPENERS_AWAITING)
+        return False
+
+    def echo(self, item: QuizItem) -> bool:
+        """The stem (with its label) repeats a word of the key that no distractor has."""
+        if item.type != "single":
+            return False
+        rest = item.label + _body(item).replace(BLANK, "|")
+        wrong = [o for o in item.options if o not in item.answer]
+        for word in jieba.lcut(item.answer[0]):
+            echoed = len(word) >= 2 and word not in ECHO_STOP and word not in HEADS and word in rest
+            if echoed and not any(word in o for o in wrong):
+                return True
+        return False
+
+    def long_blank(self, item: QuizItem) -> bool:
+        """A fill-in whose key is a long name only one spelling of which is accepted."""
+        return item.type == "blank" and len(item.answer[0]) > BLANK_MAX and not item.accepted
 
     def law_stem(self, item: QuizItem) -> bool:
         if not re.fullmatch(r"第.+条", item.clause):
@@ -176,7 +330,8 @@ class Judge:
         return "提出：" in item.stem or item.clause in _body(item)
 
     def metadata(self, item: QuizItem) -> bool:
-        return any(m in item.stem + item.answer_span for m in ("INFO END", "<!--", "会议通过", "令第"))
+        markers = ("INFO END", "<!--", "会议通过", "主席令", "国务院令第")  # a decree number in a clause is text
+        return any(m in item.stem + item.answer_span for m in markers)
 
     def no_context(self, item: QuizItem) -> bool:
         clause = self.clauses[item.key]
@@ -194,7 +349,8 @@ class Judge:
 
 
 def quiz_level(items: list[QuizItem]) -> Counter[str]:
-    """Defects of a whole quiz: true/false far from half true, two items from one sentence."""
+    """Defects of a whole quiz: true/false far from half true, two items from one sentence, one question's key
+    offered as another's distractor among much the same options."""
     counts: Counter[str] = Counter()
     tf = [i for i in items if i.type == "tf"]
     if len(tf) >= 4 and not 0.4 <= sum(i.answer == [TRUE] for i in tf) / len(tf) <= 0.6:
@@ -203,6 +359,21 @@ def quiz_level(items: list[QuizItem]) -> Counter[str]:
     counts["same_sentence"] += sum(n - 1 for n in spans.values() if n > 1)
     stems = Counter(match_key(_body(i)) for i in items)
     counts["repeated_stem"] += sum(n - 1 for n in stems.values() if n > 1)
+    for n, a in enumerate(items):
+        for b in items[n + 1 :]:
+            keys_a = [k for k in (a.answer if a.type != "tf" else []) if len(k) >= 3]
+            keys_b = [k for k in (b.answer if b.type != "tf" else []) if len(k) >= 3]
+            if any(k in _body(b) for k in keys_a) or any(k in _body(a) for k in keys_b):
+                counts["key_stated"] += 1  # one question's stem answers another
+            elif a.type != "tf" and a.type == b.type and set(a.answer) == set(b.answer):
+                counts["same_key"] += 1
+    choices = [i for i in items if i.type in ("single", "multi")]
+    for n, a in enumerate(choices):
+        for b in choices[n + 1 :]:
+            if len(set(a.options) & set(b.options)) >= 2 and (
+                set(a.answer) & (set(b.options) - set(b.answer)) or set(b.answer) & (set(a.options) - set(a.answer))
+            ):
+                counts["cross_answer"] += 1
     return counts
 
 
@@ -222,9 +393,13 @@ def judge_builds(path: Path, n: int = 20, seeds: tuple[int, ...] = SEEDS) -> dic
 
 
 if __name__ == "__main__":
-    for path in (DIRECTIVE, LAW):
+    paths = [Path(p) for p in sys.argv[1:]] or [DIRECTIVE, LAW, *UNSEEN]
+    overall: Counter[str] = Counter()
+    for path in paths:
         result = judge_builds(path)
         share = result["defective"] / result["items"] if result["items"] else 0  # type: ignore[operator]
+        overall.update(result["classes"])  # type: ignore[arg-type]
         print(
             f"{result['document']}: {result['defective']}/{result['items']} defective ({share:.0%}); {result['classes']}"
         )
+    print(f"all: {dict(sorted(overall.items()))}")

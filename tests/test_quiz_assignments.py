@@ -65,6 +65,23 @@ def test_only_sessions_open_now_are_offered(bank: QuizBank):
 
 def test_a_learners_attempts_are_theirs_alone(bank: QuizBank):
     session = bank.create_session("甲", ["q1"])
+    bank.assign(session.id, [ALL_LEARNERS])
     mine = bank.start_attempt(session.id, "li")
     bank.start_attempt(session.id, "wang")
     assert [a.id for a in bank.attempts_of("li")] == [mine.id]
+
+
+def test_an_attempt_starts_only_for_a_learner_the_session_is_assigned_to(bank: QuizBank):
+    session = bank.create_session("甲", ["q1"])
+    with pytest.raises(UserError, match="没有分配给您"):
+        bank.start_attempt(session.id, "li")  # assigned to no one yet
+    bank.assign(session.id, ["li"])
+    assert bank.start_attempt(session.id, "li").trainee == "li"
+    with pytest.raises(UserError, match="没有分配给您"):
+        bank.start_attempt(session.id, "wang")  # another learner, whatever page they came from
+    bank.assign(session.id, ["wang"])
+    with pytest.raises(UserError, match="没有分配给您"):
+        bank.start_attempt(session.id, "li")  # the assignment was replaced
+    bank.assign(session.id, [ALL_LEARNERS])
+    assert bank.start_attempt(session.id, "zhang").trainee == "zhang"
+    assert [a.trainee for a in bank.attempts(session.id)] == ["li", "zhang"]

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import UserError
-from assistant.quiz.bank import QuizBank, quiz_bank
+from assistant.quiz.bank import ALL_LEARNERS, QuizBank, quiz_bank
 from assistant.quiz.build import build_quiz, checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.results import session_results
 from assistant.quiz.review import approve, edit, reject
+from assistant.quiz.scoring import ScoringRules
 from assistant.quiz.types import BLANK, FALSE, TRUE, BuildRequest, QuizItem
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
@@ -104,6 +105,7 @@ def test_a_session_takes_only_approved_items(bank: QuizBank, items: list[QuizIte
     with pytest.raises(UserError, match="请填写测验名称"):
         bank.create_session("  ", [stored[0].id])
     session = bank.create_session("第一期", [i.id for i in stored], time_limit_minutes=30, author="李老师")
+    bank.assign(session.id, [ALL_LEARNERS])
     assert bank.session(session.id) == session
     assert bank.sessions() == [session]
     with pytest.raises(UserError, match="找不到这场测验"):
@@ -123,6 +125,7 @@ def test_an_attempt_is_graded_all_or_nothing_and_hints_are_marked(
     stored = bank.add(items)
     approve(bank, [i.id for i in stored], checker)
     session = bank.create_session("第一期", [i.id for i in stored])
+    bank.assign(session.id, [ALL_LEARNERS])
     attempt = bank.start_attempt(session.id, "  王 小明 ")
     assert attempt.trainee == "王 小明" and attempt.total == len(stored)
     multi = next((i for i in stored if i.type == "multi"), None)
@@ -155,6 +158,7 @@ def test_answers_after_the_time_limit_do_not_count(bank: QuizBank, items: list[Q
     stored = bank.add(items)
     approve(bank, [i.id for i in stored], checker)
     session = bank.create_session("限时", [i.id for i in stored], time_limit_minutes=10)
+    bank.assign(session.id, [ALL_LEARNERS])
     attempt = bank.start_attempt(session.id, "赵六")
     started = datetime.fromisoformat(attempt.started_at)
     assert bank.deadline(attempt) == started + timedelta(minutes=10)
@@ -170,6 +174,7 @@ def test_results_show_the_distribution_and_correct_rates_per_question_and_clause
     stored = bank.add(items)
     approve(bank, [i.id for i in stored], checker)
     session = bank.create_session("第一期", [i.id for i in stored])
+    bank.assign(session.id, [ALL_LEARNERS])
     first, second = stored[0], stored[1]
     everyone_right = {i.id: right(i) for i in stored}
     first_wrong = {**everyone_right, first.id: wrong(first)}
@@ -194,12 +199,16 @@ def test_results_show_the_distribution_and_correct_rates_per_question_and_clause
     assert clause.correct == sum(q.correct for q in same_clause)
     rates = [c.rate for c in results.clauses]
     assert rates == sorted(rates)  # the clauses people get wrong first
-    assert results.mean_percent == pytest.approx(100 * sum(scores) / (3 * len(stored)))
+    rules = ScoringRules()
+    full = sum(rules.marks[i.type] for i in stored)
+    by_marks = [100 * full / full, 100 * (full - rules.marks[first.type]) / full, 0.0]
+    assert results.mean_percent == pytest.approx(sum(by_marks) / 3)  # marks, not a count of right answers
 
 
 def test_a_trainee_needs_a_name(bank: QuizBank, items: list[QuizItem], checker: Checker):
     stored = bank.add(items[:2])
     approve(bank, [i.id for i in stored], checker)
     session = bank.create_session("第一期", [i.id for i in stored])
+    bank.assign(session.id, [ALL_LEARNERS])
     with pytest.raises(UserError, match="请输入姓名"):
         bank.start_attempt(session.id, "   ")

@@ -24,7 +24,7 @@ def single(**changes: object) -> QuizItem:
     fields: dict[str, object] = {
         "type": "single",
         "stem": f"《指导意见》第（八）条提出：支持{BLANK}深度参与中蒙俄经济走廊建设。",
-        "options": ["内蒙古", "江苏", "海南", "河南"],
+        "options": ["内蒙古", "西藏", "宁夏", "广西"],
         "answer": ["内蒙古"],
         "doc_id": DIRECTIVE_ID,
         "clause": "八",
@@ -56,14 +56,16 @@ def test_a_blank_whose_words_do_not_fit_the_source_fails_the_source_gate(checker
 
 def test_a_distractor_the_clause_also_states_fails_the_distractor_gate(checker: Checker):
     # 云南 is in clause 八 too ("提升云南与澜沧江—湄公河区域开放合作水平").
-    item = single(options=["内蒙古", "云南", "海南", "河南"])
+    item = single(options=["内蒙古", "云南", "宁夏", "广西"])
     assert checker.problems(item) == ["distractors"]
 
 
 def test_options_of_another_kind_or_repeated_fail_the_options_gate(checker: Checker):
-    assert checker.problems(single(options=["内蒙古", "2035", "海南", "河南"])) == ["options"]
+    assert checker.problems(single(options=["内蒙古", "2035", "宁夏", "广西"])) == ["options"]
     assert checker.problems(single(options=["内蒙古", "江苏", "江苏省", "河南"])) == ["options"]
     assert checker.problems(single(options=["内蒙古", "江苏"])) == ["options"]
+    # Eastern provinces set against a western one are of the right kind but the wrong class.
+    assert checker.problems(single(options=["内蒙古", "江苏", "海南", "河南"])) == ["options"]
     assert "options" in checker.problems(single(answer=["内蒙古", "江苏"]))  # two answers to a single choice
 
 
@@ -73,17 +75,21 @@ def test_a_stem_that_states_the_answer_fails_the_giveaway_gate(checker: Checker)
 
 
 def test_a_false_statement_must_be_false_and_restore_to_the_source(checker: Checker):
-    statement = f"《指导意见》第（八）条提出：{SPAN_8.replace('内蒙古', '江苏')}。"
+    statement = f"《指导意见》第（八）条提出：{SPAN_8.replace('内蒙古', '宁夏')}。"
     sound = single(
         type="tf",
         stem=statement,
         options=TF_OPTIONS,
         answer=[FALSE],
-        swap=Swap(original="内蒙古", replacement="江苏"),
+        swap=Swap(original="内蒙古", replacement="宁夏"),
     )
     assert checker.problems(sound) == []
+    eastern = sound.model_copy(
+        update={"stem": statement.replace("宁夏", "江苏"), "swap": Swap(original="内蒙古", replacement="江苏")}
+    )
+    assert checker.problems(eastern) == ["options"]  # a swapped place is of the original's region
     true_after_all = sound.model_copy(
-        update={"stem": statement.replace("江苏", "云南"), "swap": Swap(original="内蒙古", replacement="云南")}
+        update={"stem": statement.replace("宁夏", "云南"), "swap": Swap(original="内蒙古", replacement="云南")}
     )
     assert checker.problems(true_after_all) == ["source"] or "distractors" in checker.problems(true_after_all)
     unmarked = sound.model_copy(update={"swap": None})
@@ -114,8 +120,8 @@ def test_apply_gates_counts_each_item_at_its_first_failing_gate(checker: Checker
     items = [
         single(),
         single(answer_span="不存在的原文句子"),
-        single(options=["内蒙古", "云南", "海南", "河南"]),
-        single(options=["内蒙古", "2035", "海南", "河南"]),
+        single(options=["内蒙古", "云南", "宁夏", "广西"]),
+        single(options=["内蒙古", "2035", "宁夏", "广西"]),
     ]
     kept = apply_gates(items, checker, report)
     assert [i.id for i in kept] == [items[0].id]

@@ -11,9 +11,10 @@ import pytest
 from assistant.errors import UserError
 from assistant.ingest import load_document
 from assistant.quiz.analysis import analyse
-from assistant.quiz.bank import QuizBank
+from assistant.quiz.bank import ALL_LEARNERS, QuizBank
 from assistant.quiz.build import build_from_documents
 from assistant.quiz.learners import history, wrong_answer_book
+from assistant.quiz.results import session_results
 from assistant.quiz.scoring import ScoringRules, item_marks, shuffled_options
 from assistant.quiz.types import BuildRequest, QuizItem
 from tests.conftest import DIRECTIVE
@@ -86,6 +87,7 @@ def test_an_exam_limits_attempts_refuses_hints_and_keeps_its_window(bank: QuizBa
         opens_at=(now - timedelta(hours=1)).isoformat(),
         closes_at=(now + timedelta(hours=1)).isoformat(),
     )
+    bank.assign(exam.id, [ALL_LEARNERS])
     attempt = bank.start_attempt(exam.id, "learner-7")
     with pytest.raises(UserError, match="考试模式不提供提示"):
         bank.open_hint(attempt.id, items[0].id)
@@ -100,6 +102,7 @@ def test_an_exam_limits_attempts_refuses_hints_and_keeps_its_window(bank: QuizBa
 
 def test_history_and_the_wrong_answer_book_follow_the_learner(bank: QuizBank, items: list[QuizItem]):
     session = bank.create_session("练习", [i.id for i in items], mode="practice")
+    bank.assign(session.id, [ALL_LEARNERS])
     first = bank.start_attempt(session.id, "learner-1")
     missed = items[0]
     wrong = ["不是答案"] if missed.type == "blank" else [o for o in missed.options if o not in missed.answer][:1]
@@ -121,6 +124,7 @@ def test_history_and_the_wrong_answer_book_follow_the_learner(bank: QuizBank, it
 
 def test_item_analysis_flags_what_no_one_and_everyone_gets_right(bank: QuizBank, items: list[QuizItem]):
     session = bank.create_session("分析", [i.id for i in items[:3]], mode="exam")
+    bank.assign(session.id, [ALL_LEARNERS])
     hard, easy, split = items[:3]
 
     def miss(item: QuizItem) -> list[str]:
@@ -156,3 +160,21 @@ def test_a_paper_is_drawn_at_random_by_type_part_and_difficulty(bank: QuizBank, 
     assert part_of[in_part[0].key] == "甲"
     with pytest.raises(UserError, match="不够抽取"):
         draw(bank, {"single": 1}, difficulties=["hard"])
+
+
+def test_the_results_chart_scores_by_marks_not_by_the_count_of_right_answers(bank: QuizBank, items: list[QuizItem]):
+    heavy, light = of_type(items, "multi"), of_type(items, "tf")
+    scoring = {"marks": {"single": 1, "multi": 9, "tf": 1, "blank": 1}, "pass_percent": 60}
+    session = bank.create_session("按分计", [heavy.id, light.id], mode="exam", scoring=scoring)
+    bank.assign(session.id, [ALL_LEARNERS])
+    wrong_tf = ["错误" if light.answer == ["正确"] else "正确"]
+    for learner, answers in (("甲", {heavy.id: heavy.answer, light.id: wrong_tf}), ("乙", {light.id: light.answer})):
+        attempt = bank.start_attempt(session.id, learner)
+        for item_id, response in answers.items():
+            bank.answer(attempt.id, item_id, list(response))
+        bank.finish(attempt.id)
+    results = session_results(bank, session.id)
+    # One right answer each (50% by count), but 9 of 10 marks against 1 of 10.
+    assert results.distribution["90–100"] == 1 and results.distribution["0–59"] == 1
+    assert sorted(results.percents.values()) == pytest.approx([10.0, 90.0])
+    assert results.mean_percent == pytest.approx(50.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
@@ -69,6 +70,8 @@ GRACE = timedelta(seconds=30)
 MAX_NAME_CHARS = 40
 ALL_LEARNERS = "*"
 """The assignment row that gives a session to every learner."""
+
+log = logging.getLogger(__name__)
 
 
 def now_iso() -> str:
@@ -313,14 +316,17 @@ class QuizBank:
     # --- attempts ----------------------------------------------------------------
 
     def start_attempt(self, session_id: str, trainee: str, now: datetime | None = None) -> Attempt:
-        """A new attempt for a learner (trainee is the learner id the accounts give, or a typed name), within
-        the session's opening window and attempt limit."""
+        """A new attempt for a learner (the learner id the accounts give) the session is assigned to, within
+        the session's opening window and attempt limit. Checked here, not only by the page that offers it."""
         name = " ".join(trainee.split())
         if not name:
             raise UserError("请输入姓名后再开始答题。")
         if len(name) > MAX_NAME_CHARS:
             raise UserError(f"姓名过长，请不超过 {MAX_NAME_CHARS} 个字。")
         session = self.session(session_id)
+        if not self.assigned_to(session.id, name):
+            log.warning("quiz attempt refused: session=%s not assigned to learner=%s", session.id, name)
+            raise UserError("这场测验没有分配给您，请向培训老师确认。")
         moment = now or datetime.now(UTC)
         if session.opens_at and moment < datetime.fromisoformat(session.opens_at):
             raise UserError("这场测验尚未开放，请在开放时间后再来。")

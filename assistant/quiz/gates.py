@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.cite import locate_quote, make_citation
+from assistant.quiz.gazetteer import term_class
 from assistant.quiz.item_gates import ItemGates
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.terms import Lexicon
@@ -89,7 +90,7 @@ class Checker:
             ("listed", lambda item: sound["listed"](self.verified(item))),
             ("edit", sound["edit"]),
             ("options", self.options_are_sound),
-            ("giveaway", stem_keeps_the_answer),
+            ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item)),
         ]
 
     # --- the gates -------------------------------------------------------------
@@ -141,8 +142,10 @@ class Checker:
             if item.swap is None or item.kind is None:
                 return True
             swap = item.swap
-            return match_key(swap.original) != match_key(swap.replacement) and all(
-                self.lexicon.fits(t, item.kind) for t in (swap.original, swap.replacement)
+            return (
+                match_key(swap.original) != match_key(swap.replacement)
+                and all(self.lexicon.fits(t, item.kind) for t in (swap.original, swap.replacement))
+                and term_class(swap.original, item.kind) == term_class(swap.replacement, item.kind)
             )
         if item.type == "blank":
             return not options and len(answer) == 1 and 1 <= len(answer[0].strip()) <= 20
@@ -157,7 +160,15 @@ class Checker:
             return False
         if any(a != b and a in b for a in keys for b in keys):
             return False  # 四川 and 四川省 are one option twice
-        return self._same_kind(item)
+        return self._same_kind(item) and self._same_class(item)
+
+    @staticmethod
+    def _same_class(item: QuizItem) -> bool:
+        """Distractors are of the right answers' class too: a region's places, an organ for an organ."""
+        if item.kind is None:
+            return True
+        wanted = {term_class(a, item.kind) for a in item.answer}
+        return all(term_class(o, item.kind) in wanted for o in item.options)
 
     def _same_kind(self, item: QuizItem) -> bool:
         if item.kind is not None:
@@ -274,6 +285,7 @@ class Deduplicator:
         self.checker = checker
         self.signatures: list[_Signature] = []
         self.sentences: set[tuple[str, int]] = set()
+        self.choices: list[tuple[set[str], set[str]]] = []
 
     def admit(self, item: QuizItem) -> bool:
         signature = _signature(item)
@@ -284,10 +296,37 @@ class Deduplicator:
         if sentence is not None and sentence in self.sentences:
             self.report.removed["same_sentence"] += 1
             return False
+        answers = {match_key(a) for a in item.answer} if item.type != "tf" else set()
+        options = {match_key(o) for o in item.options} if item.type != "tf" else set()
+        if any(_cross_answer(answers, options, *other) for other in self.choices) or self._states_a_key(
+            signature, answers
+        ):
+            self.report.removed["cross_answer"] += 1
+            return False
         self.signatures.append(signature)
+        self.choices.append((answers, options))
         if sentence is not None:
             self.sentences.add(sentence)
         return True
+
+    def _states_a_key(self, signature: _Signature, answers: set[str]) -> bool:
+        """This stem states the key of a question already on the paper, or that question's stem states this key
+        (…由财政经济委员会进行初步审查 beside ____进行初步审查时…)."""
+        keys = {a for a in answers if len(a) >= 3}
+        for other, (other_answers, _) in zip(self.signatures, self.choices, strict=True):
+            if any(a in other.stem for a in keys) or any(len(a) >= 3 and a in signature.stem for a in other_answers):
+                return True
+        return False
+
+
+def _cross_answer(answers: set[str], options: set[str], other_answers: set[str], other_options: set[str]) -> bool:
+    """Two questions of one paper share a key, or offer much the same options with one's key the other's
+    distractor: each answers the other (会计制度 right in one, wrong in the next)."""
+    if answers and answers == other_answers:
+        return True
+    if len(options & other_options) < 2:
+        return False
+    return bool(answers & (other_options - other_answers)) or bool(other_answers & (options - answers))
 
 
 def drop_duplicates(ordered: Iterable[QuizItem], report: GateReport) -> list[QuizItem]:

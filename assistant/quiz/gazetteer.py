@@ -35,6 +35,8 @@ REGIONS: dict[str, str] = {p: region for region, places in _DATA["regions"].item
 MUNICIPALITIES = frozenset(_DATA["municipalities"])
 PROVINCES = frozenset(REGIONS) - MUNICIPALITIES
 CITY_PROVINCE: dict[str, str] = dict(_DATA["cities"])
+INSTITUTION_CLASSES: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in _DATA["institution_classes"].items()}
+ORGAN = "机关"
 CITIES = frozenset(CITY_PROVINCE)
 CAPITALS = _words("capitals")
 INSTITUTIONS = _words("institutions")
@@ -44,6 +46,8 @@ GENERIC_MEASURES = _words("generic_measures")
 NOT_MEASURES = _words("not_measures")
 NAME_PREFIXES = _ordered("name_prefixes")
 LEADING_VERBS = _words("leading_verbs")
+TERM_BREAKERS = _words("term_breakers")
+ORGAN_HEADS = _ordered("organ_heads")
 LEADING_FUNCTION_CHARS = _words("leading_function_chars")
 FUNCTION_CHAR_WORDS = _words("function_char_words")
 
@@ -72,3 +76,20 @@ def places_of_region(region: str, cities: bool) -> list[str]:
             m for m in sorted(MUNICIPALITIES) if REGIONS[m] == region
         ]
     return [p for p, r in REGIONS.items() if r == region]
+
+
+def institution_class(name: str) -> str:
+    """The class of an institution (机关, 资金, 银行 …) by how its name ends; an organ when nothing else fits."""
+    return next((cls for cls, endings in INSTITUTION_CLASSES.items() if name.endswith(endings)), ORGAN)
+
+
+def term_class(text: str, kind: str) -> str:
+    """What options of one question share beyond their kind: a place's region, an institution's class, a named
+    measure's ending (…制度 with …制度); empty when the kind has no finer class."""
+    if kind in ("province", "city"):
+        return region_of(text) or ""
+    if kind == "institution":
+        return institution_class(text)
+    if kind == "measure":
+        return next((suffix for suffix in MEASURE_SUFFIXES if text.endswith(suffix)), "")
+    return ""

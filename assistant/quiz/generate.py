@@ -7,14 +7,19 @@ enumerations in the text. Every candidate still passes the quality gates afterwa
 
 from __future__ import annotations
 
-import itertools
 import random
-import re
 
 from assistant.chinese import match_key
 from assistant.cite import make_citation
-from assistant.quiz.gazetteer import NAME_PREFIXES, load_data, place_class, places_of_region, region_of
-from assistant.quiz.soundness import inside_formula
+from assistant.quiz import stems
+from assistant.quiz.distractors import Distractors
+from assistant.quiz.gazetteer import (
+    INSTITUTIONS,
+    NAME_PREFIXES,
+    load_data,
+)
+from assistant.quiz.soundness import gate_settings, inside_formula, modal_editable
+from assistant.quiz.stems import body_start, stem_verb
 from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
 from assistant.quiz.types import (
     BLANK,
@@ -43,26 +48,6 @@ SWAP_KINDS: frozenset[str] = frozenset(_EDITS["swap_kinds"])
 """Kinds a false statement may swap: a changed place, number or year reads as plausible; a swapped
 measure or slogan reads as word salad."""
 OBLIGATIONS: dict[str, str] = dict(_EDITS["obligations"])
-_ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?")
-
-
-def stem_verb(clause: Clause) -> str:
-    """A statute 规定; a policy document 提出."""
-    return "规定" if _ARTICLE.fullmatch(clause.clause) else "提出"
-
-
-def body_start(clause: Clause) -> int:
-    """Offset of the clause's words after its own article number (第三条 国家… → 国家…)."""
-    match = _ARTICLE.match(clause.text)
-    if not match:
-        return 0
-    end = match.end()
-    while end < len(clause.text) and clause.text[end] in " \u3000\t":
-        end += 1
-    return end
-
-
-_DEPENDENT_OPENERS = "是为并且而但也还又就将把被从向与及和"
 
 
 class OfflineGenerator:
@@ -90,6 +75,7 @@ class _ClauseWriter:
         self.reference = f"{clause.label}{stem_verb(clause)}"
         self.body_start = body_start(clause)
         self.text = match_key(clause.text)
+        self.distractors = Distractors(lexicon, clause, self.text, rng, self.difficulty)
         self.sentences = [
             s
             for s in clause.sentences
@@ -126,13 +112,14 @@ class _ClauseWriter:
     def _sentence(self, start: int, end: int) -> Sentence | None:
         return next((s for s in self.sentences if s.start <= start and end <= s.end), None)
 
-    def _window(self, sentence: Sentence, start: int, end: int) -> tuple[int, int]:
-        """The comma-separated stretch of the sentence around [start, end), at most PHRASE_CHARS long."""
+    def _window(self, sentence: Sentence, start: int, end: int) -> tuple[int, int] | None:
+        """The comma-separated stretch of the sentence around [start, end), at most PHRASE_CHARS long, grown
+        to keep its subject and its predicate (stems.py); None when that needs more than a stem may quote."""
         text = self.clause.text
-        cuts = [sentence.start]
-        cuts += [i + 1 for i in range(sentence.start, sentence.end) if text[i] in _SEGMENT_END]
-        cuts.append(sentence.end)
-        segments = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+        begin = max(sentence.start, self.body_start)
+        segments = stems.segments(text, begin, sentence.end)
+        if not segments:
+            return None
         first = next(i for i, (a, b) in enumerate(segments) if a <= start < b)
         last = next(i for i, (a, b) in enumerate(segments) if a < end <= b)
         while True:
@@ -145,15 +132,20 @@ class _ClauseWriter:
                 grown = True
             if not grown:
                 break
-        # A stretch that opens on a bare predicate (是…, 并…) has lost its subject: take the clause before.
-        while first > 0 and text[segments[first][0]] in _DEPENDENT_OPENERS:
+        while first > 0 and not stems.keeps_subject(text, begin, segments[first][0]):
             first -= 1
-        a, b = max(segments[first][0], self.body_start), segments[last][1]
+        while last + 1 < len(segments) and not stems.keeps_predicate(
+            text, segments[first][0], segments[last][1], sentence.end
+        ):
+            last += 1
+        a, b = segments[first][0], segments[last][1]
         while b > a and text[b - 1] in _SEGMENT_END + " ":
             b -= 1
+        if b - a > gate_settings().stem_max_chars:
+            return None
         return a, b
 
-    def _statement(self, sentence: Sentence, start: int, end: int) -> tuple[int, int]:
+    def _statement(self, sentence: Sentence, start: int, end: int) -> tuple[int, int] | None:
         """A true/false statement: the whole sentence when it is short enough, else the stretch around the term."""
         if len(sentence.text) <= STATEMENT_CHARS:
             return max(sentence.start, self.body_start), sentence.end
@@ -168,7 +160,7 @@ class _ClauseWriter:
 
     def _listed(self, end: int) -> bool:
         """The blank stands in a list ending in 等: other members are defensible, so ask what is listed."""
-        return self.clause.text[end : end + 1] == "等"
+        return stems.in_open_list(self.clause.text, end)
 
     def _item(self, **fields: object) -> QuizItem:
         span = str(fields["answer_span"])
@@ -202,8 +194,10 @@ class _ClauseWriter:
                 continue
             corpus = self.lexicon.corpus
             cited = corpus.count(match_key(rest)) > corpus.count(match_key(term.text))
-            # A body's name stands without its parent (西部地区开发领导小组); a measure only as the text cites it.
-            if cited or (term.kind == "institution" and "institution" in kinds_of(rest)):
+            # A body's name stands without its parent organ (国务院|西部地区开发领导小组), not without an
+            # adjective (全国|人民代表大会专门委员会 is no name); a measure only as the text cites it.
+            parent = prefix in INSTITUTIONS
+            if cited or (term.kind == "institution" and parent and "institution" in kinds_of(rest)):
                 out.append(rest)
         return out
 
@@ -212,9 +206,12 @@ class _ClauseWriter:
     def _blank(self, term: Term, sentence: Sentence) -> QuizItem | None:
         if self._listed(term.end):
             return None  # any member of the open list would be a right answer
-        a, b = self._window(sentence, term.start, term.end)
-        if not self._context_ok(a, b, term.start, term.end):
+        if len(term.text) > gate_settings().blank_max_chars:
+            return None  # a long name is asked as a choice: nobody reproduces it verbatim
+        window = self._window(sentence, term.start, term.end)
+        if window is None or not self._context_ok(*window, term.start, term.end):
             return None
+        a, b = window
         hint = f"（提示：{len(term.text)} 个字）" if self.difficulty == "easy" and _is_cjk(term.text) else ""
         span = self.clause.text[a:b]
         return self._item(
@@ -229,9 +226,12 @@ class _ClauseWriter:
         )
 
     def _single(self, term: Term, sentence: Sentence) -> QuizItem | None:
-        a, b = self._window(sentence, term.start, term.end)
-        if not self._context_ok(a, b, term.start, term.end):
+        if term.kind not in gate_settings().choice_kinds:
             return None
+        window = self._window(sentence, term.start, term.end)
+        if window is None or not self._context_ok(*window, term.start, term.end):
+            return None
+        a, b = window
         distractors = self._distractors(term.text, term.kind, term.family, 3)
         if len(distractors) < 3:
             return None
@@ -262,9 +262,10 @@ class _ClauseWriter:
         sentence = self._sentence(enumeration.start, enumeration.end)
         if sentence is None:
             return None
-        a, b = self._window(sentence, enumeration.start, enumeration.end)
-        if not self._context_ok(a, b, enumeration.start, enumeration.end):
+        window = self._window(sentence, enumeration.start, enumeration.end)
+        if window is None or not self._context_ok(*window, enumeration.start, enumeration.end):
             return None
+        a, b = window
         options = items + distractors
         self.rng.shuffle(options)
         span = self.clause.text[a:b]
@@ -285,11 +286,8 @@ class _ClauseWriter:
         inside = [t for t in terms if sentence.start <= t.start and t.end <= sentence.end and t.kind in SWAP_KINDS]
         anchor = self.rng.choice(inside) if inside else None
         out = []
-        a, b = (
-            self._statement(sentence, anchor.start, anchor.end)
-            if anchor
-            else (max(sentence.start, self.body_start), sentence.end)
-        )
+        whole = (max(sentence.start, self.body_start), sentence.end)
+        a, b = (self._statement(sentence, anchor.start, anchor.end) if anchor else whole) or (0, 0)
         span = self.clause.text[a:b].rstrip("。；;")
         if 12 <= len(span) <= STATEMENT_CHARS:
             out.append(
@@ -305,12 +303,18 @@ class _ClauseWriter:
             )
         edits: list[tuple[int, int, str, TermKind | None]] = []
         for term in self.rng.sample(inside, len(inside)):
+            if self._listed(term.end):
+                continue  # 支援新疆、西藏和青海等 → 重庆、西藏和青海等 is not false: the list is open
             replacement = self._false_term(term)
             if replacement:
                 edits.append((term.start, term.end, replacement, term.kind))
         for modal, negated in OBLIGATIONS.items():
             at = self.clause.text.find(modal, sentence.start, sentence.end)
-            if at >= 0 and not inside_formula(self.clause.text, at, at + len(modal)):
+            if (
+                at >= 0
+                and not inside_formula(self.clause.text, at, at + len(modal))
+                and modal_editable(self.clause.text, at, modal, sentence.start, sentence.end)
+            ):
                 edits.append((at, at + len(modal), negated, None))
         self.rng.shuffle(edits)
         for start, end, replacement, kind in edits:
@@ -325,7 +329,10 @@ class _ClauseWriter:
     ) -> QuizItem | None:
         text = self.clause.text
         original = text[start:end]
-        a, b = self._statement(sentence, start, end)
+        window = self._statement(sentence, start, end)
+        if window is None:
+            return None
+        a, b = window
         span = text[a:b].rstrip("。；;")
         if len(span) < 12 or span.count(original) != 1 or replacement in span:
             return None  # the edit must be the statement's only difference from the source
@@ -351,7 +358,7 @@ class _ClauseWriter:
             found = self._distractors(term.text, term.kind, term.family, 1)
         return found[0] if found else None
 
-    # --- distractors -------------------------------------------------------------
+    # --- distractors (assistant/quiz/distractors.py) ---------------------------------
 
     def _distractors(
         self,
@@ -362,104 +369,10 @@ class _ClauseWriter:
         exclude: list[str] | None = None,
         like: list[str] | None = None,
     ) -> list[str]:
-        """Same-kind, same-class terms this clause does not contain, closest first when hard.
-
-        Places come from the gazetteer's region of the key (a western province for a western province);
-        other terms from the documents' own terms of the same kind.
-        """
-        avoid = [match_key(x) for x in [answer, *(exclude or [])]]
-        pool = self.lexicon.pool.get(kind, [])
-        heads = {x[-1] for x in [answer, *(exclude or [])]}
-        if kind in ("province", "city"):
-            return self._places(like or [answer], kind, count, avoid)
-        if kind == "item":
-            # Listed items have no kind of their own; the head noun (…工程, …人员) and a like length stand in
-            # for one, so 荒山、戈壁 are never set against 大型煤炭储备基地.
-            lengths = [len(x) for x in [answer, *(exclude or [])]]
-            pool = [
-                e
-                for k in ("item", "measure")
-                for e in self.lexicon.pool.get(k, [])
-                if e.text[-1] in heads and min(lengths) - 1 <= len(e.text) <= max(lengths) + 1
-            ]
-        elif kind == "measure" and family:
-            pool = [e for e in pool if e.family == family]
-        scored: list[tuple[float, float, str]] = []
-        for entry in pool:
-            key = match_key(entry.text)
-            if entry.clause_key == self.clause.key or key in self.text or key in self.lexicon.suspect:
-                continue
-            if any(key in a or a in key for a in avoid):
-                continue
-            if kind == "measure" and not 0.5 <= len(entry.text) / max(len(answer), 1) <= 2:
-                continue  # 河长制 is not set against 地方国有企业混合所有制
-            closeness = self._closeness(answer, family, entry.text, entry.family, entry.part)
-            scored.append((closeness, self.rng.random(), entry.text))
-        scored.sort(reverse=True)
-        chosen: list[str] = []
-        for _, _, text in scored:
-            key = match_key(text)
-            if any(key in c or c in key for c in map(match_key, chosen)):
-                continue  # 金融 next to 跨境金融 would be one option twice
-            chosen.append(text)
-            if len(chosen) == count:
-                break
-        if len(chosen) < count and kind in ("year", "number"):
-            chosen += self._numeric(answer, kind, count - len(chosen), avoid + [match_key(c) for c in chosen])
-        return chosen
-
-    def _places(self, like: list[str], kind: TermKind, count: int, avoid: list[str]) -> list[str]:
-        """Places of the keys' regions (and capital status) that the clause does not name."""
-        classes = {place_class(p) for p in like}
-        regions = {r for r, _ in classes if r}
-        capital = {c for _, c in classes}
-        candidates = [p for r in sorted(regions) for p in places_of_region(r, kind == "city")]
-        if kind == "city" and len(capital) == 1:
-            candidates = [p for p in candidates if place_class(p)[1] in capital]
-        out = []
-        for place in self.rng.sample(candidates, len(candidates)):
-            key = match_key(place)
-            if key in self.text or any(key in a or a in key for a in avoid) or region_of(place) is None:
-                continue
-            out.append(place)
-            if len(out) == count:
-                break
-        return out
-
-    def _closeness(self, answer: str, family: str, text: str, other_family: str, part: str) -> float:
-        weight = {"easy": -1.0, "medium": 0.5, "hard": 2.0}[self.difficulty]
-        score = 0.0
-        if family and other_family == family:
-            score += 1.0 + max(weight, 0.0)
-        if part and part == self.clause.part:
-            score += weight
-        if abs(len(text) - len(answer)) <= 2:
-            score += 1.0
-        return score
+        return self.distractors.pick(answer, kind, family, count, exclude, like)
 
     def _numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False) -> list[str]:
-        """Nearby years or numbers the clause does not state (steps from data/edits.toml)."""
-        value = float(answer)
-        steps: list[float] = list(_EDITS["year_shifts"]) if kind == "year" else list(_EDITS["number_steps"])
-        if kind == "number":
-            steps += [value, -value / 2]
-        if shuffle:
-            self.rng.shuffle(steps)
-        elif self.difficulty == "easy":
-            steps = list(reversed(steps))
-        out = []
-        for step in steps:
-            candidate = value + step
-            if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100):
-                continue
-            text = str(int(candidate)) if candidate.is_integer() else f"{candidate:g}"
-            key = match_key(text)
-            if key in avoid or key in self.text or text in out:
-                continue
-            out.append(text)
-            if len(out) == count:
-                break
-        return out
+        return self.distractors.numeric(answer, kind, count, avoid, shuffle)
 
 
 def source_line(label: str, span: str) -> str:

@@ -11,19 +11,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
-from assistant.quiz.gazetteer import LEADING_VERBS, load_data
-from assistant.quiz.soundness import corrupt_word, formula_spans, fragment, gate_settings, is_metadata
-from assistant.quiz.terms import Lexicon, kinds_of, tokenize
+from assistant.quiz import stems
+from assistant.quiz.gazetteer import INSTITUTION_SUFFIXES, LEADING_VERBS, MEASURE_SUFFIXES, load_data
+from assistant.quiz.soundness import (
+    corrupt_word,
+    formula_spans,
+    fragment,
+    gate_settings,
+    is_metadata,
+    modal_editable,
+)
+from assistant.quiz.stems import body_start
+from assistant.quiz.terms import Lexicon, kinds_of, tokenize, whole_at
 from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
 from assistant.types import Clause
 
 _EDITS = load_data("edits")
 SWAP_KINDS = frozenset(_EDITS["swap_kinds"])
 OBLIGATIONS: dict[str, str] = dict(_EDITS["obligations"])
-# What may stand just before a blank: a verb, preposition, conjunction, particle, numeral, measure word,
-# pronoun or punctuation. Anything else is glued to the term (现代|市场体系, 自然|保护地体系, 兴边|富民行动).
-_OPENING_FLAGS = ("v", "p", "c", "u", "x", "m", "q", "r")
-_CONTINUING_FLAGS = frozenset({"n", "nz", "ng"})
 _NOUN_FLAGS = frozenset({"n", "nz", "ng", "vn", "ns", "an"})
 _MODALS = ("应当", "不得", "可以", "必须", "应", "须")
 _LOCAL = 10
@@ -81,6 +86,7 @@ class ItemGates:
             ("synonym", self.no_near_synonym),
             ("listed", self.open_list_asked_as_list),
             ("edit", self.plausible_edit),
+            ("echo", self.no_echo),
         ]
 
     # --- the gates ---------------------------------------------------------------
@@ -120,25 +126,10 @@ class ItemGates:
         if item.type == "multi":
             return self._list_whole(item, clause)
         text = clause.text
-        for start, end in answer_offsets(item, clause):
-            tokens = tokenize(text)
-            starts = {t.start for t in tokens} | {len(text)}
-            ends = {t.end for t in tokens} | {0}
-            if start not in starts or end not in ends:
-                return False  # the blank falls inside a word
-            before = next((t for t in tokens if t.end == start), None)
-            after = next((t for t in tokens if t.start == end), None)
-            if item.kind not in ("year", "number"):
-                opening = (
-                    before is None
-                    or before.word in LEADING_VERBS
-                    or (before.flag.startswith(_OPENING_FLAGS) and before.flag != "vn")
-                )
-                if not opening:
-                    return False
-                if after is not None and after.flag in _CONTINUING_FLAGS:
-                    return False
-        return True
+        return all(
+            whole_at(text, start, end, numeric=item.kind in ("year", "number"))
+            for start, end in answer_offsets(item, clause)
+        )
 
     def _list_whole(self, item: QuizItem, clause: Clause) -> bool:
         """A blanked list does not start inside a phrase (经济发展|水平、区位优势…)."""
@@ -156,6 +147,9 @@ class ItemGates:
             return True
         settings = gate_settings()
         text = clause.text
+        # The quoted source, not the stem: a model's stem may well say 下列哪项.
+        if not stems.self_contained(text[item.span_start : item.span_end]):
+            return False
         body = match_key(_body(item)).rstrip("。；;！？!?")
         if body.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
             return False  # 在…分配中，| 继续…: the predicate was left out
@@ -167,7 +161,15 @@ class ItemGates:
         if before in (",", "，") and head.startswith(_MODALS):
             return False  # …，| 可以依照…: subject lost
         # 对…收费，| 实行目录清单管理: an adverbial phrase whose predicate was left out.
-        return not (body.startswith(settings.dangling_openers) and text[item.span_end : item.span_end + 1] in ",，")
+        if body.startswith(settings.dangling_openers) and text[item.span_end : item.span_end + 1] in ",，":
+            return False
+        sentence = next((s for s in clause.sentences if s.start <= item.span_start < s.end), None)
+        if sentence is None:
+            return True
+        begin = max(sentence.start, body_start(clause))
+        return stems.keeps_subject(text, begin, item.span_start) and stems.keeps_predicate(
+            text, item.span_start, item.span_end, sentence.end
+        )
 
     def distractors_false_everywhere(self, item: QuizItem) -> bool:
         """No distractor is true of the stem anywhere in the documents; no false statement is stated anywhere."""
@@ -214,7 +216,7 @@ class ItemGates:
         if not offsets:
             return True
         end = max(e for _, e in offsets)
-        if clause.text[end : end + 1] != "等":
+        if not stems.in_open_list(clause.text, end):
             return True
         if item.type == "blank":
             return False
@@ -226,5 +228,42 @@ class ItemGates:
             return True
         swap = item.swap
         if item.kind is None:
-            return OBLIGATIONS.get(swap.original) == swap.replacement
-        return item.kind in SWAP_KINDS
+            if OBLIGATIONS.get(swap.original) != swap.replacement:
+                return False
+            clause = self.clauses.get(item.key)
+            if clause is None or item.span_start is None or item.span_end is None:
+                return True
+            at = clause.text.find(swap.original, item.span_start, item.span_end)
+            sentence = next((s for s in clause.sentences if s.start <= at < s.end), None)
+            return (
+                at < 0
+                or sentence is None
+                or modal_editable(clause.text, at, swap.original, sentence.start, sentence.end)
+            )
+        if item.kind not in SWAP_KINDS:
+            return False
+        clause = self.clauses.get(item.key)
+        if clause is None or item.span_start is None or item.span_end is None:
+            return True
+        at = clause.text.find(swap.original, item.span_start, item.span_end)
+        return at < 0 or not stems.in_open_list(clause.text, at + len(swap.original))  # an open list stays true
+
+    def no_echo(self, item: QuizItem) -> bool:
+        """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，
+        统筹安排检查工作 with 检查制度 among 会计制度, 责任制度 gives the key away. (A listed member that echoes
+        the stem gives away only itself, so lists are left be.)"""
+        if item.type != "single":
+            return True
+        settings = gate_settings()
+        body = _body(item)
+        rest = item.label + body.replace(BLANK, "|")
+        generic = set(settings.echo_ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
+        distractors = [o for o in item.options if o not in item.answer]
+        for answer in item.answer:
+            for token in tokenize(answer):
+                word = token.word
+                if len(word) < 2 or word in generic or word not in rest:
+                    continue
+                if not any(word in d for d in distractors):
+                    return False
+        return True

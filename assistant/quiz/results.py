@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.quiz.bank import QuizBank
+from assistant.quiz.learners import session_rules
+from assistant.quiz.scoring import attempt_score
 from assistant.quiz.types import Attempt, ClauseStat, QuestionStat, SessionResults
 
 BANDS: tuple[tuple[str, float, float], ...] = (
@@ -26,9 +28,12 @@ def session_results(bank: QuizBank, session_id: str) -> SessionResults:
     attempts = bank.attempts(session_id)
     items = {i.id: i for i in bank.items(ids=session.item_ids)}
     finished = [a for a in attempts if a.finished_at]
+    # Marks, not a count of right answers: a 多选 may be worth more than a 判断, and partly right earns a share.
+    rules = session_rules(session)
+    percents = {a.id: attempt_score(a, items, session.item_ids, rules).percent for a in attempts}
     distribution = {label: 0 for label, _, _ in BANDS}
     for attempt in finished:
-        distribution[score_band(attempt.percent)] += 1
+        distribution[score_band(percents[attempt.id])] += 1
     counted = finished or attempts  # an unfinished session still shows what has been answered
     questions = []
     for position, item_id in enumerate(session.item_ids):
@@ -63,6 +68,7 @@ def session_results(bank: QuizBank, session_id: str) -> SessionResults:
         distribution=distribution,
         questions=questions,
         clauses=sorted(clauses.values(), key=lambda c: (c.rate if c.rate is not None else 2.0, c.label)),
+        percents=percents,
     )
 
 

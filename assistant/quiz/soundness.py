@@ -29,6 +29,16 @@ class GateSettings:
     dangling_endings: tuple[str, ...]
     dangling_openers: tuple[str, ...]
     metadata_markers: tuple[str, ...]
+    modals: tuple[str, ...]
+    dependent_openers: tuple[str, ...]
+    stem_max_chars: int
+    context_references: tuple[str, ...]
+    short_condition_chars: int
+    echo_ignore: tuple[str, ...]
+    blank_max_chars: int
+    choice_kinds: tuple[str, ...]
+    field_clause_distance: int
+    field_clause_window: int
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +52,16 @@ def gate_settings() -> GateSettings:
         dangling_endings=tuple(sorted(data["dangling_endings"], key=len, reverse=True)),
         dangling_openers=tuple(data["dangling_openers"]),
         metadata_markers=tuple(data["metadata_markers"]),
+        modals=tuple(data["modals"]),
+        dependent_openers=tuple(data["dependent_openers"]),
+        stem_max_chars=int(data["stem_max_chars"]),
+        context_references=tuple(data["context_references"]),
+        short_condition_chars=int(data["short_condition_chars"]),
+        echo_ignore=tuple(data["echo_ignore"]),
+        blank_max_chars=int(data["blank_max_chars"]),
+        choice_kinds=tuple(data["choice_kinds"]),
+        field_clause_distance=int(data["field_clause_distance"]),
+        field_clause_window=int(data["field_clause_window"]),
     )
 
 
@@ -92,3 +112,21 @@ def sound_term(clause: Clause, start: int, end: int) -> bool:
     """A term at [start, end) of the clause can be a key or an option."""
     word = clause.text[start:end]
     return not (crosses_join(clause, start, end) or corrupt_word(word) or fragment(word))
+
+
+@lru_cache(maxsize=1)
+def _edit_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = load_data("edits")
+    return tuple(data["discretion_markers"]), tuple(data["bound_words"])
+
+
+def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence_end: int) -> bool:
+    """The modal at text[at:] is the obligation of its statement, so negating it reads as a plausible error."""
+    discretion, bounds = _edit_words()
+    after = text[at + len(modal) : sentence_end]
+    if after.startswith(bounds):
+        return False  # 应当不少于 → 可以不少于
+    if modal == "可以" and any(m in text[sentence_start:sentence_end] for m in discretion):
+        return False  # 经…许可，…可以 → 应当 contradicts itself
+    stretch = re.split(r"[，,；;。：:]", after, maxsplit=1)[0]
+    return "的" not in stretch  # 为实现…必须具备的设计特征: a modifier, not the obligation

@@ -22,7 +22,9 @@ from assistant.quiz.gazetteer import (
     MEASURE_SUFFIXES,
     MUNICIPALITIES,
     NOT_MEASURES,
+    ORGAN_HEADS,
     PROVINCES,
+    TERM_BREAKERS,
 )
 from assistant.quiz.soundness import inside_formula, is_metadata, sound_term
 from assistant.quiz.types import TermKind
@@ -33,11 +35,16 @@ _STOP_FLAGS = frozenset(
     ["x", "p", "c", "u", "uj", "ul", "uv", "ud", "ug", "uz", "d", "ad", "r", "m", "q", "y", "e", "o", "zg"]
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年)")
-_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(?:%|％|个|万|亿|倍|岁|项|家|所|条|公里|千米|吨|元|人))")
+_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(%|％|个|万|亿|倍|岁|项|家|所|条|公里|千米|吨|元|人))")
 _QUOTED = re.compile(r"“([^“”，。；,;]{2,12})”")
 _ENUM_JOINERS = ("以及", "和", "及")
 _LIST_END = "等，,。；;：:）)”"
 MAX_TERM_CHARS = 16
+# What may stand just before a term: a verb, preposition, conjunction, particle, numeral, measure word,
+# pronoun or punctuation. Anything else is glued to the term (现代|市场体系, 自然|保护地体系, 兴边|富民行动).
+_OPENING_FLAGS = ("v", "p", "c", "u", "x", "m", "q", "r")
+_CONTINUING_FLAGS = frozenset({"n", "nz", "ng"})
+_COORDINATORS = ("和", "与", "及", "或", "、")
 
 
 @dataclass(frozen=True)
@@ -127,9 +134,17 @@ def kinds_of(text: str) -> set[TermKind]:
 
 
 def _term_start(
-    tokens: tuple[Token, ...], end_index: int, limit: int = MAX_TERM_CHARS, cover: int | None = None
+    tokens: tuple[Token, ...],
+    end_index: int,
+    limit: int = MAX_TERM_CHARS,
+    cover: int | None = None,
+    glued_verbs: bool = True,
 ) -> int | None:
-    """Index of the first token of the noun phrase ending at tokens[end_index] (reaching back to `cover`)."""
+    """Index of the first token of the noun phrase ending at tokens[end_index] (reaching back to `cover`).
+
+    Without `glued_verbs`, a phrase that had to shed a verb glued to its front (受益|所有人信息管理制度) is
+    refused: where the name begins is unknown.
+    """
     start = end_index
     length = len(tokens[end_index].word)
     while start > 0:
@@ -138,18 +153,20 @@ def _term_start(
             start -= 1
             length += len(token.word)
             continue
-        if token.flag in _STOP_FLAGS or token.word in LEADING_VERBS or "、" in token.word:
+        if token.flag in _STOP_FLAGS or token.word in LEADING_VERBS or token.word in TERM_BREAKERS:
             break
-        if token.flag not in _NOUNISH and not token.flag.startswith("v"):
+        if "、" in token.word or (token.flag not in _NOUNISH and not token.flag.startswith("v")):
             break
         if length + len(token.word) > limit:
             return None
         start -= 1
         length += len(token.word)
     # A phrase opens with a noun, never with a verb or adjective.
+    shed = False
     while start < end_index and tokens[start].flag not in _NOUNISH:
+        shed = shed or tokens[start].flag.startswith("v")
         start += 1
-    return start
+    return None if shed and not glued_verbs else start
 
 
 def _suffix_at(text: str, tokens: tuple[Token, ...], index: int, starts: set[int]) -> str | None:
@@ -181,7 +198,7 @@ def _named_terms(text: str, tokens: tuple[Token, ...]) -> list[Term]:
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if following is not None and following.flag in ("n", "nz", "nt", "ns", "nr"):
             continue  # a modifier (寄宿制学校), not the name itself
-        start = _term_start(tokens, index, cover=token.end - len(suffix))
+        start = _term_start(tokens, index, cover=token.end - len(suffix), glued_verbs=False)
         if start is None:
             continue
         phrase = text[tokens[start].start : token.end]
@@ -221,7 +238,7 @@ def _enumerations(text: str, tokens: tuple[Token, ...]) -> list[Enumeration]:
         if tokens[index].word != "、" or index == 0:
             index += 1
             continue
-        first = _term_start(tokens, index - 1, limit=12)
+        first = _term_start(tokens, index - 1, limit=12, glued_verbs=False)  # 就业|前培训 is no item
         if first is None or first >= index:
             index += 1
             continue
@@ -302,6 +319,57 @@ def _whole_item(tokens: tuple[Token, ...], start: int, stop: int) -> bool:
     )
 
 
+def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
+    """text[start:end] is a whole term where it stands: on word boundaries, not glued to the words around it."""
+    tokens = tokenize(text)
+    starts = {t.start for t in tokens} | {len(text)}
+    ends = {t.end for t in tokens} | {0}
+    if start not in starts or end not in ends:
+        return False  # the term's edge falls inside a word
+    if numeric:
+        return True
+    if start > 0 and text[start - 1].isdigit():
+        return False  # 27|日原国家…总局: the parse glued a date's unit to the name
+    index = next((i for i, t in enumerate(tokens) if t.end == start), None)
+    before = tokens[index] if index is not None else None
+    after = next((t for t in tokens if t.start == end), None)
+    if before is not None:
+        opening = before.word in LEADING_VERBS or (before.flag.startswith(_OPENING_FLAGS) and before.flag != "vn")
+        if not opening:
+            return False
+        # 守信激励和失信|惩戒机制: a verb after 和 that modifies the noun, not a predicate taking it.
+        modifier = before.flag.startswith("v") and before.word not in LEADING_VERBS
+        if modifier and index and tokens[index - 1].word in _COORDINATORS:
+            return False
+        # 财务、|会计制度, 宪法和|法律委员会: the conjunct before shares the term's head, so the term is cut.
+        if before.word in _COORDINATORS and index and not kinds_of(_conjunct(text, tokens, index)):
+            return False
+    if after is not None and after.flag in _CONTINUING_FLAGS:
+        return False
+    return not _heads_an_organ(text, tokens, end)
+
+
+def _heads_an_organ(text: str, tokens: tuple[Token, ...], end: int) -> bool:
+    """国务院|劳动行政部门: the nouns that follow close an organ's name, so the term is only its first part."""
+    following = [t for t in tokens if t.start >= end][:5]
+    run = ""
+    for token in following:
+        if token.flag not in _NOUNISH and not token.flag.startswith("v") and token.flag not in ("f", "zg"):
+            break
+        run += token.word
+        if run.endswith(ORGAN_HEADS):
+            return True
+    return False
+
+
+def _conjunct(text: str, tokens: tuple[Token, ...], coordinator: int) -> str:
+    """The noun phrase just before a coordinator (和, 、 …), as far back as the nouns go."""
+    start = coordinator
+    while start > 0 and tokens[start - 1].flag in _NOUNISH and coordinator - start < 6:
+        start -= 1
+    return text[tokens[start].start : tokens[coordinator - 1].end] if start < coordinator else ""
+
+
 def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     """Every meaningful term of a clause, in order, and its enumerations; none from a metadata clause.
 
@@ -314,9 +382,16 @@ def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     tokens = tokenize(text)
     terms: list[Term] = []
     terms += [Term(m.group(1), "year", m.start(1), m.end(1), "year") for m in _YEAR.finditer(text)]
-    terms += [Term(m.group(1), "number", m.start(1), m.end(1), "number") for m in _NUMBER.finditer(text)]
-    terms += [Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan") for m in _QUOTED.finditer(text)]
-    terms += _named_terms(text, tokens)
+    # A number's family is its unit: 5000 元 is set against sums of money, not against 3 人.
+    terms += [Term(m.group(1), "number", m.start(1), m.end(1), m.group(2)) for m in _NUMBER.finditer(text)]
+    # A quoted word in a run of quoted words (“以上”、“以下”、“日内”) is one member of a list: any other is defensible.
+    terms += [
+        Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan")
+        for m in _QUOTED.finditer(text)
+        if text[m.end() : m.end() + 2] != "、“" and text[max(0, m.start() - 2) : m.start()] != "”、"
+    ]
+    # A named term cut from a longer phrase (失信|惩戒机制) is neither a key nor, through the pool, an option.
+    terms += [t for t in _named_terms(text, tokens) if whole_at(text, t.start, t.end)]
     terms = [t for t in terms if _askable(clause, t.start, t.end)]
     # 国务院 inside 国务院西部地区开发领导小组办公室 is part of a name, not a term of its own.
     terms = [t for t in terms if not any(o.start <= t.start and t.end <= o.end and o != t for o in terms)]
@@ -349,6 +424,8 @@ class PoolEntry:
     family: str
     clause_key: str
     part: str
+    order: int = 0
+    """The clause's position in its document: neighbouring clauses tend to treat one field."""
 
 
 @dataclass
@@ -384,7 +461,7 @@ class Lexicon:
                     counted.add(key)
                     lexicon.clause_count[key] = lexicon.clause_count.get(key, 0) + 1
                 if (term.kind, key) not in seen:
-                    entry = PoolEntry(term.text, term.kind, term.family, clause.key, clause.part)
+                    entry = PoolEntry(term.text, term.kind, term.family, clause.key, clause.part, clause.order)
                     seen[(term.kind, key)] = entry
                     lexicon.pool.setdefault(term.kind, []).append(entry)
         return lexicon

@@ -177,7 +177,7 @@ GATE_LABELS: dict[str, str] = {
     "corrupt": "答案或选项是原文校对标记的词语（分页断字、错字）",
     "formula": "空格或改写落在固定政治提法之内",
     "fragment": "答案或选项不是完整词语，或空格切断了词语",
-    "truncated": "题干被截断，缺少主语或谓语",
+    "truncated": "题干被截断（缺少主语、条件或谓语），或依赖未引用的上下文（前款、该、下列等）",
     "distractors": "干扰项在同一条款中同样成立",
     "elsewhere": "干扰项在文件其他位置同样成立",
     "synonym": "干扰项与答案是近义说法",
@@ -187,6 +187,7 @@ GATE_LABELS: dict[str, str] = {
     "giveaway": "题干泄露了答案",
     "duplicates": "与其他题目重复或过于相近",
     "same_sentence": "与同一试卷中另一道题出自同一句话",
+    "cross_answer": "选项是同一试卷中另一道题的答案，两题互相泄露",
     "balance": "判断题正误各占一半，多出的一方未选用",
 }
 GATES: tuple[str, ...] = tuple(GATE_LABELS)
@@ -326,6 +327,9 @@ class SessionResults(Model):
     distribution: dict[str, int] = Field(description="Finished attempts per score band (percent).")
     questions: list[QuestionStat]
     clauses: list[ClauseStat]
+    percents: dict[str, float] = Field(
+        default_factory=dict, description="Attempt id → percent of the session's marks under its scoring rules."
+    )
 
     @property
     def finished(self) -> list[Attempt]:
@@ -334,4 +338,4 @@ class SessionResults(Model):
     @property
     def mean_percent(self) -> float | None:
         done = self.finished
-        return sum(a.percent for a in done) / len(done) if done else None
+        return sum(self.percents.get(a.id, a.percent) for a in done) / len(done) if done else None

@@ -1,0 +1,165 @@
+"""Where a stem may start and end inside its sentence: a quoted stretch keeps its subject and its predicate.
+
+A stem that starts after the sentence's subject (县级以上人民政府应当…，| 纳入…规划) or its condition
+(…的，| 由…处罚), or that stops before the predicate its last words wait for (应当根据…原则，按照职责分工，|
+制定…), is not a statement an exam writer would print. The words that signal these cuts are data
+(data/gates.toml); the parse is jieba's, shared with the term finder.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from assistant.quiz.gazetteer import LEADING_VERBS
+from assistant.quiz.soundness import gate_settings
+from assistant.quiz.terms import Token, tokenize
+from assistant.types import Clause
+
+SEGMENT_END = "，,；;：:"
+_SUBJECT_FLAGS = frozenset({"n", "nr", "ns", "nt", "nz", "r", "j", "b", "s", "t", "l", "f", "eng"})
+_PREPOSITION_FLAGS = frozenset({"p"})
+_CONDITION = ("的，", "的,")
+_OPEN_LIST = re.compile(r"(?:[、和及][^，,。；;、：:等]{1,14})*等")
+_ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?")
+
+
+def stem_verb(clause: Clause) -> str:
+    """A statute 规定; a policy document 提出."""
+    return "规定" if _ARTICLE.fullmatch(clause.clause) else "提出"
+
+
+def body_start(clause: Clause) -> int:
+    """Offset of the clause's words after its own article number (第三条 国家… → 国家…)."""
+    match = _ARTICLE.match(clause.text)
+    if not match:
+        return 0
+    end = match.end()
+    while end < len(clause.text) and clause.text[end] in " \u3000\t":
+        end += 1
+    return end
+
+
+def segments(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The comma-separated stretches of text[start:end], each ending after its separator."""
+    cuts = [start] + [i + 1 for i in range(start, end) if text[i] in SEGMENT_END] + [end]
+    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+def _first_token(text: str) -> Token | None:
+    tokens = tokenize(text.strip(" \u3000"))
+    return tokens[0] if tokens else None
+
+
+def _opens_on_subject(stretch: str) -> bool:
+    """The stretch begins with a noun phrase of its own (国家…, 县级以上人民政府…, 用人单位…)."""
+    token = _first_token(stretch)
+    return token is not None and token.flag in _SUBJECT_FLAGS
+
+
+def _modal_in(stretch: str) -> bool:
+    return any(modal in stretch for modal in gate_settings().modals)
+
+
+def keeps_subject(text: str, sentence_start: int, start: int) -> bool:
+    """A stretch starting at `start` keeps what its sentence says before it that the stretch depends on.
+
+    Cutting after a subject, an obligation (应当, 不得 …), a framing preposition (对…, 在…) or a condition
+    (…的，) loses the statement's actor or scope; cutting a chain of subjectless clauses (支持…，推进…) does not.
+    """
+    if start <= sentence_start:
+        return True
+    prefix = text[sentence_start:start]
+    stretch = text[start:]
+    if _modal_in(stretch.split("，", 1)[0]) and _opens_on_subject(stretch):
+        return True  # the stretch has its own subject and obligation (监督检查人员不得少于…)
+    first = _first_token(stretch)
+    if first is None or first.word in gate_settings().dependent_openers or first.flag.startswith("c"):
+        return False  # 以及…, 并…, 和…: a continuation, never a start
+    if first.flag in _SUBJECT_FLAGS:
+        return False  # a noun without its own obligation: the rest of a list of objects (…补贴，| 小额贷款…)
+    if _modal_in(prefix) or any(mark in prefix for mark in _CONDITION):
+        return False
+    lead = _first_token(prefix)
+    return lead is not None and lead.flag not in _SUBJECT_FLAGS and lead.flag not in _PREPOSITION_FLAGS
+
+
+def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
+    """A stretch [start, end) that stops inside its sentence does not stop before the predicate it waits for."""
+    rest = text[end:sentence_end].lstrip(SEGMENT_END + " ")
+    if not rest.strip("。；;！？!? "):
+        return True
+    settings = gate_settings()
+    body = text[start:end].rstrip(SEGMENT_END + " ")
+    if body.endswith(settings.dangling_endings):
+        return False  # 在…分配中，| 继续…
+    if rest.startswith(settings.modals):
+        return False  # 设立政府性基金…，| 应当有法律依据: the stretch is only the subject
+    inner = segments(text, start, end)[:-1]
+    if any(text[a:b].rstrip(SEGMENT_END + " ").endswith(settings.dangling_endings) for a, b in inner):
+        return False  # ____在…分配中，继续通过…等方式，| 对…予以倾斜: after an adverbial the predicate comes last
+    last = segments(text, start, end)[-1]
+    opener = _first_token(text[last[0] : last[1]])
+    if opener is not None and (
+        opener.flag in _PREPOSITION_FLAGS or text[last[0] :].startswith(settings.dangling_openers)
+    ):
+        return False  # …应当根据…原则，按照职责分工，| 制定…: the last stretch is an adverbial awaiting its verb
+    if _awaits_verb(text[last[0] : last[1]], settings.modals):
+        return False  # …应当按照国家产业政策，| 对…实行…: the obligation's verb is still to come
+    if any(mark in rest for mark in _CONDITION) and not any(mark in body for mark in _CONDITION):
+        return not _conditional_start(text[start:end])  # 未按照…台账，或者…的，| 由…处罚
+    return True
+
+
+def _conditional_start(stretch: str) -> bool:
+    """A stretch that opens like a law's condition (未…, 违反…, 有…, 拒不…), not with a subject."""
+    return not _opens_on_subject(stretch)
+
+
+def _awaits_verb(stretch: str, modals: tuple[str, ...]) -> bool:
+    """After its obligation the stretch has only a prepositional phrase (应当按照国家产业政策), no verb."""
+    tokens = tokenize(stretch.rstrip(SEGMENT_END + " "))
+    for index, token in enumerate(tokens[:-1]):
+        if token.word in modals and tokens[index + 1].flag in _PREPOSITION_FLAGS:
+            return not any(t.flag.startswith("v") for t in tokens[index + 2 :])
+    return False
+
+
+def self_contained(statement: str) -> bool:
+    """The statement does not lean on text it leaves out: no pointer to another passage (前款, 上述, 下列 …),
+    no lead-in to a list (…措施：), no short condition continuing the sentence before (构成犯罪的，…)."""
+    settings = gate_settings()
+    body = statement.strip().rstrip("。；;！？!? ")
+    if not body or body.endswith(("：", ":")):
+        return False
+    words = {t.word for t in tokenize(body)}
+    for reference in settings.context_references:
+        if (reference in words) if len(reference) == 1 else (reference in body):
+            return False
+    if not _has_predicate(body):
+        return False  # 2000年1月13日…公布的《…办法》: a noun phrase, its verb is elsewhere
+    head = segments(body, 0, len(body))[0]
+    condition = body[head[0] : head[1]].rstrip(SEGMENT_END + " ")
+    return not (condition.endswith("的") and head[1] < len(body) and len(condition) <= settings.short_condition_chars)
+
+
+def _has_predicate(body: str) -> bool:
+    """Some verb of the statement is a predicate, not only a modifier before 的 or a word inside a title."""
+    # A title, a quotation and a decree number (…局令第94号) are names, whatever verbs they hold.
+    plain = re.sub(r"《[^》]*》|“[^”]*”|令第[\d一二三四五六七八九十百千]+号", "", body)
+    tokens = tokenize(plain)
+    for index, token in enumerate(tokens):
+        # jieba tags some verb phrases as names (建立健全/nr): the opening verbs of the data file count too.
+        verb = (token.flag.startswith("v") and token.flag != "vn") or token.word in LEADING_VERBS
+        if not verb:
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        if following is None or following.word != "的":
+            return True
+    return False
+
+
+def in_open_list(text: str, end: int) -> bool:
+    """The term ending at `end` is a member of a list closed by 等, wherever it stands in the list
+    (乌鲁木齐、____、呼和浩特等): any unlisted member would be defensible too."""
+    return _OPEN_LIST.match(text, end) is not None
