@@ -123,3 +123,16 @@ def test_a_damaged_model_file_is_refused(tmp_path):
     bad.write_bytes(b"GGUF" + b"\0" * 64)
     with pytest.raises(ModelFileError):
         read_model_file(bad)
+
+
+def test_long_texts_go_in_batches_whose_attention_fits_the_budget(encoder):
+    sizes = [500] * 40 + [30] * 200
+    batches = encoder._batches(sorted(range(len(sizes)), key=lambda w: sizes[w]), sizes)
+    assert sorted(w for batch in batches for w in batch) == list(range(len(sizes)))
+    for batch in batches:
+        longest = max(sizes[w] for w in batch) + 2
+        assert len(batch) * longest <= encoder.batch_tokens
+        assert len(batch) == 1 or len(batch) * encoder.heads * longest**2 <= encoder.attention_floats
+    # The short texts (200 x 32 tokens, within both budgets) share one batch; the long ones are split.
+    assert sorted(len(batch) for batch in batches)[-1] == 200
+    assert len(batches) > 1 + 40 * 502 // encoder.batch_tokens

@@ -61,13 +61,15 @@ def _layer(model: ModelFile, index: int) -> Layer:
 class E5Encoder:
     """Embeds texts into L2-normalised 384-dimensional vectors."""
 
-    def __init__(self, model_path: Path, batch_tokens: int = 8192) -> None:
+    def __init__(self, model_path: Path, batch_tokens: int = 8192, attention_mb: int = 48) -> None:
         model = read_model_file(model_path)
         self._model = model
         self.dim = model.hidden
         self.heads = model.heads
         self.window = model.max_positions - 2  # content tokens between <s> and </s>
         self.batch_tokens = max(batch_tokens, model.max_positions)
+        # Attention scores take batch x heads x length² floats: long texts go in smaller batches.
+        self.attention_floats = attention_mb * 2**20 // 4
         self.tokenizer = UnigramTokenizer(model.vocabulary)
         self._eps = np.float32(model.eps)
         self._word_blocks = model.q4_blocks("emb.word").reshape(model.vocab_size, -1)
@@ -149,12 +151,16 @@ class E5Encoder:
         np.add.at(counts, target, 1.0)
 
     def _batches(self, order: list[int], sizes: list[int]) -> list[list[int]]:
-        """Consecutive windows of similar length, each batch padded to its longest under the token budget."""
+        """Consecutive windows of similar length, each batch padded to its longest, under the token budget and
+        the attention-memory budget."""
         batches: list[list[int]] = []
         current: list[int] = []
         for w in order:
             length = sizes[w] + 2
-            if current and (len(current) + 1) * length > self.batch_tokens:
+            count = len(current) + 1
+            if current and (
+                count * length > self.batch_tokens or count * self.heads * length * length > self.attention_floats
+            ):
                 batches.append(current)
                 current = []
             current.append(w)
