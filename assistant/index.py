@@ -22,6 +22,7 @@ from assistant.errors import UserError
 from assistant.index_repair import open_client_repairing, write_failure
 from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import IngestReport, corpus_files, load_corpus
+from assistant.ingest.cache import ParseCache, parser_version
 from assistant.jobs import JobWriter
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
@@ -57,6 +58,7 @@ class SyncReport(BaseModel):
     clauses: int = 0
     embedded_texts: int = Field(0, description="Texts sent to the embedding model (cache hits excluded).")
     reused_texts: int = Field(0, description="Texts whose vectors came from the vector cache.")
+    parsed_files: int = Field(0, description="Files read and parsed (the parse cache had no current entry).")
     repaired: list[str] = Field(default_factory=list, description="Documents whose vectors were missing.")
     seconds: float = 0.0
 
@@ -103,6 +105,8 @@ class PolicyIndex:
         self.catalog: Catalog | None = None
         self.lexical: LexicalIndex | None = None
         self.clauses: dict[str, Clause] = {}
+        self._by_id: dict[str, Document] = {}
+        self._parse_cache: ParseCache | None = None
         self._loaded_version = -1
         self._load()
 
@@ -160,6 +164,7 @@ class PolicyIndex:
 
     def _install(self, catalog: Catalog, save_lexical: bool = True) -> None:
         self.clauses = {c.key: c for d in catalog.documents for c in d.clauses}
+        self._by_id = {d.doc_id: d for d in catalog.documents}
         fingerprint = self._clauses_fingerprint()
         lexical = self.lexical if self.lexical and self.lexical.fingerprint == fingerprint else None
         lexical = lexical or LexicalIndex.load(self._lexical_path)
@@ -195,7 +200,7 @@ class PolicyIndex:
         return self.catalog.documents if self.catalog else []
 
     def document(self, doc_id: str) -> Document | None:
-        return next((d for d in self.documents if d.doc_id == doc_id), None)
+        return self._by_id.get(doc_id) if self.catalog else None
 
     def corpus_dir(self, corpus_dir: Path | None = None) -> Path:
         """The folder to index: the one given, else the one last indexed with `index --corpus`, else the setting."""
@@ -290,7 +295,7 @@ class PolicyIndex:
         corpus = self.corpus_dir(corpus_dir)
         # Reading and parsing happen outside the lock: a slow or hostile file never holds up other writers.
         fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
-        loaded = load_corpus(corpus, self.settings.upload_dir, limits=self.settings.ingest)
+        loaded = self._read_corpus(corpus, rebuild)
         with self._lock():
             return self._sync_locked(corpus, rebuild, progress, (fingerprint, loaded))
 
@@ -349,12 +354,9 @@ class PolicyIndex:
             state = self._open_state(store)
         job.update("正在读取文档", 0, 0)
         if read is None:
-            read = (
-                corpus_fingerprint(corpus, self.settings.upload_dir),
-                load_corpus(corpus, self.settings.upload_dir, limits=self.settings.ingest),
-            )
+            read = (corpus_fingerprint(corpus, self.settings.upload_dir), self._read_corpus(corpus, rebuild))
         fingerprint, loaded = read
-        report = SyncReport(errors=loaded.errors)
+        report = SyncReport(errors=loaded.errors, parsed_files=loaded.parsed)
         states = state.states()
         damaged, orphans = self._check_vectors(states, store, state)
         if orphans:
@@ -404,6 +406,20 @@ class PolicyIndex:
         report.clauses = len(self.clauses)
         return report
 
+    def _read_corpus(self, corpus: Path, refresh: bool) -> IngestReport:
+        """Parse only new and changed files (`refresh`, for a rebuild: all); the rest come from memory or the cache."""
+        if self._parse_cache is None:
+            version = parser_version(SCHEMA_VERSION, self.settings.ingest)
+            self._parse_cache = ParseCache(self.directory / "parsed.sqlite3", version)
+        return load_corpus(
+            corpus,
+            self.settings.upload_dir,
+            limits=self.settings.ingest,
+            cache=self._parse_cache,
+            known=dict(self._by_id) if self.catalog else None,
+            refresh=refresh,
+        )
+
     def _swap(self, store: VectorStore, state: IndexState) -> None:
         """Make the rebuilt generation the live one, then retire the old one."""
         old_store = VectorStore(self.store.client, self.store.prefix, self.store.model_id, self.store.generation)
@@ -423,6 +439,8 @@ class PolicyIndex:
     def _refresh_record(self, document: Document, state: IndexState) -> None:
         """Keep cross-document metadata (e.g. which version is in force) current without re-indexing."""
         old = self.document(document.doc_id) if state is self.state else None
+        if old is document:
+            return
         skip = {"clauses", "source_text", "page_breaks"}
         if old is None or old.model_dump(exclude=skip) != document.model_dump(exclude=skip):
             state.update_record(document)
