@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.atomic import write_text_atomic
@@ -32,7 +33,7 @@ from assistant.vector_cache import CachedEmbedder, VectorCache
 
 log = logging.getLogger(__name__)
 
-LEXICAL_VERSION = 2  # bump when the BM25 tokens or what the lexical index stores change
+LEXICAL_VERSION = 3  # bump when the BM25 tokens or what the lexical index stores change
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is Chinese, for a progress bar."""
@@ -65,6 +66,11 @@ class SyncReport(BaseModel):
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
+
+
+def text_digest(text: str) -> int:
+    """64 bits of the text's SHA-256, never 0 (0 marks a clause whose text is unknown)."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little") or 1
 
 
 def corpus_fingerprint(*folders: Path) -> str:
@@ -165,30 +171,40 @@ class PolicyIndex:
     def _install(self, catalog: Catalog, save_lexical: bool = True) -> None:
         self.clauses = {c.key: c for d in catalog.documents for c in d.clauses}
         self._by_id = {d.doc_id: d for d in catalog.documents}
-        fingerprint = self._clauses_fingerprint()
+        keys = list(self.clauses)
+        digests = np.array([text_digest(c.text) for c in self.clauses.values()], dtype=np.uint64)
+        fingerprint = self._clauses_fingerprint(keys, digests)
         lexical = self.lexical if self.lexical and self.lexical.fingerprint == fingerprint else None
-        lexical = lexical or LexicalIndex.load(self._lexical_path)
+        lexical = lexical or self.lexical or LexicalIndex.load(self._lexical_path)
         if lexical is None or lexical.fingerprint != fingerprint:
-            stored = self.state.tokens()
-            keys: list[str] = []
-            tokens: list[list[str]] = []
-            for document in catalog.documents:
-                mine = stored.get(document.doc_id)
-                if mine is None or len(mine) != len(document.clauses):
-                    mine = LexicalIndex.tokenize([c.text for c in document.clauses])
-                keys.extend(c.key for c in document.clauses)
-                tokens.extend(mine)
-            lexical = LexicalIndex.build_from_tokens(keys, tokens, fingerprint)
+            # Only clauses whose text the lexical index has not seen are tokenised (or read from the state).
+            stale = [k for k, d in zip(keys, digests.tolist()) if lexical is None or lexical.digest(k) != d]
+            tokens = self._clause_tokens(catalog, set(stale))
+            lexical = (lexical or LexicalIndex.empty()).update(keys, tokens, digests, fingerprint)
             if save_lexical:
                 lexical.save(self._lexical_path)
         self.lexical = lexical
         self.catalog = catalog
 
-    def _clauses_fingerprint(self) -> str:
+    def _clause_tokens(self, catalog: Catalog, keys: set[str]) -> dict[str, list[str]]:
+        """BM25 tokens of these clauses: stored per document in the index state, else tokenised now."""
+        doc_ids = {self.clauses[k].doc_id for k in keys}
+        stored = self.state.tokens(sorted(doc_ids)) if doc_ids else {}
+        out: dict[str, list[str]] = {}
+        for document in catalog.documents:
+            if document.doc_id not in doc_ids:
+                continue
+            mine = stored.get(document.doc_id)
+            if mine is None or len(mine) != len(document.clauses):
+                mine = LexicalIndex.tokenize([c.text for c in document.clauses])
+            out.update((c.key, t) for c, t in zip(document.clauses, mine) if c.key in keys)
+        return out
+
+    @staticmethod
+    def _clauses_fingerprint(keys: list[str], digests: np.ndarray) -> str:
         digest = hashlib.sha256(f"lexical-v{LEXICAL_VERSION}".encode())
-        for key, clause in self.clauses.items():
-            digest.update(key.encode())
-            digest.update(hashlib.sha256(clause.text.encode()).digest())
+        digest.update("\0".join(keys).encode())
+        digest.update(digests.tobytes())
         return digest.hexdigest()
 
     @property
@@ -480,8 +496,6 @@ class PolicyIndex:
             job.update(stage, start, len(texts), number - 1, total)
             vectors.append(self.passages.embed_passages(texts[start : start + batch]))
         job.update(stage, len(texts), len(texts), number - 1, total)
-        import numpy as np
-
         matrix = np.vstack(vectors) if vectors else np.zeros((0, self.embedder.dim), dtype=np.float32)
         # Upsert, then drop what the new version no longer has: readers never see the document missing.
         store.replace_document(document, chunks, matrix[: len(chunks)], matrix[len(chunks) :])
