@@ -167,10 +167,15 @@ class HybridSearcher:
         allowed: set[str] | None = None
         doc_ids: list[str] | None = None
         parts: list[str] | None = None
+        skip: frozenset[str] = frozenset()
         if where and (where.doc_ids or where.parts):
             allowed = {key for key, c in clauses.items() if where.allows(c)}
             doc_ids = sorted({clauses[key].doc_id for key in allowed})
             parts = sorted({clauses[key].part for key in allowed}) if where.parts else None
+            everything = self.names().documents
+            if parts is None and len(doc_ids) > len(everything) / 2:
+                # Most documents (all but superseded versions): name the few left out instead.
+                skip, doc_ids = frozenset(everything) - set(doc_ids), None
 
         ranked: dict[str, RankedClause] = {}
         if vector is not None:
@@ -180,12 +185,14 @@ class HybridSearcher:
             for weight, found, field_name in (
                 (
                     self.dense_weight,
-                    store.query(vector, self.candidates, doc_ids, parts) if self.dense_weight else [],
+                    store.query(vector, self.candidates, doc_ids, parts, skip) if self.dense_weight else [],
                     "dense",
                 ),
                 (
                     self.sentence_weight,
-                    store.query_sentences(vector, self.candidates * 4, doc_ids, parts) if self.sentence_weight else [],
+                    store.query_sentences(vector, self.candidates * 4, doc_ids, parts, skip)
+                    if self.sentence_weight
+                    else [],
                     "sentence",
                 ),
             ):

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 4  # bump when chunk metadata or parsing changes, so documents are re-indexed
 _BATCH = 256
+SKIP_WIDENING = 2  # results fetched per wanted result when a few documents are left out after the search
 T = TypeVar("T")
 
 
@@ -286,38 +287,62 @@ class VectorStore:
         self._retrying(delete)
 
     def query(
-        self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
+        self,
+        vector: np.ndarray,
+        n: int,
+        doc_ids: list[str] | None = None,
+        parts: list[str] | None = None,
+        skip: frozenset[str] = frozenset(),
     ) -> list[tuple[str, float]]:
-        """Best chunk cosine similarity per clause, best first."""
-        return self._retrying(lambda: self._best_per_clause(self.chunks, vector, n, doc_ids, parts))
+        """Best chunk cosine similarity per clause, best first; `skip`: documents left out (superseded ones)."""
+        return self._retrying(lambda: self._best_per_clause(self.chunks, vector, n, doc_ids, parts, skip))
 
     def query_sentences(
-        self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
+        self,
+        vector: np.ndarray,
+        n: int,
+        doc_ids: list[str] | None = None,
+        parts: list[str] | None = None,
+        skip: frozenset[str] = frozenset(),
     ) -> list[tuple[str, float]]:
         """Best sentence cosine similarity per clause, best first."""
-        return self._retrying(lambda: self._best_per_clause(self.sentences, vector, n, doc_ids, parts))
+        return self._retrying(lambda: self._best_per_clause(self.sentences, vector, n, doc_ids, parts, skip))
 
     @staticmethod
     def _best_per_clause(
-        collection: Any, vector: np.ndarray, n: int, doc_ids: list[str] | None, parts: list[str] | None
+        collection: Any,
+        vector: np.ndarray,
+        n: int,
+        doc_ids: list[str] | None,
+        parts: list[str] | None,
+        skip: frozenset[str] = frozenset(),
     ) -> list[tuple[str, float]]:
         # No count() first: Chroma answers an oversized n_results with what it has, and every call is a round trip.
         if (doc_ids is not None and not doc_ids) or (parts is not None and not parts):
             return []
+        include = ["metadatas", "distances"]
+        if skip and doc_ids is None and parts is None:
+            # A Chroma filter costs ~10x the search itself (it lists every matching id first). Leaving out a few
+            # documents is cheaper after a wider search; it is the same top n whenever that search holds n others.
+            wide = collection.query(query_embeddings=[vector], n_results=SKIP_WIDENING * n, include=include)
+            found = [
+                (meta, distance)
+                for meta, distance in zip(wide["metadatas"][0], wide["distances"][0])
+                if str(meta["doc_id"]) not in skip
+            ]
+            if len(found) >= n or len(wide["ids"][0]) < SKIP_WIDENING * n:
+                return _grouped(found[:n])
+            doc_ids = None
         conditions: list[dict[str, Any]] = []
         if doc_ids is not None:
             conditions.append({"doc_id": {"$in": doc_ids}})
         if parts is not None:
             conditions.append({"part": {"$in": parts}})
+        if skip and doc_ids is None:
+            conditions.append({"doc_id": {"$nin": sorted(skip)}})
         where = conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
-        result = collection.query(
-            query_embeddings=[vector], n_results=n, where=where, include=["metadatas", "distances"]
-        )
-        best: dict[str, float] = {}
-        for meta, distance in zip(result["metadatas"][0], result["distances"][0]):
-            key = str(meta["clause_key"])
-            best[key] = max(best.get(key, -1.0), 1.0 - float(distance))
-        return sorted(best.items(), key=lambda item: -item[1])
+        result = collection.query(query_embeddings=[vector], n_results=n, where=where, include=include)
+        return _grouped(list(zip(result["metadatas"][0], result["distances"][0])))
 
     def sentence_vectors(self, clause_keys: list[str]) -> dict[str, np.ndarray]:
         """Sentence embeddings of the given clauses, keyed by `clause_key:s<index>`."""
@@ -327,6 +352,15 @@ class VectorStore:
             lambda: self.sentences.get(where={"clause_key": {"$in": clause_keys}}, include=["embeddings"])
         )
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
+
+def _grouped(found: list[tuple[Any, float]]) -> list[tuple[str, float]]:
+    """(metadata, distance) results as the best cosine similarity per clause, best first."""
+    best: dict[str, float] = {}
+    for meta, distance in found:
+        key = str(meta["clause_key"])
+        best[key] = max(best.get(key, -1.0), 1.0 - float(distance))
+    return sorted(best.items(), key=lambda item: -item[1])
 
 
 _Items = tuple[list[str], list[str], list[dict[str, Any]]]
