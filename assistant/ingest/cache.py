@@ -147,7 +147,9 @@ class ParseCache:
             mine = (known or {}).get(entry.doc_id)
             if mine is not None and mine.sha256 == entry.sha256 and mine.path == entry.shown:
                 self.reused += 1
-                return relabel(mine, entry.short_title)  # back to its own short title; cross-document steps follow
+                # Back to its own short title (a document's labels always match its short title); the
+                # cross-document steps that follow decide again whether it needs its full title.
+                return mine if mine.short_title == entry.short_title else relabel(mine, entry.short_title)
             document = self._record(key, entry)
             if document is not None:
                 self.reused += 1
