@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import os
 import shutil
@@ -74,7 +75,8 @@ def instrument(owner: Any, name: str, label: str) -> None:
         finally:
             STAGES[label] += time.perf_counter() - started
 
-    setattr(owner, name, timed)
+    is_static = isinstance(inspect.getattr_static(owner, name), staticmethod)
+    setattr(owner, name, staticmethod(timed) if is_static else timed)
 
 
 def instrument_all() -> None:
