@@ -73,6 +73,7 @@ class LexicalIndex:
         average = float(lengths.mean()) if n else 1.0
         self._norm = (K1 * ((1 - B) + B * lengths / max(average, 1e-9))).astype(np.float32)
         self._idf = np.log1p((n - self._df + 0.5) / (self._df + 0.5)).astype(np.float32)
+        self._mask_cache: tuple[set[str], np.ndarray] | None = None
         self.common_words: frozenset[str] = frozenset()
         if n >= MIN_CLAUSES_FOR_COMMON:
             common = np.nonzero(self._df / n > COMMON_SHARE)[0]
@@ -173,8 +174,16 @@ class LexicalIndex:
             frequency = self._frequencies[start:end]
             scores[where] += self._idf[term] * frequency / (self._norm[where] + frequency)
         if allowed is not None:
-            scores *= np.array([k in allowed for k in self.keys], dtype=np.float32)
+            scores *= self._mask(allowed)
         return scores
+
+    def _mask(self, allowed: set[str]) -> np.ndarray:
+        # The retriever passes the same set for every question with the same filter: build its mask once.
+        cached = self._mask_cache  # one tuple, swapped whole, so concurrent questions never mix two filters
+        if cached is None or cached[0] is not allowed:
+            cached = (allowed, np.array([k in allowed for k in self.keys], dtype=np.float32))
+            self._mask_cache = cached
+        return cached[1]
 
     def top(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         scores = self.scores(query, allowed)
