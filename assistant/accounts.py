@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -35,8 +36,16 @@ ROLES = {
 }
 _USERNAME = re.compile(r"^[\w.@-]{1,64}$")
 _hasher = PasswordHasher()
-# Verified when the user does not exist, so a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the user does not exist, so a wrong name takes as long as a wrong password.
+
+    Made when an account store opens, not at import: every CLI command imports this module (for ROLES).
+    """
+    return _hasher.hash(secrets.token_hex(16))
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -113,6 +122,7 @@ class AccountStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         with saving("账号与登录记录", self.path), closing(self._connect()) as db, db:
             db.executescript(_SCHEMA)
+        _dummy_hash()  # made now, so the first unknown name is not slower than a wrong password
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=10)
@@ -219,7 +229,7 @@ class AccountStore:
                 "SELECT password_hash, failed, locked_until, disabled FROM users WHERE username = ?", (username,)
             ).fetchone()
         if row is None:
-            _verify(_DUMMY_HASH, password)
+            _verify(_dummy_hash(), password)
             log.warning("login failed user=%s reason=unknown", username)
             raise LoginError("用户名或密码不正确。")
         stored, failed, locked_until, disabled = row

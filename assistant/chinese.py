@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -177,7 +178,16 @@ BIGRAM_MARK = "§"
 
 @lru_cache(maxsize=1)
 def _jieba():
-    import jieba
+    # jieba imports pkg_resources (~0.2 s, deprecated) only to open its own data files, and opens them by path
+    # without it: hide it during the import, unless something already loaded it.
+    hidden = "pkg_resources" not in sys.modules
+    if hidden:
+        sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    try:
+        import jieba
+    finally:
+        if hidden:
+            del sys.modules["pkg_resources"]
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()

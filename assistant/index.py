@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.atomic import write_text_atomic
@@ -24,6 +25,7 @@ from assistant.errors import UserError
 from assistant.index_repair import open_client_repairing, write_failure
 from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import IngestReport, corpus_files, load_corpus
+from assistant.ingest.cache import ParseCache, parser_version
 from assistant.jobs import JobWriter
 from assistant.lexical import LexicalIndex
 from assistant.oplog import SHOWN_TO_USER
@@ -36,7 +38,7 @@ from assistant.vector_cache import CachedEmbedder, VectorCache
 
 log = logging.getLogger(__name__)
 
-LEXICAL_VERSION = 2  # bump when the BM25 tokens or what the lexical index stores change
+LEXICAL_VERSION = 3  # bump when the BM25 tokens or what the lexical index stores change
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is Chinese, for a progress bar."""
@@ -62,12 +64,18 @@ class SyncReport(BaseModel):
     clauses: int = 0
     embedded_texts: int = Field(0, description="Texts sent to the embedding model (cache hits excluded).")
     reused_texts: int = Field(0, description="Texts whose vectors came from the vector cache.")
+    parsed_files: int = Field(0, description="Files read and parsed (the parse cache had no current entry).")
     repaired: list[str] = Field(default_factory=list, description="Documents whose vectors were missing.")
     seconds: float = 0.0
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
+
+
+def text_digest(text: str) -> int:
+    """64 bits of the text's SHA-256, never 0 (0 marks a clause whose text is unknown)."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little") or 1
 
 
 def corpus_fingerprint(*folders: Path) -> str:
@@ -121,6 +129,8 @@ class PolicyIndex:
         self.catalog: Catalog | None = None
         self.lexical: LexicalIndex | None = None
         self.clauses: dict[str, Clause] = {}
+        self._by_id: dict[str, Document] = {}
+        self._parse_cache: ParseCache | None = None
         self._loaded_version = -1
         self._load()
 
@@ -184,30 +194,41 @@ class PolicyIndex:
 
     def _install(self, catalog: Catalog, save_lexical: bool = True) -> None:
         self.clauses = {c.key: c for d in catalog.documents for c in d.clauses}
-        fingerprint = self._clauses_fingerprint()
+        self._by_id = {d.doc_id: d for d in catalog.documents}
+        keys = list(self.clauses)
+        digests = np.array([text_digest(c.text) for c in self.clauses.values()], dtype=np.uint64)
+        fingerprint = self._clauses_fingerprint(keys, digests)
         lexical = self.lexical if self.lexical and self.lexical.fingerprint == fingerprint else None
-        lexical = lexical or LexicalIndex.load(self._lexical_path)
+        lexical = lexical or self.lexical or LexicalIndex.load(self._lexical_path)
         if lexical is None or lexical.fingerprint != fingerprint:
-            stored = self.state.tokens()
-            keys: list[str] = []
-            tokens: list[list[str]] = []
-            for document in catalog.documents:
-                mine = stored.get(document.doc_id)
-                if mine is None or len(mine) != len(document.clauses):
-                    mine = LexicalIndex.tokenize([c.text for c in document.clauses])
-                keys.extend(c.key for c in document.clauses)
-                tokens.extend(mine)
-            lexical = LexicalIndex.build_from_tokens(keys, tokens, fingerprint)
+            # Only clauses whose text the lexical index has not seen are tokenised (or read from the state).
+            stale = [k for k, d in zip(keys, digests.tolist()) if lexical is None or lexical.digest(k) != d]
+            tokens = self._clause_tokens(catalog, set(stale))
+            lexical = (lexical or LexicalIndex.empty()).update(keys, tokens, digests, fingerprint)
             if save_lexical and self.read_only is None:
                 lexical.save(self._lexical_path)
         self.lexical = lexical
         self.catalog = catalog
 
-    def _clauses_fingerprint(self) -> str:
+    def _clause_tokens(self, catalog: Catalog, keys: set[str]) -> dict[str, list[str]]:
+        """BM25 tokens of these clauses: stored per document in the index state, else tokenised now."""
+        doc_ids = {self.clauses[k].doc_id for k in keys}
+        stored = self.state.tokens(sorted(doc_ids)) if doc_ids else {}
+        out: dict[str, list[str]] = {}
+        for document in catalog.documents:
+            if document.doc_id not in doc_ids:
+                continue
+            mine = stored.get(document.doc_id)
+            if mine is None or len(mine) != len(document.clauses):
+                mine = LexicalIndex.tokenize([c.text for c in document.clauses])
+            out.update((c.key, t) for c, t in zip(document.clauses, mine) if c.key in keys)
+        return out
+
+    @staticmethod
+    def _clauses_fingerprint(keys: list[str], digests: np.ndarray) -> str:
         digest = hashlib.sha256(f"lexical-v{LEXICAL_VERSION}".encode())
-        for key, clause in self.clauses.items():
-            digest.update(key.encode())
-            digest.update(hashlib.sha256(clause.text.encode()).digest())
+        digest.update("\0".join(keys).encode())
+        digest.update(digests.tobytes())
         return digest.hexdigest()
 
     @property
@@ -219,7 +240,7 @@ class PolicyIndex:
         return self.catalog.documents if self.catalog else []
 
     def document(self, doc_id: str) -> Document | None:
-        return next((d for d in self.documents if d.doc_id == doc_id), None)
+        return self._by_id.get(doc_id) if self.catalog else None
 
     def corpus_dir(self, corpus_dir: Path | None = None) -> Path:
         """The folder to index: the one given, else the one last indexed with `index --corpus`, else the setting."""
@@ -344,7 +365,7 @@ class PolicyIndex:
         corpus = self.corpus_dir(corpus_dir)
         # Reading and parsing happen outside the lock: a slow or hostile file never holds up other writers.
         fingerprint = corpus_fingerprint(corpus, self.settings.upload_dir)
-        loaded = load_corpus(corpus, self.settings.upload_dir, limits=self.settings.ingest)
+        loaded = self._read_corpus(corpus, rebuild)
         with self._lock():
             return self._sync_locked(corpus, rebuild, progress, (fingerprint, loaded))
 
@@ -403,12 +424,9 @@ class PolicyIndex:
             state = self._open_state(store)
         job.update("正在读取文档", 0, 0)
         if read is None:
-            read = (
-                corpus_fingerprint(corpus, self.settings.upload_dir),
-                load_corpus(corpus, self.settings.upload_dir, limits=self.settings.ingest),
-            )
+            read = (corpus_fingerprint(corpus, self.settings.upload_dir), self._read_corpus(corpus, rebuild))
         fingerprint, loaded = read
-        report = SyncReport(errors=loaded.errors)
+        report = SyncReport(errors=loaded.errors, parsed_files=loaded.parsed)
         states = state.states()
         damaged, orphans = self._check_vectors(states, store, state)
         if orphans:
@@ -469,6 +487,20 @@ class PolicyIndex:
     def _pooled(self) -> bool:
         return self._sentence_vectors != "separate"
 
+    def _read_corpus(self, corpus: Path, refresh: bool) -> IngestReport:
+        """Parse only new and changed files (`refresh`, for a rebuild: all); the rest come from memory or the cache."""
+        if self._parse_cache is None:
+            version = parser_version(SCHEMA_VERSION, self.settings.ingest)
+            self._parse_cache = ParseCache(self.directory / "parsed.sqlite3", version)
+        return load_corpus(
+            corpus,
+            self.settings.upload_dir,
+            limits=self.settings.ingest,
+            cache=self._parse_cache,
+            known=dict(self._by_id) if self.catalog else None,
+            refresh=refresh,
+        )
+
     def _swap(self, store: VectorStore, state: IndexState) -> None:
         """Make the rebuilt generation the live one, then retire the old one."""
         old_store = VectorStore(self.store.client, self.store.prefix, self.store.model_id, self.store.generation)
@@ -495,6 +527,8 @@ class PolicyIndex:
     def _refresh_record(self, document: Document, state: IndexState) -> None:
         """Keep cross-document metadata (e.g. which version is in force) current without re-indexing."""
         old = self.document(document.doc_id) if state is self.state else None
+        if old is document:
+            return
         skip = {"clauses", "source_text", "page_breaks"}
         if old is None or old.model_dump(exclude=skip) != document.model_dump(exclude=skip):
             state.update_record(document)

@@ -96,9 +96,18 @@ class IndexState:
             rows = self._db.execute("SELECT record FROM documents ORDER BY doc_id").fetchall()
         return [Document.model_validate_json(row[0]) for row in rows]
 
-    def tokens(self) -> dict[str, list[list[str]]]:
+    def tokens(self, doc_ids: list[str] | None = None) -> dict[str, list[list[str]]]:
+        """BM25 tokens per clause of each document (all documents, or those in `doc_ids`)."""
         with self._lock:
-            rows = self._db.execute("SELECT doc_id, tokens FROM documents").fetchall()
+            if doc_ids is None:
+                rows = self._db.execute("SELECT doc_id, tokens FROM documents").fetchall()
+            else:
+                rows = []
+                for start in range(0, len(doc_ids), 500):  # SQLite's limit on host parameters is 999
+                    part = doc_ids[start : start + 500]
+                    marks = ",".join("?" * len(part))
+                    query = f"SELECT doc_id, tokens FROM documents WHERE doc_id IN ({marks})"
+                    rows += self._db.execute(query, part).fetchall()
         return {doc_id: json.loads(tokens) for doc_id, tokens in rows}
 
     def data_version(self) -> int:

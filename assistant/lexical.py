@@ -1,4 +1,9 @@
-"""BM25 over clauses: jieba search-mode words plus character bigrams, persisted beside Chroma."""
+"""BM25 over clauses: jieba search-mode words plus character bigrams, persisted beside Chroma.
+
+Postings (term → clauses and term frequencies) are kept in numpy arrays, so an update re-tokenises only the
+clauses that changed and merges them in without re-sorting the rest; scores are BM25 as bm25s computes it
+(Lucene variant: idf = ln(1 + (N - df + 0.5) / (df + 0.5)), tf / (tf + k1 (1 - b + b dl / avgdl))).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,10 @@ import os
 import shutil
 import tempfile
 import time
-from collections import Counter
+import zipfile
+from itertools import chain
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
 from assistant.chinese import BIGRAM_MARK, search_tokens, segment
@@ -19,7 +24,9 @@ from assistant.chinese import BIGRAM_MARK, search_tokens, segment
 log = logging.getLogger(__name__)
 
 _KEYS_FILE = "keys.json"
+_ARRAYS_FILE = "postings.npz"
 _ABANDONED_AFTER = 3600  # seconds; a staging folder this old belongs to a save that was killed
+K1, B = 1.2, 0.75
 
 
 def _remove_abandoned_staging(folder: Path) -> None:
@@ -38,12 +45,39 @@ MIN_CLAUSES_FOR_COMMON = 20  # too few clauses for word frequencies to mean anyt
 
 
 class LexicalIndex:
-    def __init__(self, keys: list[str], bm25: bm25s.BM25, fingerprint: str, common_words: frozenset[str] = frozenset()):
+    """Clauses in `keys` order; `digests[i]` identifies the text clause i was tokenised from (0: unknown)."""
+
+    def __init__(
+        self,
+        keys: list[str],
+        terms: list[str],
+        indptr: np.ndarray,
+        positions: np.ndarray,
+        frequencies: np.ndarray,
+        lengths: np.ndarray,
+        digests: np.ndarray,
+        fingerprint: str,
+    ):
         self.keys = keys
         self.fingerprint = fingerprint
-        self.common_words = common_words
-        self._bm25 = bm25
+        self._terms = terms  # term id → term; ids of terms no clause has any more stay (df 0)
+        self._vocab = {t: i for i, t in enumerate(terms)}
+        self._indptr = indptr  # postings of term t: positions[indptr[t]:indptr[t+1]], sorted by clause
+        self._positions = positions
+        self._frequencies = frequencies
+        self._lengths = lengths
+        self._digests = digests
         self._position = {key: i for i, key in enumerate(keys)}
+        self._df = np.diff(indptr)
+        n = len(keys)
+        average = float(lengths.mean()) if n else 1.0
+        self._norm = (K1 * ((1 - B) + B * lengths / max(average, 1e-9))).astype(np.float32)
+        self._idf = np.log1p((n - self._df + 0.5) / (self._df + 0.5)).astype(np.float32)
+        self._mask_cache: tuple[set[str], np.ndarray] | None = None
+        self.common_words: frozenset[str] = frozenset()
+        if n >= MIN_CLAUSES_FOR_COMMON:
+            common = np.nonzero(self._df / n > COMMON_SHARE)[0]
+            self.common_words = frozenset(terms[t] for t in common if not terms[t].startswith(BIGRAM_MARK))
 
     @staticmethod
     def tokenize(texts: list[str]) -> list[list[str]]:
@@ -55,14 +89,71 @@ class LexicalIndex:
         return cls.build_from_tokens(keys, cls.tokenize(texts), fingerprint)
 
     @classmethod
-    def build_from_tokens(cls, keys: list[str], tokens: list[list[str]], fingerprint: str) -> LexicalIndex:
-        bm25 = bm25s.BM25(k1=1.2, b=0.75)
-        bm25.index(tokens or [[""]], show_progress=False)  # bm25s refuses an empty corpus; scores() checks keys
-        common: frozenset[str] = frozenset()
-        if len(tokens) >= MIN_CLAUSES_FOR_COMMON:
-            counts = Counter(w for clause in tokens for w in set(clause) if not w.startswith(BIGRAM_MARK))
-            common = frozenset(w for w, n in counts.items() if n / len(tokens) > COMMON_SHARE)
-        return cls(list(keys), bm25, fingerprint, common)
+    def build_from_tokens(
+        cls, keys: list[str], tokens: list[list[str]], fingerprint: str, digests: np.ndarray | None = None
+    ) -> LexicalIndex:
+        marks = np.zeros(len(keys), np.uint64) if digests is None else digests
+        return cls.empty().update(list(keys), dict(zip(keys, tokens)), marks, fingerprint)
+
+    @classmethod
+    def empty(cls) -> LexicalIndex:
+        floats = np.zeros(0, np.float32)
+        return cls([], [], np.zeros(1, np.int64), np.zeros(0, np.int32), floats, floats, np.zeros(0, np.uint64), "")
+
+    def digest(self, key: str) -> int:
+        """The text digest clause `key` was indexed with; 0 when absent or unknown."""
+        position = self._position.get(key)
+        return 0 if position is None else int(self._digests[position])
+
+    def update(
+        self, keys: list[str], tokens: dict[str, list[str]], digests: np.ndarray, fingerprint: str
+    ) -> LexicalIndex:
+        """A new index over `keys` (in that order): clauses in `tokens` are (re)indexed, the others kept.
+
+        Kept clauses keep their postings; new ones are merged in by position, so no global sort is needed
+        unless kept clauses changed their relative order.
+        """
+        n = len(keys)
+        new_at = np.array([i for i, key in enumerate(keys) if key in tokens], dtype=np.int64)
+        kept_at = np.array([i for i, key in enumerate(keys) if key not in tokens], dtype=np.int64)
+        old_of_kept = np.array([self._position[keys[i]] for i in kept_at], dtype=np.int64)
+        remap = np.full(len(self.keys), -1, dtype=np.int64)
+        remap[old_of_kept] = kept_at
+        term_of = np.repeat(np.arange(len(self._terms), dtype=np.int64), self._df)
+        moved = remap[self._positions] if len(self._positions) else np.zeros(0, np.int64)
+        keep = moved >= 0
+        old_terms, old_positions, old_freqs = term_of[keep], moved[keep], self._frequencies[keep]
+
+        terms = list(self._terms)
+        vocab = dict(self._vocab)
+        lengths = np.zeros(n, dtype=np.float32)
+        lengths[kept_at] = self._lengths[old_of_kept]
+        clause_tokens = [tokens[keys[position]] for position in new_at.tolist()]
+        sizes = np.array([len(t) for t in clause_tokens], dtype=np.int64)
+        lengths[new_at] = sizes
+        flat = list(chain.from_iterable(clause_tokens))
+        for term in dict.fromkeys(flat):
+            if term not in vocab:
+                vocab[term] = len(terms)
+                terms.append(term)
+        term_ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+        # One entry per (term, clause), with the term's count in the clause; np.unique also sorts them.
+        combined_new, counts = np.unique((term_ids << 32) | np.repeat(new_at, sizes), return_counts=True)
+        new_freqs = counts.astype(np.float32)
+        combined_old = (old_terms << 32) | old_positions
+        if len(combined_old) > 1 and not np.all(np.diff(combined_old) > 0):  # kept clauses were reordered
+            resort = np.argsort(combined_old, kind="stable")
+            combined_old, old_freqs = combined_old[resort], old_freqs[resort]
+        at = np.searchsorted(combined_old, combined_new)
+        combined = np.insert(combined_old, at, combined_new)
+        frequencies = np.insert(old_freqs, at, new_freqs).astype(np.float32)
+        counts = np.bincount(combined >> 32, minlength=len(terms)) if len(combined) else np.zeros(len(terms), np.int64)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        marks = np.zeros(n, dtype=np.uint64)
+        marks[kept_at] = self._digests[old_of_kept]
+        marks[new_at] = digests[new_at]
+        positions = (combined & 0xFFFFFFFF).astype(np.int32)
+        return LexicalIndex(list(keys), terms, indptr, positions, frequencies, lengths, marks, fingerprint)
 
     def topical(self, query: str) -> str:
         """The query without words found in most clauses (西部, 地区, 建设…), which dilute a dense embedding."""
@@ -73,13 +164,26 @@ class LexicalIndex:
 
     def scores(self, query: str, allowed: set[str] | None = None) -> np.ndarray:
         """BM25 score of every clause (0 where the clause is filtered out)."""
-        tokens = [t for t in search_tokens(query) if t in self._bm25.vocab_dict]
-        if not tokens or not self.keys:
-            return np.zeros(len(self.keys), dtype=np.float32)
-        mask = None
+        scores = np.zeros(len(self.keys), dtype=np.float32)
+        for token in search_tokens(query):  # a repeated query word counts each time, as in bm25s
+            term = self._vocab.get(token)
+            if term is None or not self._df[term]:
+                continue
+            start, end = self._indptr[term], self._indptr[term + 1]
+            where = self._positions[start:end]
+            frequency = self._frequencies[start:end]
+            scores[where] += self._idf[term] * frequency / (self._norm[where] + frequency)
         if allowed is not None:
-            mask = np.array([k in allowed for k in self.keys], dtype=np.float32)
-        return np.asarray(self._bm25.get_scores(tokens, weight_mask=mask), dtype=np.float32)
+            scores *= self._mask(allowed)
+        return scores
+
+    def _mask(self, allowed: set[str]) -> np.ndarray:
+        # The retriever passes the same set for every question with the same filter: build its mask once.
+        cached = self._mask_cache  # one tuple, swapped whole, so concurrent questions never mix two filters
+        if cached is None or cached[0] is not allowed:
+            cached = (allowed, np.array([k in allowed for k in self.keys], dtype=np.float32))
+            self._mask_cache = cached
+        return cached[1]
 
     def top(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         scores = self.scores(query, allowed)
@@ -91,11 +195,17 @@ class LexicalIndex:
         directory.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".lexical-", dir=directory.parent))
         try:
-            self._bm25.save(str(staging))
+            np.savez(
+                staging / _ARRAYS_FILE,
+                indptr=self._indptr,
+                positions=self._positions,
+                frequencies=self._frequencies,
+                lengths=self._lengths,
+                digests=self._digests,
+            )
             (staging / _KEYS_FILE).write_text(
                 json.dumps(
-                    {"fingerprint": self.fingerprint, "keys": self.keys, "common_words": sorted(self.common_words)},
-                    ensure_ascii=False,
+                    {"fingerprint": self.fingerprint, "keys": self.keys, "terms": self._terms}, ensure_ascii=False
                 ),
                 "utf-8",
             )
@@ -116,8 +226,15 @@ class LexicalIndex:
         """The saved index, or None when it is missing or unreadable (the caller rebuilds it)."""
         try:
             meta = json.loads((directory / _KEYS_FILE).read_text("utf-8"))
-            bm25 = bm25s.BM25.load(str(directory))
-        except (OSError, ValueError, KeyError) as exc:
+            with np.load(directory / _ARRAYS_FILE) as arrays:
+                indptr, positions, frequencies = arrays["indptr"], arrays["positions"], arrays["frequencies"]
+                lengths, digests = arrays["lengths"], arrays["digests"]
+            terms, keys = list(meta["terms"]), list(meta["keys"])
+            index = cls(keys, terms, indptr, positions, frequencies, lengths, digests, str(meta["fingerprint"]))
+        except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile) as exc:
             log.info("lexical index not loaded from %s: %s", directory, exc)
             return None
-        return cls(meta["keys"], bm25, meta["fingerprint"], frozenset(meta.get("common_words", [])))
+        if len(index._indptr) != len(index._terms) + 1 or len(index._lengths) != len(index.keys):
+            log.info("lexical index at %s is inconsistent; rebuilding it", directory)
+            return None
+        return index

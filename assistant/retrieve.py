@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -19,8 +20,12 @@ class SearchFilter:
     doc_ids: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()
 
+    @cached_property
+    def _doc_set(self) -> frozenset[str]:
+        return frozenset(self.doc_ids)  # all but the superseded versions can be thousands of ids
+
     def allows(self, clause: Clause) -> bool:
-        if self.doc_ids and clause.doc_id not in self.doc_ids:
+        if self.doc_ids and clause.doc_id not in self._doc_set:
             return False
         return not self.parts or any(_part_matches(clause.part, p) for p in self.parts)
 
@@ -85,6 +90,11 @@ def scoped(
     return where
 
 
+Scope = tuple[set[str] | None, list[str] | None, list[str] | None, frozenset[str]]
+"""Allowed clause keys, documents and parts for the vector store, documents left out after the search."""
+_SCOPES_KEPT = 64  # filters remembered per catalog (named documents make new ones)
+
+
 @dataclass
 class HybridSearcher:
     index: PolicyIndex
@@ -96,6 +106,8 @@ class HybridSearcher:
     named_document_weight: float = 2.0
     _names: DocumentNames | None = field(default=None, init=False, repr=False)
     _names_for: object = field(default=None, init=False, repr=False)
+    _scopes: dict[SearchFilter, Scope] = field(default_factory=dict, init=False, repr=False)
+    _scopes_for: object = field(default=None, init=False, repr=False)
 
     def names(self) -> DocumentNames:
         """Document names of the indexed corpus, rebuilt when the catalog changes."""
@@ -164,13 +176,7 @@ class HybridSearcher:
     ) -> dict[str, RankedClause]:
         """Reciprocal rank fusion of the dense chunk, best-sentence and BM25 rankings within the filter."""
         clauses = self.index.clauses
-        allowed: set[str] | None = None
-        doc_ids: list[str] | None = None
-        parts: list[str] | None = None
-        if where and (where.doc_ids or where.parts):
-            allowed = {key for key, c in clauses.items() if where.allows(c)}
-            doc_ids = sorted({clauses[key].doc_id for key in allowed})
-            parts = sorted({clauses[key].part for key in allowed}) if where.parts else None
+        allowed, doc_ids, parts, skip = self._scope(where)
 
         ranked: dict[str, RankedClause] = {}
         if vector is not None:
@@ -180,12 +186,14 @@ class HybridSearcher:
             for weight, found, field_name in (
                 (
                     self.dense_weight,
-                    store.query(vector, self.candidates, doc_ids, parts) if self.dense_weight else [],
+                    store.query(vector, self.candidates, doc_ids, parts, skip) if self.dense_weight else [],
                     "dense",
                 ),
                 (
                     self.sentence_weight,
-                    store.query_sentences(vector, self.candidates * 4, doc_ids, parts) if self.sentence_weight else [],
+                    store.query_sentences(vector, self.candidates * 4, doc_ids, parts, skip)
+                    if self.sentence_weight
+                    else [],
                     "sentence",
                 ),
             ):
@@ -210,6 +218,33 @@ class HybridSearcher:
                 entry.bm25, entry.bm25_rank = score, position + 1
                 entry.score += self.bm25_weight / (self.rrf_k + position + 1)
         return ranked
+
+    def _scope(self, where: SearchFilter | None) -> Scope:
+        """The clauses a filter allows, and how the vector store is told; kept per filter until the catalog changes.
+
+        (Every question without a named document has the same filter, all but the superseded versions.)
+        """
+        if not where or not (where.doc_ids or where.parts):
+            return None, None, None, frozenset()
+        catalog = self.index.catalog
+        if self._scopes_for is not catalog:
+            self._scopes, self._scopes_for = {}, catalog
+        found = self._scopes.get(where)
+        if found is not None:
+            return found
+        clauses = self.index.clauses
+        allowed = {key for key, c in clauses.items() if where.allows(c)}
+        doc_ids: list[str] | None = sorted({clauses[key].doc_id for key in allowed})
+        parts = sorted({clauses[key].part for key in allowed}) if where.parts else None
+        skip: frozenset[str] = frozenset()
+        everything = self.names().documents
+        if parts is None and doc_ids is not None and len(doc_ids) > len(everything) / 2:
+            # Most documents (all but superseded versions): name the few left out instead.
+            skip, doc_ids = frozenset(everything) - set(doc_ids), None
+        found = (allowed, doc_ids, parts, skip)
+        if len(self._scopes) < _SCOPES_KEPT:
+            self._scopes[where] = found
+        return found
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
         hits = [

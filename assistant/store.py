@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 4  # bump when chunk metadata or parsing changes, so documents are re-indexed
 _BATCH = 256
+SKIP_WIDENING = 2  # results fetched per wanted result when a few documents are left out after the search
 T = TypeVar("T")
 
 
@@ -241,12 +242,41 @@ class VectorStore:
         chunk_vectors: np.ndarray,
         sentence_vectors: np.ndarray,
     ) -> None:
-        self.add_document(document, chunks, chunk_vectors, sentence_vectors)
-        keep_chunks = {chunk.id for _, chunk in chunks}
-        keep_sentences = {f"{c.key}:s{s.index}" for c in document.clauses for s in c.sentences}
-        for collection, keep in ((self.chunks, keep_chunks), (self.sentences, keep_sentences)):
-            ids = collection.get(where={"doc_id": document.doc_id}, include=[])["ids"]
-            stale = [i for i in ids if i not in keep]
+        # Only what changed is written: re-upserting an unchanged vector costs an HNSW graph repair (~15 ms each
+        # with our M and ef), while a metadata-only update leaves the graph alone.
+        chunk_items, sentence_items = _items(document, chunks)
+        for collection, (ids, texts, metas), vectors in (
+            (self.chunks, chunk_items, chunk_vectors),
+            (self.sentences, sentence_items, sentence_vectors),
+        ):
+            stored = collection.get(where={"doc_id": document.doc_id}, include=["documents", "metadatas", "embeddings"])
+            stored_vectors = stored["embeddings"] if stored["embeddings"] is not None else []
+            old = {
+                i: (text, meta, np.asarray(vector, dtype=np.float32))
+                for i, text, meta, vector in zip(
+                    stored["ids"], stored["documents"] or [], stored["metadatas"] or [], stored_vectors
+                )
+            }
+            # A vector can change while its text does not: a pooled sentence whose article changed elsewhere,
+            # or sentence vectors made another way.
+            same = [
+                i in old and old[i][0] == texts[n] and np.allclose(old[i][2], vectors[n], atol=1e-6)
+                for n, i in enumerate(ids)
+            ]
+            new = [n for n, i in enumerate(ids) if not same[n]]
+            relabelled = [n for n, i in enumerate(ids) if same[n] and old[i][1] != metas[n]]
+            for start in range(0, len(new), _BATCH):
+                part = new[start : start + _BATCH]
+                collection.upsert(
+                    ids=[ids[n] for n in part],
+                    embeddings=vectors[part],
+                    documents=[texts[n] for n in part],
+                    metadatas=[metas[n] for n in part],
+                )
+            for start in range(0, len(relabelled), _BATCH):
+                part = relabelled[start : start + _BATCH]
+                collection.update(ids=[ids[n] for n in part], metadatas=[metas[n] for n in part])
+            stale = sorted(set(old) - set(ids))
             for start in range(0, len(stale), _BATCH):
                 collection.delete(ids=stale[start : start + _BATCH])
 
@@ -269,94 +299,63 @@ class VectorStore:
 
         self._retrying(delete)
 
-    def add_document(
-        self,
-        document: Document,
-        chunks: list[tuple[Clause, Chunk]],
-        chunk_vectors: np.ndarray,
-        sentence_vectors: np.ndarray,
-    ) -> None:
-        """Upsert with deterministic ids, so a repeated or interrupted run converges."""
-        n_sentences = sum(len(c.sentences) for c in document.clauses)
-        common = {
-            "doc_id": document.doc_id,
-            "sha256": document.sha256,
-            "schema": SCHEMA_VERSION,
-            "doc_chunks": len(chunks),
-            "doc_sentences": n_sentences,
-        }
-        ids, metas, texts = [], [], []
-        for clause, chunk in chunks:
-            ids.append(chunk.id)
-            texts.append(chunk.text)
-            metas.append(
-                {
-                    **common,
-                    "clause_key": clause.key,
-                    "clause": clause.clause,
-                    "part": clause.part,
-                    "label": clause.label,
-                    "doc_title": clause.doc_title,
-                    "order": clause.order,
-                    "piece": chunk.piece,
-                }
-            )
-        for start in range(0, len(ids), _BATCH):
-            end = start + _BATCH
-            self.chunks.upsert(
-                ids=ids[start:end],
-                embeddings=chunk_vectors[start:end],
-                documents=texts[start:end],
-                metadatas=metas[start:end],
-            )
-        s_ids, s_metas, s_texts = [], [], []
-        for clause in document.clauses:
-            for sentence in clause.sentences:
-                s_ids.append(f"{clause.key}:s{sentence.index}")
-                s_texts.append(sentence.text)
-                s_metas.append({**common, "clause_key": clause.key, "part": clause.part, "index": sentence.index})
-        for start in range(0, len(s_ids), _BATCH):
-            end = start + _BATCH
-            self.sentences.upsert(
-                ids=s_ids[start:end],
-                embeddings=sentence_vectors[start:end],
-                documents=s_texts[start:end],
-                metadatas=s_metas[start:end],
-            )
-
     def query(
-        self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
+        self,
+        vector: np.ndarray,
+        n: int,
+        doc_ids: list[str] | None = None,
+        parts: list[str] | None = None,
+        skip: frozenset[str] = frozenset(),
     ) -> list[tuple[str, float]]:
-        """Best chunk cosine similarity per clause, best first."""
-        return self._retrying(lambda: self._best_per_clause(self.chunks, vector, n, doc_ids, parts))
+        """Best chunk cosine similarity per clause, best first; `skip`: documents left out (superseded ones)."""
+        return self._retrying(lambda: self._best_per_clause(self.chunks, vector, n, doc_ids, parts, skip))
 
     def query_sentences(
-        self, vector: np.ndarray, n: int, doc_ids: list[str] | None = None, parts: list[str] | None = None
+        self,
+        vector: np.ndarray,
+        n: int,
+        doc_ids: list[str] | None = None,
+        parts: list[str] | None = None,
+        skip: frozenset[str] = frozenset(),
     ) -> list[tuple[str, float]]:
         """Best sentence cosine similarity per clause, best first."""
-        return self._retrying(lambda: self._best_per_clause(self.sentences, vector, n, doc_ids, parts))
+        return self._retrying(lambda: self._best_per_clause(self.sentences, vector, n, doc_ids, parts, skip))
 
     @staticmethod
     def _best_per_clause(
-        collection: Any, vector: np.ndarray, n: int, doc_ids: list[str] | None, parts: list[str] | None
+        collection: Any,
+        vector: np.ndarray,
+        n: int,
+        doc_ids: list[str] | None,
+        parts: list[str] | None,
+        skip: frozenset[str] = frozenset(),
     ) -> list[tuple[str, float]]:
         # No count() first: Chroma answers an oversized n_results with what it has, and every call is a round trip.
         if (doc_ids is not None and not doc_ids) or (parts is not None and not parts):
             return []
+        include = ["metadatas", "distances"]
+        if skip and doc_ids is None and parts is None:
+            # A Chroma filter costs ~10x the search itself (it lists every matching id first). Leaving out a few
+            # documents is cheaper after a wider search; it is the same top n whenever that search holds n others.
+            wide = collection.query(query_embeddings=[vector], n_results=SKIP_WIDENING * n, include=include)
+            found = [
+                (meta, distance)
+                for meta, distance in zip(wide["metadatas"][0], wide["distances"][0])
+                if str(meta["doc_id"]) not in skip
+            ]
+            if len(found) >= n or len(wide["ids"][0]) < SKIP_WIDENING * n:
+                return _grouped(found[:n])
+            doc_ids = None
         conditions: list[dict[str, Any]] = []
         if doc_ids is not None:
             conditions.append({"doc_id": {"$in": doc_ids}})
         if parts is not None:
             conditions.append({"part": {"$in": parts}})
+        if skip and doc_ids is None:
+            conditions.append({"doc_id": {"$nin": sorted(skip)}})
         where = conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
-        result = collection.query(
-            query_embeddings=[vector], n_results=n, where=where, include=["metadatas", "distances"]
-        )
-        best: dict[str, float] = {}
-        for meta, distance in zip(result["metadatas"][0], result["distances"][0]):
-            key = str(meta["clause_key"])
-            best[key] = max(best.get(key, -1.0), 1.0 - float(distance))
-        return sorted(best.items(), key=lambda item: -item[1])
+        result = collection.query(query_embeddings=[vector], n_results=n, where=where, include=include)
+        return _grouped(list(zip(result["metadatas"][0], result["distances"][0])))
 
     def sentence_vectors(self, clause_keys: list[str]) -> dict[str, np.ndarray]:
         """Sentence embeddings of the given clauses, keyed by `clause_key:s<index>`."""
@@ -366,3 +365,50 @@ class VectorStore:
             lambda: self.sentences.get(where={"clause_key": {"$in": clause_keys}}, include=["embeddings"])
         )
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
+
+def _grouped(found: list[tuple[Any, float]]) -> list[tuple[str, float]]:
+    """(metadata, distance) results as the best cosine similarity per clause, best first."""
+    best: dict[str, float] = {}
+    for meta, distance in found:
+        key = str(meta["clause_key"])
+        best[key] = max(best.get(key, -1.0), 1.0 - float(distance))
+    return sorted(best.items(), key=lambda item: -item[1])
+
+
+_Items = tuple[list[str], list[str], list[dict[str, Any]]]
+
+
+def _items(document: Document, chunks: list[tuple[Clause, Chunk]]) -> tuple[_Items, _Items]:
+    """Ids, texts and metadata of a document's chunks and of its sentences, as stored."""
+    n_sentences = sum(len(c.sentences) for c in document.clauses)
+    common = {
+        "doc_id": document.doc_id,
+        "sha256": document.sha256,
+        "schema": SCHEMA_VERSION,
+        "doc_chunks": len(chunks),
+        "doc_sentences": n_sentences,
+    }
+    chunk_items: _Items = ([], [], [])
+    for clause, chunk in chunks:
+        chunk_items[0].append(chunk.id)
+        chunk_items[1].append(chunk.text)
+        chunk_items[2].append(
+            {
+                **common,
+                "clause_key": clause.key,
+                "clause": clause.clause,
+                "part": clause.part,
+                "label": clause.label,
+                "doc_title": clause.doc_title,
+                "order": clause.order,
+                "piece": chunk.piece,
+            }
+        )
+    sentence_items: _Items = ([], [], [])
+    for clause in document.clauses:
+        for sentence in clause.sentences:
+            sentence_items[0].append(f"{clause.key}:s{sentence.index}")
+            sentence_items[1].append(sentence.text)
+            sentence_items[2].append({**common, "clause_key": clause.key, "part": clause.part, "index": sentence.index})
+    return chunk_items, sentence_items

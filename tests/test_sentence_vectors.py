@@ -120,7 +120,10 @@ def test_pooled_index_embeds_nothing_twice_and_finds_sentences(tmp_path, law_fil
 
 def test_changing_how_sentence_vectors_are_made_reindexes_everything(tmp_path, law_file, embedder):
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=law_file.parent)
-    PolicyIndex(settings, embedder).sync()
+    pooled = PolicyIndex(settings, embedder)
+    pooled.sync()
+    first = clauses_of(law_file)["第一条"]
+    stored = pooled.store.sentence_vectors([first.key])
 
     separate = settings.model_copy(
         update={"embedding": settings.embedding.model_copy(update={"sentence_vectors": "separate"})}
@@ -129,6 +132,13 @@ def test_changing_how_sentence_vectors_are_made_reindexes_everything(tmp_path, l
     assert index.is_stale() is True
     assert index.sync().updated == ["forest"]
     assert PolicyIndex(separate, embedder).is_stale() is False
+    # The texts did not change, the vectors did: the store holds the separately embedded ones now.
+    own = embedder.embed_passages([s.text for s in first.sentences])
+    now = index.store.sentence_vectors([first.key])
+    for number, sentence in enumerate(first.sentences):
+        key = f"{first.key}:s{sentence.index}"
+        assert np.allclose(now[key], own[number], atol=1e-5)
+        assert not np.allclose(stored[key], own[number], atol=1e-3)
 
     for limit in ("pool_max_tokens", "pool_max_sentences"):
         narrower = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={limit: 1})})

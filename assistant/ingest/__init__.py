@@ -7,8 +7,11 @@ import logging
 import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.ingest.kinds import classify
 from assistant.ingest.labels import aliases_of, relabel, short_title_of, unique_short_titles
@@ -18,6 +21,9 @@ from assistant.ingest.structure import parse_structure
 from assistant.ingest.versions import mark_versions
 from assistant.settings import IngestSettings
 from assistant.types import Document, IngestError
+
+if TYPE_CHECKING:
+    from assistant.ingest.cache import ParseCache
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +47,7 @@ HIDDEN = "文件名以“.”开头，被视为隐藏文件，未建立索引；
 class IngestReport:
     documents: list[Document] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
+    parsed: int = 0  # files read and parsed (with a parse cache: its misses)
 
 
 def display_name(path: Path) -> str:
@@ -138,9 +145,18 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
 
 
 def load_corpus(
-    corpus_dir: Path, uploads_dir: Path | None = None, limits: IngestSettings | None = None
+    corpus_dir: Path,
+    uploads_dir: Path | None = None,
+    limits: IngestSettings | None = None,
+    cache: ParseCache | None = None,
+    known: Mapping[str, Document] | None = None,
+    refresh: bool = False,
 ) -> IngestReport:
-    """The shipped corpus plus, optionally, the folder of uploaded documents."""
+    """The shipped corpus plus, optionally, the folder of uploaded documents.
+
+    With a parse cache only new and changed files are parsed (`refresh`: all of them); `known` are documents
+    already in memory, reused for unchanged files. Cross-document steps always see every document.
+    """
     report = IngestReport()
     if not corpus_dir.is_dir():
         report.errors.append(
@@ -152,13 +168,18 @@ def load_corpus(
     if uploads_dir is not None and uploads_dir.is_dir():
         sources.append((uploads_dir, "uploaded"))
     seen: dict[str, Path] = {}
+    parsed_before = cache.parsed if cache is not None else 0
     for folder, origin in sources:
         files, notes = scan_corpus(folder)
         report.errors.extend(notes)
         for path in files:
             shown = printable_path(path)
             try:
-                document = load_document(path, limits)
+                if cache is None:
+                    report.parsed += 1
+                    document = load_document(path, limits)
+                else:
+                    document = cache.load(path, partial(load_document, path, limits), known, refresh)
             except ReadError as exc:
                 log.warning("ingest failed path=%r detail=%s", shown, exc.detail)
                 report.errors.append(IngestError(path=shown, reason=exc.reason, detail=exc.detail))
@@ -176,6 +197,10 @@ def load_corpus(
                 )
                 continue
             seen[document.doc_id] = path
-            report.documents.append(document.model_copy(update={"origin": origin}))
+            kept = document if document.origin == origin else document.model_copy(update={"origin": origin})
+            report.documents.append(kept)
+    if cache is not None:
+        cache.flush(prune=True)
+        report.parsed = cache.parsed - parsed_before
     report.documents = mark_versions(unique_short_titles(report.documents))
     return report

@@ -17,12 +17,16 @@ SUPPORTED_FORMATS_ZH = "txt、md、docx、pdf、html"
 
 
 class ReadError(Exception):
-    """A file that cannot be read; `reason` is Chinese for the user, `detail` is for the log."""
+    """A file that cannot be read; `reason` is Chinese for the user, `detail` is for the log.
 
-    def __init__(self, reason: str, detail: str):
+    `transient`: the next attempt may succeed (permissions, machine load), so the parse cache does not keep it.
+    """
+
+    def __init__(self, reason: str, detail: str, transient: bool = False):
         super().__init__(detail)
         self.reason = reason
         self.detail = detail
+        self.transient = transient
 
 
 @dataclass
@@ -40,7 +44,9 @@ class Budget:
     def check_time(self, step: str) -> None:
         if time.monotonic() > self.deadline:
             seconds = f"{self.limits.time_budget_seconds:g}"
-            raise ReadError(f"处理该文件超过了 {seconds} 秒的时间上限，已跳过。", f"time budget exceeded at {step}")
+            raise ReadError(
+                f"处理该文件超过了 {seconds} 秒的时间上限，已跳过。", f"time budget exceeded at {step}", transient=True
+            )
 
     def check_chars(self, text: str) -> None:
         if len(text) > self.limits.max_chars:
@@ -68,7 +74,7 @@ def read_document(path: Path, budget: Budget | None = None) -> tuple[str, str]:
             )
         data = path.read_bytes()
     except OSError as exc:
-        raise ReadError("无法读取该文件，请检查文件是否存在以及访问权限。", repr(exc)) from exc
+        raise ReadError("无法读取该文件，请检查文件是否存在以及访问权限。", repr(exc), transient=True) from exc
     return read_bytes(data, suffix, budget)
 
 

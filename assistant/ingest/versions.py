@@ -20,7 +20,11 @@ def mark_versions(documents: list[Document]) -> list[Document]:
         best = newest.get(document.title)
         if best is None or _date_key(document) > _date_key(best):
             newest[document.title] = document
-    return [d.model_copy(update={"in_force": newest[d.title] is d}) for d in documents]
+    # Unchanged documents stay the same objects, so an update can tell what it has to rewrite.
+    return [
+        d if d.in_force == (newest[d.title] is d) else d.model_copy(update={"in_force": newest[d.title] is d})
+        for d in documents
+    ]
 
 
 def versions_of(documents: list[Document], name: str) -> list[Document]:

@@ -1,0 +1,72 @@
+"""The lexical index: BM25 as bm25s scores it, updated in place of a rebuild, and never loaded half-written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import pytest
+
+from assistant.chinese import search_tokens
+from assistant.ingest import load_corpus
+from assistant.lexical import LexicalIndex
+from tests.conftest import RETRIEVAL_FIXTURES
+
+QUERIES = ["防汛工作的方针是什么", "行政首长负责制", "土地承包经营权", "人民法院审理案件", "罚款", "不存在的词语组合"]
+
+
+@pytest.fixture(scope="module")
+def clauses() -> tuple[list[str], list[list[str]]]:
+    documents = load_corpus(RETRIEVAL_FIXTURES).documents
+    keys = [c.key for d in documents for c in d.clauses]
+    return keys, LexicalIndex.tokenize([c.text for d in documents for c in d.clauses])
+
+
+def test_scores_are_those_of_bm25s(clauses):
+    keys, tokens = clauses
+    ours = LexicalIndex.build_from_tokens(keys, tokens, "x")
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index(tokens, show_progress=False)
+    for query in QUERIES:
+        known = [t for t in search_tokens(query) if t in reference.vocab_dict]
+        expected = np.asarray(reference.get_scores(known)) if known else np.zeros(len(keys))
+        assert np.allclose(ours.scores(query), expected, rtol=1e-4, atol=1e-5), query
+        order = [keys[i] for i in np.argsort(-expected, kind="stable")[:5] if expected[i] > 0]
+        assert [k for k, _ in ours.top(query, 5)] == order, query
+
+
+def test_an_update_scores_like_a_full_build(clauses):
+    keys, tokens = clauses
+    by_key = dict(zip(keys, tokens))
+    before = LexicalIndex.build_from_tokens(keys, tokens, "before", np.arange(1, len(keys) + 1, dtype=np.uint64))
+    first_doc = keys[0].split("#")[0]
+    # One document removed, three clauses rewritten, two new clauses in front.
+    kept = [k for k in keys if not k.startswith(first_doc + "#")]
+    rewritten = {k: ["防汛", "沙袋", "新增条款"] for k in kept[10:13]}
+    added = {"new#一": ["防汛", "冲锋舟"], "new#二": search_tokens("行政首长负责制")}
+    after_keys = [*added, *kept]
+    digests = np.arange(1, len(after_keys) + 1, dtype=np.uint64)
+    updated = before.update(after_keys, {**rewritten, **added}, digests, "after")
+
+    final = [{**by_key, **rewritten, **added}[k] for k in after_keys]
+    full = LexicalIndex.build_from_tokens(after_keys, final, "full")
+    assert updated.keys == after_keys
+    assert updated.common_words == full.common_words
+    for query in [*QUERIES, "冲锋舟", "新增条款"]:
+        assert np.allclose(updated.scores(query), full.scores(query)), query
+        assert [k for k, _ in updated.top(query, 5)] == [k for k, _ in full.top(query, 5)], query
+    assert updated.digest("new#一") == 1 and updated.digest(first_doc + "#第一条") == 0
+
+
+def test_a_saved_index_loads_and_a_damaged_one_does_not(clauses, tmp_path: Path):
+    keys, tokens = clauses
+    index = LexicalIndex.build_from_tokens(keys, tokens, "saved")
+    index.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert loaded is not None and loaded.fingerprint == "saved"
+    assert loaded.top("行政首长负责制", 5) == index.top("行政首长负责制", 5)
+
+    postings = tmp_path / "lexical" / "postings.npz"
+    postings.write_bytes(postings.read_bytes()[:100])
+    assert LexicalIndex.load(tmp_path / "lexical") is None
