@@ -121,6 +121,7 @@ class PolicyIndex:
             on_missing=self._reopen,
             where=None if local else f"{settings.chroma.host}:{settings.chroma.port}",
             local_path=self.directory / "chroma" if local else None,
+            hnsw=settings.chroma.hnsw_metadata,
         )
         # The cache outlives rebuilds and collections: keyed by model and text, never by document.
         cache = VectorCache(self.directory / "vectors.sqlite3", read_only=self.read_only is not None)
@@ -415,6 +416,7 @@ class PolicyIndex:
                 self.store.generation + 1,
                 where=self.store.where,
                 local_path=self.store.local_path,
+                hnsw=self.store.hnsw,
             )
             store.drop()  # leftovers of an interrupted rebuild
             store.open(store.generation)

@@ -38,6 +38,22 @@ class ChromaSettings(Section):
     collection_prefix: str = Field(
         "policy", description="Prefix of collection names; one collection per embedding model."
     )
+    hnsw_m: int = Field(16, ge=4, le=128, description="HNSW links per vector (new collections only).")
+    hnsw_construction_ef: int = Field(
+        100, ge=10, le=2000, description="HNSW build-time search width (new collections only); cost grows with it."
+    )
+    hnsw_search_ef: int = Field(
+        400, ge=10, le=5000, description="HNSW query-time search width: wide, so sentence ranking is near-exact."
+    )
+
+    @property
+    def hnsw_metadata(self) -> dict[str, str | int]:
+        return {
+            "hnsw:space": "cosine",
+            "hnsw:search_ef": self.hnsw_search_ef,
+            "hnsw:construction_ef": self.hnsw_construction_ef,
+            "hnsw:M": self.hnsw_m,
+        }
 
 
 class PoolLimits(NamedTuple):

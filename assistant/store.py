@@ -139,8 +139,10 @@ class VectorStore:
         on_missing: Callable[[], bool] | None = None,
         where: str | None = None,
         local_path: Path | None = None,
+        hnsw: dict[str, str | int] | None = None,
     ):
         self.client = client
+        self.hnsw = hnsw or {"hnsw:space": "cosine"}
         self.local_path = local_path  # the embedded store's folder, checked when Chroma fails oddly
         self.where = where  # host:port of a Chroma server, for the outage message
         self.prefix, self.model_id = prefix, model_id
@@ -150,8 +152,8 @@ class VectorStore:
 
     def open(self, generation: int) -> None:
         self.generation = generation
-        # A wide HNSW search: sentence-level ranking needs near-exact neighbours, and the corpora are small.
-        space = {"hnsw:space": "cosine", "hnsw:search_ef": 400, "hnsw:construction_ef": 400, "hnsw:M": 32}
+        # HNSW settings apply when a collection is created (settings.chroma: a wide search, a cheap build).
+        space = self.hnsw
         # embedding_function=None: we always pass vectors; Chroma's default would download a model.
         self.chunks = self.client.get_or_create_collection(
             collection_name(self.prefix, "chunks", self.model_id, generation), embedding_function=None, metadata=space

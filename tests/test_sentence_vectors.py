@@ -143,3 +143,17 @@ def test_changing_how_sentence_vectors_are_made_reindexes_everything(tmp_path, l
     for limit in ("pool_max_tokens", "pool_max_sentences"):
         narrower = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={limit: 1})})
         assert PolicyIndex(narrower, embedder).sync().updated == ["forest"]
+
+
+def test_new_collections_take_the_hnsw_settings(tmp_path, law_file, embedder):
+    settings = Settings(
+        data_dir=tmp_path / "data", corpus_dir=law_file.parent, chroma={"hnsw_m": 12, "hnsw_construction_ef": 64}
+    )
+    index = PolicyIndex(settings, embedder)
+    index.sync()
+    for collection in (index.store.chunks, index.store.sentences):
+        metadata = collection.metadata
+        assert (metadata["hnsw:M"], metadata["hnsw:construction_ef"], metadata["hnsw:space"]) == (12, 64, "cosine")
+    # A rebuild makes its collections with the same settings.
+    index.sync(rebuild=True)
+    assert index.store.sentences.metadata["hnsw:M"] == 12
