@@ -99,7 +99,8 @@ class ItemGates:
         words = [*item.options, *item.answer] if item.type != "tf" else []
         if item.swap is not None:
             words += [item.swap.original, item.swap.replacement]
-        if any(match_key(w) in self.lexicon.suspect or corrupt_word(w) for w in words):
+        suspect = self.lexicon.suspect
+        if any(corrupt_word(w) or any(s in match_key(w) for s in suspect) for w in words):
             return False
         stem = match_key(item.stem)  # a learner never reads the broken word either (乌鲁齐 in a statement)
         return not any(word in stem for word in self.lexicon.suspect)

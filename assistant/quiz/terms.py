@@ -29,6 +29,7 @@ from assistant.quiz.gazetteer import (
 from assistant.quiz.soundness import inside_formula, is_metadata, sound_term
 from assistant.quiz.types import TermKind
 from assistant.types import Clause
+from assistant.typos import likely_typos
 
 _NOUNISH = frozenset(["n", "nz", "nt", "ns", "nr", "nrt", "nrfg", "j", "l", "vn", "b", "an", "f", "eng", "i"])
 _STOP_FLAGS = frozenset(
@@ -464,6 +465,8 @@ class Lexicon:
                     entry = PoolEntry(term.text, term.kind, term.family, clause.key, clause.part, clause.order)
                     seen[(term.kind, key)] = entry
                     lexicon.pool.setdefault(term.kind, []).append(entry)
+        # A likely conversion typo (西卜 where the documents write 西部) is as unsound as a page-break join.
+        lexicon.suspect |= {typo.written for typo in likely_typos(lexicon.corpus)}
         return lexicon
 
     def kinds(self, text: str) -> set[TermKind]:
