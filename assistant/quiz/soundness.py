@@ -39,6 +39,8 @@ class GateSettings:
     choice_kinds: tuple[str, ...]
     field_clause_distance: int
     field_clause_window: int
+    continuation_openers: tuple[str, ...] = ()
+    exception_endings: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -62,6 +64,8 @@ def gate_settings() -> GateSettings:
         choice_kinds=tuple(data["choice_kinds"]),
         field_clause_distance=int(data["field_clause_distance"]),
         field_clause_window=int(data["field_clause_window"]),
+        continuation_openers=tuple(data["continuation_openers"]),
+        exception_endings=tuple(data["exception_endings"]),
     )
 
 

@@ -61,6 +61,12 @@ def _modal_in(stretch: str) -> bool:
     return any(modal in stretch for modal in gate_settings().modals)
 
 
+def _modal_word_in(stretch: str) -> bool:
+    """A modal as a word of its own (应 of 应用 is none)."""
+    modals = set(gate_settings().modals)
+    return any(token.word in modals for token in tokenize(stretch))
+
+
 def keeps_subject(text: str, sentence_start: int, start: int) -> bool:
     """A stretch starting at `start` keeps what its sentence says before it that the stretch depends on.
 
@@ -71,6 +77,8 @@ def keeps_subject(text: str, sentence_start: int, start: int) -> bool:
         return True
     prefix = text[sentence_start:start]
     stretch = text[start:]
+    if prefix.rstrip(" ").endswith(_CONDITION):
+        return False  # …发言的，| 每人可以…: the statement holds only under the condition it would drop
     if _modal_in(stretch.split("，", 1)[0]) and _opens_on_subject(stretch):
         return True  # the stretch has its own subject and obligation (监督检查人员不得少于…)
     first = _first_token(stretch)
@@ -95,6 +103,10 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
         return False  # 在…分配中，| 继续…
     if rest.startswith(settings.modals):
         return False  # 设立政府性基金…，| 应当有法律依据: the stretch is only the subject
+    if rest.startswith(settings.continuation_openers):
+        return False  # 包括就作品、…肖像，| 以及…: the list or object goes on
+    if not _modal_word_in(body) and _modal_word_in(rest):
+        return False  # …认为…相抵触，| 可以…提出…要求: only the subject and its condition, the obligation comes later
     inner = segments(text, start, end)[:-1]
     if any(text[a:b].rstrip(SEGMENT_END + " ").endswith(settings.dangling_endings) for a, b in inner):
         return False  # ____在…分配中，继续通过…等方式，| 对…予以倾斜: after an adverbial the predicate comes last
@@ -136,6 +148,8 @@ def self_contained(statement: str) -> bool:
     for reference in settings.context_references:
         if (reference in words) if len(reference) == 1 else (reference in body):
             return False
+    if body.endswith(settings.exception_endings) and len(segments(body, 0, len(body))) == 1:
+        return False  # …另有规定的除外: an exception without the rule it excepts
     if not _has_predicate(body):
         return False  # 2000年1月13日…公布的《…办法》: a noun phrase, its verb is elsewhere
     head = segments(body, 0, len(body))[0]
