@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.quiz import stems
-from assistant.quiz.gazetteer import INSTITUTION_SUFFIXES, LEADING_VERBS, MEASURE_SUFFIXES, load_data
+from assistant.quiz.gazetteer import INSTITUTION_SUFFIXES, LEADING_VERBS, MEASURE_SUFFIXES, TERM_BREAKERS, load_data
 from assistant.quiz.soundness import (
     corrupt_word,
     formula_spans,
@@ -38,6 +38,11 @@ _LOCAL = 10
 def _opens_on_a_verb(word: str) -> bool:
     """发展社会化服务体系: a predicate's verb left on the term (a body's name such as 发展改革委 is whole)."""
     return len(word) > 4 and word[:2] in LEADING_VERBS and "institution" not in kinds_of(word)
+
+
+def _spans_a_predicate(word: str) -> bool:
+    """有关方面意见发给常务委员会: a verb that never stands inside a name joins two phrases, so this is no term."""
+    return any(token.word in TERM_BREAKERS for token in tokenize(word)[1:])
 
 
 def answer_offsets(item: QuizItem, clause: Clause) -> list[tuple[int, int]]:
@@ -119,11 +124,18 @@ class ItemGates:
     def whole_terms(self, item: QuizItem) -> bool:
         """Keys and options are whole terms, and the blank does not cut a term in the source."""
         words = [*item.options, *item.answer] if item.type != "tf" else []
-        if any(fragment(w) or _opens_on_a_verb(w) for w in words):
+        if item.swap is not None and item.kind is not None:
+            words += [item.swap.original, item.swap.replacement]
+        if any(fragment(w) or _opens_on_a_verb(w) or _spans_a_predicate(w) for w in words):
             return False
         clause = self.clauses.get(item.key)
         if clause is None:
             return True
+        swap = item.swap
+        if swap is not None and item.kind is not None and item.span_start is not None and item.span_end is not None:
+            at = clause.text.find(swap.original, item.span_start, item.span_end)
+            if at >= 0 and not whole_at(clause.text, at, at + len(swap.original), numeric=item.kind in ("year", "number")):
+                return False
         if item.type == "multi":
             return self._list_whole(item, clause)
         text = clause.text

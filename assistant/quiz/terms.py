@@ -15,6 +15,7 @@ from functools import lru_cache
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import (
     CITIES,
+    COMPLEMENT_VERBS,
     GENERIC_MEASURES,
     INSTITUTION_SUFFIXES,
     INSTITUTIONS,
@@ -340,6 +341,11 @@ def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
             return False
         # 守信激励和失信|惩戒机制: a verb after 和 that modifies the noun, not a predicate taking it.
         modifier = before.flag.startswith("v") and before.word not in LEADING_VERBS
+        # 形成优化|营商环境长效机制: two verbs in a row, the first not one that takes a verb phrase, so the
+        # second verb and its object modify the head noun together.
+        verb = before.flag.startswith("v") or before.word in LEADING_VERBS
+        if verb and index and tokens[index - 1].flag == "v" and tokens[index - 1].word not in COMPLEMENT_VERBS:
+            return False
         if modifier and index and tokens[index - 1].word in _COORDINATORS:
             return False
         # 财务、|会计制度, 宪法和|法律委员会: the conjunct before shares the term's head, so the term is cut.
