@@ -20,6 +20,7 @@ from assistant.quiz.soundness import (
     gate_settings,
     is_metadata,
     modal_editable,
+    political,
 )
 from assistant.quiz.stems import body_start
 from assistant.quiz.terms import Lexicon, kinds_of, tokenize, whole_at
@@ -85,6 +86,7 @@ class ItemGates:
             ("metadata", self.not_metadata),
             ("corrupt", self.no_corrupt_word),
             ("formula", self.formulas_intact),
+            ("political", self.political_field),
             ("fragment", self.whole_terms),
             ("truncated", self.stem_complete),
             ("elsewhere", self.distractors_false_everywhere),
@@ -118,6 +120,23 @@ class ItemGates:
         stem = match_key(_body(item))
         for start, end in formula_spans(clause.text):
             if start < item.span_end and item.span_start < end and match_key(clause.text[start:end]) not in stem:
+                return False
+        return True
+
+    def political_field(self, item: QuizItem) -> bool:
+        """A choice blank in a political neighbourhood (健全以党组织为领导的____) offers only distractors that the
+        documents say in political sentences too: never 天然气储备体系 because it ends in 体系 like the key."""
+        if item.type not in ("single", "multi"):
+            return True
+        body = _body(item)
+        if BLANK not in body:
+            return True
+        at = body.index(BLANK)
+        if not political(body[max(0, at - _LOCAL) : at + len(BLANK) + _LOCAL]):
+            return True
+        for option in (o for o in item.options if o not in item.answer):
+            key = match_key(option)
+            if not any(key in sentence and political(sentence) for _, sentence in self.sentences()):
                 return False
         return True
 

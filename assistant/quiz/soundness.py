@@ -81,6 +81,16 @@ def formula_spans(text: str) -> list[tuple[int, int]]:
     return sorted({(m.start(), m.end()) for pattern in _formula_patterns() for m in pattern.finditer(text)})
 
 
+@lru_cache(maxsize=1)
+def _political_markers() -> tuple[str, ...]:
+    return tuple(load_data("formulas")["neighbourhood_markers"])
+
+
+def political(text: str) -> bool:
+    """Whether text holds a fixed formula or a political word (党组织, 党委 …)."""
+    return bool(formula_spans(text)) or any(marker in text for marker in _political_markers())
+
+
 def cuts_formula(text: str, start: int, end: int) -> bool:
     """Whether [start, end) of text touches a formula without covering all of it."""
     return any(s < end and start < e and not (start <= s and e <= end) for s, e in formula_spans(text))
@@ -124,6 +134,12 @@ def _edit_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(data["discretion_markers"]), tuple(data["bound_words"])
 
 
+@lru_cache(maxsize=1)
+def _prohibition_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = load_data("edits")
+    return tuple(data["prohibitions"]), tuple(data["wrongful_words"])
+
+
 def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence_end: int) -> bool:
     """The modal at text[at:] is the obligation of its statement, so negating it reads as a plausible error."""
     discretion, bounds = _edit_words()
@@ -133,4 +149,9 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
     if modal == "可以" and any(m in text[sentence_start:sentence_end] for m in discretion):
         return False  # 经…许可，…可以 → 应当 contradicts itself
     stretch = re.split(r"[，,；;。：:]", after, maxsplit=1)[0]
+    prohibitions, wrongful = _prohibition_words()
+    if modal in prohibitions and (
+        "、" in stretch or any(word in text[sentence_start:sentence_end] for word in wrongful)
+    ):
+        return False  # 不得转借、倒卖…伪造 / …一律无效，…不得执行: lifting it is self-evidently wrong
     return "的" not in stretch  # 为实现…必须具备的设计特征: a modifier, not the obligation
