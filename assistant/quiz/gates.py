@@ -92,6 +92,7 @@ class Checker:
             ("edit", sound["edit"]),
             ("options", self.options_are_sound),
             ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item)),
+            ("open", sound["open"]),
         ]
 
     # --- the gates -------------------------------------------------------------

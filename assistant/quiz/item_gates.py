@@ -32,6 +32,7 @@ SWAP_KINDS = frozenset(_EDITS["swap_kinds"])
 OBLIGATIONS: dict[str, str] = dict(_EDITS["obligations"])
 _NOUN_FLAGS = frozenset({"n", "nz", "ng", "vn", "ns", "an"})
 _MODALS = ("应当", "不得", "可以", "必须", "应", "须")
+_ANCHOR_FLAGS = frozenset({"j", "l", "nz", "vn"})
 _LOCAL = 10
 """Characters either side of a blank that stand for what the stem asserts."""
 
@@ -94,6 +95,7 @@ class ItemGates:
             ("listed", self.open_list_asked_as_list),
             ("edit", self.plausible_edit),
             ("echo", self.no_echo),
+            ("open", self.blank_anchored),
         ]
 
     # --- the gates ---------------------------------------------------------------
@@ -252,6 +254,8 @@ class ItemGates:
             return True
         if item.type == "blank":
             return False
+        if stems.mixed_scope_list(clause.text, min(s for s, _ in offsets), end):
+            return False  # A、B、C和D等X: 等X may cover D alone
         return item.stem.endswith(LISTED_MULTI if item.type == "multi" else LISTED_SINGLE)
 
     def plausible_edit(self, item: QuizItem) -> bool:
@@ -279,6 +283,18 @@ class ItemGates:
             return True
         at = clause.text.find(swap.original, item.span_start, item.span_end)
         return at < 0 or not stems.in_open_list(clause.text, at + len(swap.original))  # an open list stays true
+
+    def blank_anchored(self, item: QuizItem) -> bool:
+        """A fill-in stem holds, outside its blank, a noun of its own field that points at one answer:
+        加快推进____建设。 or ____可以根据实际需要作出适当调整。 admit anything."""
+        if item.type != "blank":
+            return True
+        generic = set(gate_settings().unanchoring_words)
+        words = tokenize(_body(item).replace(BLANK, "，"))
+        return any(
+            len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in _ANCHOR_FLAGS)
+            for t in words
+        )
 
     def no_echo(self, item: QuizItem) -> bool:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，

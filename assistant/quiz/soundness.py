@@ -40,6 +40,7 @@ class GateSettings:
     field_clause_distance: int
     field_clause_window: int
     continuation_openers: tuple[str, ...] = ()
+    unanchoring_words: tuple[str, ...] = ()
     exception_endings: tuple[str, ...] = ()
 
 
@@ -65,6 +66,7 @@ def gate_settings() -> GateSettings:
         field_clause_distance=int(data["field_clause_distance"]),
         field_clause_window=int(data["field_clause_window"]),
         continuation_openers=tuple(data["continuation_openers"]),
+        unanchoring_words=tuple(data["unanchoring_words"]),
         exception_endings=tuple(data["exception_endings"]),
     )
 

@@ -177,3 +177,15 @@ def in_open_list(text: str, end: int) -> bool:
     """The term ending at `end` is a member of a list closed by 等, wherever it stands in the list
     (乌鲁木齐、____、呼和浩特等): any unlisted member would be defensible too."""
     return _OPEN_LIST.match(text, end) is not None
+
+
+def mixed_scope_list(text: str, start: int, end: int) -> bool:
+    """The open list around [start, end) joins its last member with 和/及/与 (A、B、C和D等X): whether 等X covers
+    A–C or only D is unknown, so "which of these is X" cannot be asked (粮食生产功能区和粮油糖等…保护区)."""
+    match = _OPEN_LIST.match(text, end)
+    if match is None:
+        return False
+    head = max(text.rfind(c, 0, start) for c in "，,；;。：:")
+    stretch = text[head + 1 : match.end()]
+    last = stretch.rfind("、")
+    return last >= 0 and any(t.word in ("和", "及", "与", "以及") for t in tokenize(stretch[last + 1 :]))
