@@ -8,13 +8,12 @@ elsewhere. `lint` reports these; the quiz keeps them out of its items.
 
 from __future__ import annotations
 
+import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 _DATA = Path(__file__).resolve().parent / "data" / "typos.toml"
 

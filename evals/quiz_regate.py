@@ -53,7 +53,9 @@ def main(review: Path, corpora: list[Path]) -> None:
                 if problems:
                     lost.append(f"LOST clean {quiz}#{index} {item.type} {problems}: {item.stem[-70:]}")
     print("\n".join(lost))
-    print(f"defective items rejected: {caught['all']}/{totals['all']} (non-borderline {caught['strict']}/{totals['strict']})")
+    print(
+        f"defective items rejected: {caught['all']}/{totals['all']} (non-borderline {caught['strict']}/{totals['strict']})"
+    )
     for c in sorted(k for k in totals if len(k) == 1):
         print(f"  class {c}: {caught[c]}/{totals[c]}")
     print(f"accepted items lost: {len(lost)}/{clean}")

@@ -155,7 +155,9 @@ class ItemGates:
         swap = item.swap
         if swap is not None and item.kind is not None and item.span_start is not None and item.span_end is not None:
             at = clause.text.find(swap.original, item.span_start, item.span_end)
-            if at >= 0 and not whole_at(clause.text, at, at + len(swap.original), numeric=item.kind in ("year", "number")):
+            if at >= 0 and not whole_at(
+                clause.text, at, at + len(swap.original), numeric=item.kind in ("year", "number")
+            ):
                 return False
         if item.type == "multi":
             return self._list_whole(item, clause)
@@ -292,8 +294,7 @@ class ItemGates:
         generic = set(gate_settings().unanchoring_words)
         words = tokenize(_body(item).replace(BLANK, "，"))
         return any(
-            len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in _ANCHOR_FLAGS)
-            for t in words
+            len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in _ANCHOR_FLAGS) for t in words
         )
 
     def no_echo(self, item: QuizItem) -> bool:

@@ -41,6 +41,8 @@ class GateSettings:
     field_clause_window: int
     continuation_openers: tuple[str, ...] = ()
     unanchoring_words: tuple[str, ...] = ()
+    trivia_markers: tuple[str, ...] = ()
+    trivia_per_quiz: int = 1
     exception_endings: tuple[str, ...] = ()
 
 
@@ -67,6 +69,8 @@ def gate_settings() -> GateSettings:
         field_clause_window=int(data["field_clause_window"]),
         continuation_openers=tuple(data["continuation_openers"]),
         unanchoring_words=tuple(data["unanchoring_words"]),
+        trivia_markers=tuple(data["trivia_markers"]),
+        trivia_per_quiz=int(data["trivia_per_quiz"]),
         exception_endings=tuple(data["exception_endings"]),
     )
 

@@ -105,7 +105,7 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
         return False  # 设立政府性基金…，| 应当有法律依据: the stretch is only the subject
     if rest.startswith(settings.continuation_openers):
         return False  # 包括就作品、…肖像，| 以及…: the list or object goes on
-    if not _modal_word_in(body) and _modal_word_in(rest):
+    if not _modal_word_in(body) and _subjectless_obligation_follows(text, end, sentence_end):
         return False  # …认为…相抵触，| 可以…提出…要求: only the subject and its condition, the obligation comes later
     inner = segments(text, start, end)[:-1]
     if any(text[a:b].rstrip(SEGMENT_END + " ").endswith(settings.dangling_endings) for a, b in inner):
@@ -121,6 +121,16 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
     if any(mark in rest for mark in _CONDITION) and not any(mark in body for mark in _CONDITION):
         return not _conditional_start(text[start:end])  # 未按照…台账，或者…的，| 由…处罚
     return True
+
+
+def _subjectless_obligation_follows(text: str, end: int, sentence_end: int) -> bool:
+    """The first later stretch of the sentence with an obligation has no subject of its own, so its subject is
+    what came before (…联名，| 可以向…提出质询案); 国家实行…制度，| 常务委员会应当… is two statements."""
+    for a, b in segments(text, end, sentence_end):
+        stretch = text[a:b].strip(SEGMENT_END + " ")
+        if _modal_word_in(stretch):
+            return not _opens_on_subject(stretch)
+    return False
 
 
 def _conditional_start(stretch: str) -> bool:

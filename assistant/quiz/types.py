@@ -191,6 +191,7 @@ GATE_LABELS: dict[str, str] = {
     "same_sentence": "与同一试卷中另一道题出自同一句话",
     "cross_answer": "选项是同一试卷中另一道题的答案，两题互相泄露",
     "balance": "判断题正误各占一半，多出的一方未选用",
+    "trivia": "施行日期、废止年份一类的题目已达每卷上限",
 }
 GATES: tuple[str, ...] = tuple(GATE_LABELS)
 
