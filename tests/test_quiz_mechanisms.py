@@ -37,7 +37,9 @@ def directive_item(checker: Checker, clause: str, body: str, **fields: object) -
 
 
 def _law(tmp_path: Path, articles: list[str]) -> Document:
-    text = "# 某某条例\n\n" + "\n\n".join(f"第{n}条 {a}" for n, a in zip("一二三四五六七八九十", articles, strict=False))
+    text = "# 某某条例\n\n" + "\n\n".join(
+        f"第{n}条 {a}" for n, a in zip("一二三四五六七八九十", articles, strict=False)
+    )
     path = tmp_path / "某某条例(2020-01-01).md"
     path.write_text(text + "\n", encoding="utf-8")
     return load_document(path)
@@ -68,7 +70,9 @@ def test_a_stretch_cut_before_the_rest_of_its_list_or_after_its_condition_is_inc
 
 
 def test_a_term_does_not_reach_across_a_predicate_verb(tmp_path: Path):
-    document = _law(tmp_path, ["常务委员会办事机构应当及时将有关专题调查研究报告和汇总的有关方面意见发给常务委员会组成人员。"])
+    document = _law(
+        tmp_path, ["常务委员会办事机构应当及时将有关专题调查研究报告和汇总的有关方面意见发给常务委员会组成人员。"]
+    )
     terms, _ = clause_terms(document.clauses[-1])
     assert all("发给" not in t.text for t in terms), [t.text for t in terms]
 

@@ -291,6 +291,8 @@ class ItemGates:
         加快推进____建设。 or ____可以根据实际需要作出适当调整。 admit anything."""
         if item.type != "blank":
             return True
+        if any(len(a) > gate_settings().blank_max_chars for a in item.answer):
+            return False  # 备案审查衔接联动机制: nobody reproduces a long name verbatim; it is asked as a choice
         generic = set(gate_settings().unanchoring_words)
         words = tokenize(_body(item).replace(BLANK, "，"))
         return any(
