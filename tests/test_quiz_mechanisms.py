@@ -13,7 +13,13 @@ from assistant.lint import lint_document
 from assistant.quiz.build import build_from_documents, checker_for, is_trivia
 from assistant.quiz.gates import Checker
 from assistant.quiz.soundness import modal_editable
-from assistant.quiz.stems import keeps_predicate, keeps_subject, mixed_scope_list, self_contained
+from assistant.quiz.stems import (
+    continues_after_semicolon,
+    keeps_predicate,
+    keeps_subject,
+    mixed_scope_list,
+    self_contained,
+)
 from assistant.quiz.terms import clause_terms, whole_at
 from assistant.quiz.types import BLANK, BuildRequest, QuizItem
 from assistant.types import Document
@@ -183,3 +189,22 @@ def test_a_quiz_holds_at_most_one_item_on_entry_into_force_or_repeal():
     for seed in (1, 2, 3):
         result = build_from_documents([document], BuildRequest(n=30, seed=seed, doc_ids=[document.doc_id]))
         assert sum(is_trivia(i) for i in result.items) <= 1
+
+
+# --- found on two further laws (社会保险经办条例, 出口管制法) ------------------------------------------
+
+
+def test_a_stretch_stopping_before_its_verb_or_after_a_noun_phrase_subject_is_incomplete():
+    text = "经营者应当根据管制政策和产品属性，向管理部门申请办理审查批准手续。"
+    assert not keeps_predicate(text, 0, text.index("，") + 1, len(text))
+    text = "个人治疗工伤的医疗费用中应当由工伤保险基金支付的部分，由经办机构审核后直接结算。"
+    assert not keeps_predicate(text, 0, text.index("，") + 1, len(text))
+
+
+def test_a_term_after_an_ordinal_and_a_sentence_after_a_semicolon_are_not_whole():
+    text = "经办机构具体编制下一年度社会保险基金预算草案。"
+    at = text.index("年度社会保险基金")
+    assert not whole_at(text, at, at + len("年度社会保险基金"))
+    text = "由行政部门责令改正；对负有责任的领导人员依法给予处分。"
+    assert continues_after_semicolon(text, text.index("对"))
+    assert not continues_after_semicolon("对负有责任的领导人员依法给予处分。", 0)

@@ -203,6 +203,8 @@ class ItemGates:
         if sentence is None:
             return True
         begin = max(sentence.start, body_start(clause))
+        if item.span_start <= begin and stems.continues_after_semicolon(text, begin):
+            return False  # …责令改正；| 对负有责任的…给予处分: the actor is in the clause before the semicolon
         return stems.keeps_subject(text, begin, item.span_start) and stems.keeps_predicate(
             text, item.span_start, item.span_end, sentence.end
         )

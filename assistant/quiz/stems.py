@@ -20,6 +20,7 @@ SEGMENT_END = "，,；;：:"
 _SUBJECT_FLAGS = frozenset({"n", "nr", "ns", "nt", "nz", "r", "j", "b", "s", "t", "l", "f", "eng"})
 _PREPOSITION_FLAGS = frozenset({"p"})
 _CONDITION = ("的，", "的,")
+_TOPIC_END = re.compile(r"的[\u4e00-\u9fff]{1,3}$")
 _OPEN_LIST = re.compile(r"(?:[、和及][^，,。；;、：:等]{1,14})*等")
 _ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?")
 
@@ -103,6 +104,9 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
         return False  # 在…分配中，| 继续…
     if rest.startswith(settings.modals):
         return False  # 设立政府性基金…，| 应当有法律依据: the stretch is only the subject
+    rest_opener = _first_token(rest)
+    if _TOPIC_END.search(body) and rest_opener is not None and rest_opener.flag in _PREPOSITION_FLAGS:
+        return False  # …中应当由工伤保险基金支付的部分，| 由经办机构…结算: a noun phrase, its predicate follows
     if rest.startswith(settings.continuation_openers):
         return False  # 包括就作品、…肖像，| 以及…: the list or object goes on
     if not _modal_word_in(body) and _subjectless_obligation_follows(text, end, sentence_end):
@@ -143,7 +147,7 @@ def _awaits_verb(stretch: str, modals: tuple[str, ...]) -> bool:
     tokens = tokenize(stretch.rstrip(SEGMENT_END + " "))
     for index, token in enumerate(tokens[:-1]):
         if token.word in modals and tokens[index + 1].flag in _PREPOSITION_FLAGS:
-            return not any(t.flag.startswith("v") for t in tokens[index + 2 :])
+            return not any(t.flag.startswith("v") and t.flag != "vn" for t in tokens[index + 2 :])
     return False
 
 
@@ -199,3 +203,11 @@ def mixed_scope_list(text: str, start: int, end: int) -> bool:
     stretch = text[head + 1 : match.end()]
     last = stretch.rfind("、")
     return last >= 0 and any(t.word in ("和", "及", "与", "以及") for t in tokenize(stretch[last + 1 :]))
+
+
+def continues_after_semicolon(text: str, start: int) -> bool:
+    """A sentence that follows a semicolon and opens on a preposition (…；对负有责任的…依法给予处分) has no actor of
+    its own: it shares the subject of the clause before."""
+    before = text[:start].rstrip(" ")
+    token = _first_token(text[start:])
+    return before.endswith(("；", ";")) and token is not None and token.flag in _PREPOSITION_FLAGS

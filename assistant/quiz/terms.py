@@ -344,6 +344,8 @@ def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
         # 形成优化|营商环境长效机制: two verbs in a row, the first not one that takes a verb phrase, so the
         # second verb and its object modify the head noun together.
         verb = before.flag.startswith("v") or before.word in LEADING_VERBS
+        if before.flag == "m" and index and tokens[index - 1].flag == "f":
+            return False  # 下一|年度社会保险基金: 下一年度 is one word
         if verb and index and tokens[index - 1].flag == "v" and tokens[index - 1].word not in COMPLEMENT_VERBS:
             return False
         if modifier and index and tokens[index - 1].word in _COORDINATORS:
