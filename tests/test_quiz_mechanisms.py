@@ -208,3 +208,8 @@ def test_a_term_after_an_ordinal_and_a_sentence_after_a_semicolon_are_not_whole(
     text = "由行政部门责令改正；对负有责任的领导人员依法给予处分。"
     assert continues_after_semicolon(text, text.index("对"))
     assert not continues_after_semicolon("对负有责任的领导人员依法给予处分。", 0)
+
+
+def test_a_stretch_after_its_topic_noun_phrase_loses_what_it_is_about():
+    text = "列入会议议程的议案，提案人和有关的专门委员会应当提供有关的资料。"
+    assert not keeps_subject(text, 0, text.index("提案人"))

@@ -80,6 +80,14 @@ def keeps_subject(text: str, sentence_start: int, start: int) -> bool:
     stretch = text[start:]
     if prefix.rstrip(" ").endswith(_CONDITION):
         return False  # …发言的，| 每人可以…: the statement holds only under the condition it would drop
+    topic = prefix.rstrip(" ")
+    if (
+        topic.endswith(("，", ","))
+        and len(segments(topic, 0, len(topic))) == 1
+        and _TOPIC_END.search(topic.rstrip(SEGMENT_END))
+        and _opens_on_subject(stretch)
+    ):
+        return False  # 列入会议议程的议案，| 提案人…应当提供有关的资料: the topic the statement is about
     if _modal_in(stretch.split("，", 1)[0]) and _opens_on_subject(stretch):
         return True  # the stretch has its own subject and obligation (监督检查人员不得少于…)
     first = _first_token(stretch)
