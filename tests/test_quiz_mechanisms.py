@@ -213,3 +213,8 @@ def test_a_term_after_an_ordinal_and_a_sentence_after_a_semicolon_are_not_whole(
 def test_a_stretch_after_its_topic_noun_phrase_loses_what_it_is_about():
     text = "列入会议议程的议案，提案人和有关的专门委员会应当提供有关的资料。"
     assert not keeps_subject(text, 0, text.index("提案人"))
+
+
+def test_a_stretch_ending_on_a_time_limit_waits_for_its_verb():
+    text = "纳税人应当自领取营业执照之日起15日内，按照国家有关规定设置账簿。"
+    assert not keeps_predicate(text, 0, text.index("，") + 1, len(text))
