@@ -218,3 +218,11 @@ def test_a_stretch_after_its_topic_noun_phrase_loses_what_it_is_about():
 def test_a_stretch_ending_on_a_time_limit_waits_for_its_verb():
     text = "纳税人应当自领取营业执照之日起15日内，按照国家有关规定设置账簿。"
     assert not keeps_predicate(text, 0, text.index("，") + 1, len(text))
+
+
+def test_a_capped_permission_is_not_made_a_duty_and_an_adverb_belongs_to_its_term():
+    sentence = "代表发言的，每人可以就同一议题发言两次，第一次不超过十五分钟。"
+    assert not modal_editable(sentence, sentence.index("可以"), "可以", 0, len(sentence))
+    text = "税务机关应当建立、健全纳税人自行申报纳税制度。"
+    at = text.index("申报纳税制度")
+    assert not whole_at(text, at, at + len("申报纳税制度"))

@@ -146,6 +146,11 @@ def _prohibition_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(data["prohibitions"]), tuple(data["wrongful_words"])
 
 
+@lru_cache(maxsize=1)
+def _cap_words() -> tuple[str, ...]:
+    return tuple(load_data("edits")["cap_words"])
+
+
 def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence_end: int) -> bool:
     """The modal at text[at:] is the obligation of its statement, so negating it reads as a plausible error."""
     discretion, bounds = _edit_words()
@@ -154,6 +159,8 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
         return False  # 应当不少于 → 可以不少于
     if modal == "可以" and any(m in text[sentence_start:sentence_end] for m in discretion):
         return False  # 经…许可，…可以 → 应当 contradicts itself
+    if modal == "可以" and any(cap in after for cap in _cap_words()):
+        return False  # 每人可以…发言两次，第一次不超过十五分钟: a capped right is no duty
     stretch = re.split(r"[，,；;。：:]", after, maxsplit=1)[0]
     prohibitions, wrongful = _prohibition_words()
     if modal in prohibitions and (

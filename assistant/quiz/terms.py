@@ -346,6 +346,8 @@ def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
         verb = before.flag.startswith("v") or before.word in LEADING_VERBS
         if before.flag == "m" and index and tokens[index - 1].flag == "f":
             return False  # 下一|年度社会保险基金: 下一年度 is one word
+        if before.flag == "r" and len(before.word) >= 2 and index and tokens[index - 1].flag.startswith("n"):
+            return False  # 纳税人自行|申报纳税制度: an adverb between a noun and the rest belongs to the term
         if verb and index and tokens[index - 1].flag == "v" and tokens[index - 1].word not in COMPLEMENT_VERBS:
             return False
         if modifier and index and tokens[index - 1].word in _COORDINATORS:
