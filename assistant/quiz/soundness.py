@@ -43,6 +43,7 @@ class GateSettings:
     unanchoring_words: tuple[str, ...] = ()
     trivia_markers: tuple[str, ...] = ()
     trivia_per_quiz: int = 1
+    measures_in_field_only: bool = False
     exception_endings: tuple[str, ...] = ()
 
 
@@ -71,6 +72,7 @@ def gate_settings() -> GateSettings:
         unanchoring_words=tuple(data["unanchoring_words"]),
         trivia_markers=tuple(data["trivia_markers"]),
         trivia_per_quiz=int(data["trivia_per_quiz"]),
+        measures_in_field_only=bool(data["measures_in_field_only"]),
         exception_endings=tuple(data["exception_endings"]),
     )
 
