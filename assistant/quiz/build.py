@@ -160,7 +160,7 @@ def _interleave(
     ordered: list[QuizItem] = []
     tf_count: Counter[str] = Counter()
     surplus = gate_settings().tf_surplus
-    trivia_left = gate_settings().trivia_per_quiz
+    trivia_left = int(request.n * gate_settings().trivia_share)
 
     def unbalancing(item: QuizItem) -> bool:
         if item.type != "tf":

@@ -42,7 +42,7 @@ class GateSettings:
     continuation_openers: tuple[str, ...] = ()
     unanchoring_words: tuple[str, ...] = ()
     trivia_markers: tuple[str, ...] = ()
-    trivia_per_quiz: int = 1
+    trivia_share: float = 0.05
     measures_in_field_only: bool = False
     exception_endings: tuple[str, ...] = ()
 
@@ -71,7 +71,7 @@ def gate_settings() -> GateSettings:
         continuation_openers=tuple(data["continuation_openers"]),
         unanchoring_words=tuple(data["unanchoring_words"]),
         trivia_markers=tuple(data["trivia_markers"]),
-        trivia_per_quiz=int(data["trivia_per_quiz"]),
+        trivia_share=float(data["trivia_share"]),
         measures_in_field_only=bool(data["measures_in_field_only"]),
         exception_endings=tuple(data["exception_endings"]),
     )
