@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assistant.chinese import int_to_cn, match_key
 from assistant.types import Clause, Document, LintFinding
+from assistant.typos import likely_typos
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 # A Latin word with Chinese on both sides (within a space): `服务模式 and 物流大通道`.
@@ -32,6 +33,7 @@ def lint_document(document: Document) -> list[LintFinding]:
     findings += _page_breaks(document)
     findings += _latin(document)
     findings += _empty_and_duplicate(document)
+    findings += _typos(document)
     return sorted(findings, key=lambda f: (f.offset if f.offset is not None else -1, f.kind))
 
 
@@ -228,4 +230,24 @@ def _empty_and_duplicate(document: Document) -> list[LintFinding]:
             )
         else:
             seen[key] = clause.clause
+    return findings
+
+
+def _typos(document: Document) -> list[LintFinding]:
+    """A character conversion often misreads, where the document spells the word right elsewhere (西卜/西部)."""
+    source = document.source_text
+    findings = []
+    for typo in likely_typos(source):
+        clause = next((c.clause for c in document.clauses if c.start <= typo.offset < c.end), None)
+        findings.append(
+            LintFinding(
+                doc_id=document.doc_id,
+                kind="likely_typo",
+                severity="warning",
+                clause=clause,
+                offset=typo.offset,
+                message=f"“{typo.written}”可能是“{typo.meant}”的录入或转换错误（本文其他地方写作“{typo.meant}”），请核对原件。",
+                excerpt=_excerpt(source, typo.offset, typo.offset + 1),
+            )
+        )
     return findings

@@ -115,6 +115,7 @@ class LintFinding(Model):
         "duplicate_clause",
         "duplicate_number",
         "duplicate_document",
+        "likely_typo",
     ]
     severity: Severity
     clause: str | None

@@ -26,9 +26,9 @@ def of_kind(findings: list[LintFinding], kind: str) -> list[LintFinding]:
     return [f for f in findings if f.kind == kind]
 
 
-def test_directive_findings_are_exactly_gap_joins_and_latin(findings):
+def test_directive_findings_are_exactly_gap_joins_latin_and_one_typo(findings):
     kinds = sorted(f.kind for f in findings)
-    assert kinds == ["latin_in_chinese", "numbering_gap"] + ["page_break_join"] * 5
+    assert kinds == ["latin_in_chinese", "likely_typo", "numbering_gap"] + ["page_break_join"] * 5
     assert [f.offset for f in findings] == sorted(f.offset for f in findings)  # type: ignore[type-var]
 
 
@@ -157,3 +157,10 @@ def test_one_sentence_article_is_not_empty(tmp_path):
     assert [(f.kind, f.clause, f.message) for f in findings if f.kind == "empty_clause"] == [
         ("empty_clause", "第二条", "第二条只有编号，没有正文。")
     ]
+
+
+def test_the_likely_typo_is_xibu_where_the_directive_writes_xibu_elsewhere(findings, directive):
+    (typo,) = of_kind(findings, "likely_typo")
+    assert typo.clause == "十三"
+    assert directive.source_text[typo.offset - 1 : typo.offset + 1] == "西卜"
+    assert "“西部”" in typo.message

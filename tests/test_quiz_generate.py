@@ -43,11 +43,12 @@ def assert_verifies(item: QuizItem, checker: Checker) -> None:
 def test_forty_items_from_the_whole_directive_pass_every_gate_and_verify(whole: BuildResult, checker: Checker):
     assert len(whole.items) == 40
     assert whole.generator == "offline"
-    assert whole.notices == []
     counts = whole.counts()
     # Round robin over the types; the directive offers fewer sound lists than 10 once every list must be whole,
-    # and a list whose options overlap another question's with a key crossed is not used beside it.
-    assert sum(counts.values()) == 40 and counts["multi"] >= 4, counts
+    # of known scope and free of likely typos, and a list whose options overlap another question's with a key
+    # crossed is not used beside it. The shortfall is reported, not hidden.
+    assert sum(counts.values()) == 40 and counts["multi"] >= 2, counts
+    assert all("多选题" in n for n in whole.notices), whole.notices
     assert all(counts[t] >= 5 for t in QUESTION_TYPES if t != "multi"), counts
     true = sum(1 for i in whole.items if i.answer == [TRUE])
     assert abs(2 * true - counts["tf"]) <= 1  # as many 正确 as 错误, within one

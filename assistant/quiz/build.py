@@ -122,6 +122,16 @@ def build_from_documents(
     missing = [TYPE_LABELS[t] for t in request.types if not any(i.type == t for i in items)]
     if missing and items:
         notices.append(f"所选范围没有可出的{'、'.join(missing)}。")
+    share = request.n // max(len(request.types), 1)
+    short = [
+        f"{TYPE_LABELS[t]} {c} 道"
+        for t in request.types
+        if t != "tf" and 0 < (c := sum(1 for i in items if i.type == t)) < share
+    ]
+    if short and items:
+        notices.append(
+            f"所选范围可出的合格题目不足以按题型均分（每种约 {share} 道）：{'、'.join(short)}，其余由其他题型补足。"
+        )
     log.info("quiz built generator=%s seed=%d scope=%r %s", generator, seed, request.scope, summary(report))
     return BuildResult(
         request=request,
@@ -150,6 +160,7 @@ def _interleave(
     ordered: list[QuizItem] = []
     tf_count: Counter[str] = Counter()
     surplus = gate_settings().tf_surplus
+    trivia_left = int(request.n * gate_settings().trivia_share)
 
     def unbalancing(item: QuizItem) -> bool:
         if item.type != "tf":
@@ -169,7 +180,11 @@ def _interleave(
             while allowed := [i for i in range(len(queue)) if not unbalancing(queue[i])]:
                 progress = True
                 item = queue.pop(min(allowed, key=lambda i: rank(queue[i], i)))
+                if is_trivia(item) and trivia_left <= 0:
+                    report.removed["trivia"] += 1
+                    continue
                 if deduplicator.admit(item):
+                    trivia_left -= is_trivia(item)
                     used[item.key] += 1
                     if item.type == "tf":
                         last_tf = item.answer
@@ -178,6 +193,11 @@ def _interleave(
                     break
     report.removed["balance"] += sum(len(q) for q in queues.values())  # held back to keep 正确/错误 even
     return ordered
+
+
+def is_trivia(item: QuizItem) -> bool:
+    """An item on a date of entry into force or a repeal (本法自____年…起施行): low value, capped per quiz."""
+    return any(marker in item.answer_span for marker in gate_settings().trivia_markers)
 
 
 def _in_paper_order(items: list[QuizItem], clauses: list[Clause]) -> list[QuizItem]:

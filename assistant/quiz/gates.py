@@ -82,6 +82,7 @@ class Checker:
             ("metadata", sound["metadata"]),
             ("corrupt", sound["corrupt"]),
             ("formula", lambda item: sound["formula"](self.verified(item))),
+            ("political", sound["political"]),
             ("fragment", lambda item: sound["fragment"](self.verified(item))),
             ("truncated", lambda item: sound["truncated"](self.verified(item))),
             ("distractors", self.no_distractor_is_true),
@@ -91,6 +92,7 @@ class Checker:
             ("edit", sound["edit"]),
             ("options", self.options_are_sound),
             ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item)),
+            ("open", sound["open"]),
         ]
 
     # --- the gates -------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.quiz import stems
-from assistant.quiz.gazetteer import INSTITUTION_SUFFIXES, LEADING_VERBS, MEASURE_SUFFIXES, load_data
+from assistant.quiz.gazetteer import INSTITUTION_SUFFIXES, LEADING_VERBS, MEASURE_SUFFIXES, TERM_BREAKERS, load_data
 from assistant.quiz.soundness import (
     corrupt_word,
     formula_spans,
@@ -20,6 +20,7 @@ from assistant.quiz.soundness import (
     gate_settings,
     is_metadata,
     modal_editable,
+    political,
 )
 from assistant.quiz.stems import body_start
 from assistant.quiz.terms import Lexicon, kinds_of, tokenize, whole_at
@@ -31,6 +32,7 @@ SWAP_KINDS = frozenset(_EDITS["swap_kinds"])
 OBLIGATIONS: dict[str, str] = dict(_EDITS["obligations"])
 _NOUN_FLAGS = frozenset({"n", "nz", "ng", "vn", "ns", "an"})
 _MODALS = ("应当", "不得", "可以", "必须", "应", "须")
+_ANCHOR_FLAGS = frozenset({"j", "l", "nz", "vn"})
 _LOCAL = 10
 """Characters either side of a blank that stand for what the stem asserts."""
 
@@ -38,6 +40,11 @@ _LOCAL = 10
 def _opens_on_a_verb(word: str) -> bool:
     """发展社会化服务体系: a predicate's verb left on the term (a body's name such as 发展改革委 is whole)."""
     return len(word) > 4 and word[:2] in LEADING_VERBS and "institution" not in kinds_of(word)
+
+
+def _spans_a_predicate(word: str) -> bool:
+    """有关方面意见发给常务委员会: a verb that never stands inside a name joins two phrases, so this is no term."""
+    return any(token.word in TERM_BREAKERS for token in tokenize(word)[1:])
 
 
 def answer_offsets(item: QuizItem, clause: Clause) -> list[tuple[int, int]]:
@@ -80,6 +87,7 @@ class ItemGates:
             ("metadata", self.not_metadata),
             ("corrupt", self.no_corrupt_word),
             ("formula", self.formulas_intact),
+            ("political", self.political_field),
             ("fragment", self.whole_terms),
             ("truncated", self.stem_complete),
             ("elsewhere", self.distractors_false_everywhere),
@@ -87,6 +95,7 @@ class ItemGates:
             ("listed", self.open_list_asked_as_list),
             ("edit", self.plausible_edit),
             ("echo", self.no_echo),
+            ("open", self.blank_anchored),
         ]
 
     # --- the gates ---------------------------------------------------------------
@@ -99,7 +108,8 @@ class ItemGates:
         words = [*item.options, *item.answer] if item.type != "tf" else []
         if item.swap is not None:
             words += [item.swap.original, item.swap.replacement]
-        if any(match_key(w) in self.lexicon.suspect or corrupt_word(w) for w in words):
+        suspect = self.lexicon.suspect
+        if any(corrupt_word(w) or any(s in match_key(w) for s in suspect) for w in words):
             return False
         stem = match_key(item.stem)  # a learner never reads the broken word either (乌鲁齐 in a statement)
         return not any(word in stem for word in self.lexicon.suspect)
@@ -115,14 +125,40 @@ class ItemGates:
                 return False
         return True
 
+    def political_field(self, item: QuizItem) -> bool:
+        """A choice blank in a political neighbourhood (健全以党组织为领导的____) offers only distractors that the
+        documents say in political sentences too: never 天然气储备体系 because it ends in 体系 like the key."""
+        if item.type not in ("single", "multi"):
+            return True
+        body = _body(item)
+        if BLANK not in body:
+            return True
+        at = body.index(BLANK)
+        if not political(body[max(0, at - _LOCAL) : at + len(BLANK) + _LOCAL]):
+            return True
+        for option in (o for o in item.options if o not in item.answer):
+            key = match_key(option)
+            if not any(key in sentence and political(sentence) for _, sentence in self.sentences()):
+                return False
+        return True
+
     def whole_terms(self, item: QuizItem) -> bool:
         """Keys and options are whole terms, and the blank does not cut a term in the source."""
         words = [*item.options, *item.answer] if item.type != "tf" else []
-        if any(fragment(w) or _opens_on_a_verb(w) for w in words):
+        if item.swap is not None and item.kind is not None:
+            words += [item.swap.original, item.swap.replacement]
+        if any(fragment(w) or _opens_on_a_verb(w) or _spans_a_predicate(w) for w in words):
             return False
         clause = self.clauses.get(item.key)
         if clause is None:
             return True
+        swap = item.swap
+        if swap is not None and item.kind is not None and item.span_start is not None and item.span_end is not None:
+            at = clause.text.find(swap.original, item.span_start, item.span_end)
+            if at >= 0 and not whole_at(
+                clause.text, at, at + len(swap.original), numeric=item.kind in ("year", "number")
+            ):
+                return False
         if item.type == "multi":
             return self._list_whole(item, clause)
         text = clause.text
@@ -167,6 +203,8 @@ class ItemGates:
         if sentence is None:
             return True
         begin = max(sentence.start, body_start(clause))
+        if item.span_start <= begin and stems.continues_after_semicolon(text, begin):
+            return False  # …责令改正；| 对负有责任的…给予处分: the actor is in the clause before the semicolon
         return stems.keeps_subject(text, begin, item.span_start) and stems.keeps_predicate(
             text, item.span_start, item.span_end, sentence.end
         )
@@ -220,6 +258,8 @@ class ItemGates:
             return True
         if item.type == "blank":
             return False
+        if stems.mixed_scope_list(clause.text, min(s for s, _ in offsets), end):
+            return False  # A、B、C和D等X: 等X may cover D alone
         return item.stem.endswith(LISTED_MULTI if item.type == "multi" else LISTED_SINGLE)
 
     def plausible_edit(self, item: QuizItem) -> bool:
@@ -247,6 +287,19 @@ class ItemGates:
             return True
         at = clause.text.find(swap.original, item.span_start, item.span_end)
         return at < 0 or not stems.in_open_list(clause.text, at + len(swap.original))  # an open list stays true
+
+    def blank_anchored(self, item: QuizItem) -> bool:
+        """A fill-in stem holds, outside its blank, a noun of its own field that points at one answer:
+        加快推进____建设。 or ____可以根据实际需要作出适当调整。 admit anything."""
+        if item.type != "blank":
+            return True
+        if any(len(a) > gate_settings().blank_max_chars for a in item.answer):
+            return False  # 备案审查衔接联动机制: nobody reproduces a long name verbatim; it is asked as a choice
+        generic = set(gate_settings().unanchoring_words)
+        words = tokenize(_body(item).replace(BLANK, "，"))
+        return any(
+            len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in _ANCHOR_FLAGS) for t in words
+        )
 
     def no_echo(self, item: QuizItem) -> bool:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，

@@ -39,6 +39,12 @@ class GateSettings:
     choice_kinds: tuple[str, ...]
     field_clause_distance: int
     field_clause_window: int
+    continuation_openers: tuple[str, ...] = ()
+    unanchoring_words: tuple[str, ...] = ()
+    trivia_markers: tuple[str, ...] = ()
+    trivia_share: float = 0.05
+    measures_in_field_only: bool = False
+    exception_endings: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -62,6 +68,12 @@ def gate_settings() -> GateSettings:
         choice_kinds=tuple(data["choice_kinds"]),
         field_clause_distance=int(data["field_clause_distance"]),
         field_clause_window=int(data["field_clause_window"]),
+        continuation_openers=tuple(data["continuation_openers"]),
+        unanchoring_words=tuple(data["unanchoring_words"]),
+        trivia_markers=tuple(data["trivia_markers"]),
+        trivia_share=float(data["trivia_share"]),
+        measures_in_field_only=bool(data["measures_in_field_only"]),
+        exception_endings=tuple(data["exception_endings"]),
     )
 
 
@@ -75,6 +87,16 @@ def _formula_patterns() -> tuple[re.Pattern[str], ...]:
 def formula_spans(text: str) -> list[tuple[int, int]]:
     """[start, end) of every fixed political formula in text (overlapping spans kept)."""
     return sorted({(m.start(), m.end()) for pattern in _formula_patterns() for m in pattern.finditer(text)})
+
+
+@lru_cache(maxsize=1)
+def _political_markers() -> tuple[str, ...]:
+    return tuple(load_data("formulas")["neighbourhood_markers"])
+
+
+def political(text: str) -> bool:
+    """Whether text holds a fixed formula or a political word (党组织, 党委 …)."""
+    return bool(formula_spans(text)) or any(marker in text for marker in _political_markers())
 
 
 def cuts_formula(text: str, start: int, end: int) -> bool:
@@ -120,6 +142,17 @@ def _edit_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(data["discretion_markers"]), tuple(data["bound_words"])
 
 
+@lru_cache(maxsize=1)
+def _prohibition_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = load_data("edits")
+    return tuple(data["prohibitions"]), tuple(data["wrongful_words"])
+
+
+@lru_cache(maxsize=1)
+def _cap_words() -> tuple[str, ...]:
+    return tuple(load_data("edits")["cap_words"])
+
+
 def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence_end: int) -> bool:
     """The modal at text[at:] is the obligation of its statement, so negating it reads as a plausible error."""
     discretion, bounds = _edit_words()
@@ -128,5 +161,12 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
         return False  # 应当不少于 → 可以不少于
     if modal == "可以" and any(m in text[sentence_start:sentence_end] for m in discretion):
         return False  # 经…许可，…可以 → 应当 contradicts itself
+    if modal == "可以" and any(cap in after for cap in _cap_words()):
+        return False  # 每人可以…发言两次，第一次不超过十五分钟: a capped right is no duty
     stretch = re.split(r"[，,；;。：:]", after, maxsplit=1)[0]
+    prohibitions, wrongful = _prohibition_words()
+    if modal in prohibitions and (
+        "、" in stretch or any(word in text[sentence_start:sentence_end] for word in wrongful)
+    ):
+        return False  # 不得转借、倒卖…伪造 / …一律无效，…不得执行: lifting it is self-evidently wrong
     return "的" not in stretch  # 为实现…必须具备的设计特征: a modifier, not the obligation

@@ -20,6 +20,7 @@ SEGMENT_END = "，,；;：:"
 _SUBJECT_FLAGS = frozenset({"n", "nr", "ns", "nt", "nz", "r", "j", "b", "s", "t", "l", "f", "eng"})
 _PREPOSITION_FLAGS = frozenset({"p"})
 _CONDITION = ("的，", "的,")
+_TOPIC_END = re.compile(r"的[\u4e00-\u9fff]{1,3}$")
 _OPEN_LIST = re.compile(r"(?:[、和及][^，,。；;、：:等]{1,14})*等")
 _ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?")
 
@@ -61,6 +62,12 @@ def _modal_in(stretch: str) -> bool:
     return any(modal in stretch for modal in gate_settings().modals)
 
 
+def _modal_word_in(stretch: str) -> bool:
+    """A modal as a word of its own (应 of 应用 is none)."""
+    modals = set(gate_settings().modals)
+    return any(token.word in modals for token in tokenize(stretch))
+
+
 def keeps_subject(text: str, sentence_start: int, start: int) -> bool:
     """A stretch starting at `start` keeps what its sentence says before it that the stretch depends on.
 
@@ -71,6 +78,16 @@ def keeps_subject(text: str, sentence_start: int, start: int) -> bool:
         return True
     prefix = text[sentence_start:start]
     stretch = text[start:]
+    if prefix.rstrip(" ").endswith(_CONDITION):
+        return False  # …发言的，| 每人可以…: the statement holds only under the condition it would drop
+    topic = prefix.rstrip(" ")
+    if (
+        topic.endswith(("，", ","))
+        and len(segments(topic, 0, len(topic))) == 1
+        and _TOPIC_END.search(topic.rstrip(SEGMENT_END))
+        and _opens_on_subject(stretch)
+    ):
+        return False  # 列入会议议程的议案，| 提案人…应当提供有关的资料: the topic the statement is about
     if _modal_in(stretch.split("，", 1)[0]) and _opens_on_subject(stretch):
         return True  # the stretch has its own subject and obligation (监督检查人员不得少于…)
     first = _first_token(stretch)
@@ -95,6 +112,13 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
         return False  # 在…分配中，| 继续…
     if rest.startswith(settings.modals):
         return False  # 设立政府性基金…，| 应当有法律依据: the stretch is only the subject
+    rest_opener = _first_token(rest)
+    if _TOPIC_END.search(body) and rest_opener is not None and rest_opener.flag in _PREPOSITION_FLAGS:
+        return False  # …中应当由工伤保险基金支付的部分，| 由经办机构…结算: a noun phrase, its predicate follows
+    if rest.startswith(settings.continuation_openers):
+        return False  # 包括就作品、…肖像，| 以及…: the list or object goes on
+    if not _modal_word_in(body) and _subjectless_obligation_follows(text, end, sentence_end):
+        return False  # …认为…相抵触，| 可以…提出…要求: only the subject and its condition, the obligation comes later
     inner = segments(text, start, end)[:-1]
     if any(text[a:b].rstrip(SEGMENT_END + " ").endswith(settings.dangling_endings) for a, b in inner):
         return False  # ____在…分配中，继续通过…等方式，| 对…予以倾斜: after an adverbial the predicate comes last
@@ -111,6 +135,16 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
     return True
 
 
+def _subjectless_obligation_follows(text: str, end: int, sentence_end: int) -> bool:
+    """The first later stretch of the sentence with an obligation has no subject of its own, so its subject is
+    what came before (…联名，| 可以向…提出质询案); 国家实行…制度，| 常务委员会应当… is two statements."""
+    for a, b in segments(text, end, sentence_end):
+        stretch = text[a:b].strip(SEGMENT_END + " ")
+        if _modal_word_in(stretch):
+            return not _opens_on_subject(stretch)
+    return False
+
+
 def _conditional_start(stretch: str) -> bool:
     """A stretch that opens like a law's condition (未…, 违反…, 有…, 拒不…), not with a subject."""
     return not _opens_on_subject(stretch)
@@ -121,7 +155,7 @@ def _awaits_verb(stretch: str, modals: tuple[str, ...]) -> bool:
     tokens = tokenize(stretch.rstrip(SEGMENT_END + " "))
     for index, token in enumerate(tokens[:-1]):
         if token.word in modals and tokens[index + 1].flag in _PREPOSITION_FLAGS:
-            return not any(t.flag.startswith("v") for t in tokens[index + 2 :])
+            return not any(t.flag.startswith("v") and t.flag != "vn" for t in tokens[index + 2 :])
     return False
 
 
@@ -136,6 +170,8 @@ def self_contained(statement: str) -> bool:
     for reference in settings.context_references:
         if (reference in words) if len(reference) == 1 else (reference in body):
             return False
+    if body.endswith(settings.exception_endings) and len(segments(body, 0, len(body))) == 1:
+        return False  # …另有规定的除外: an exception without the rule it excepts
     if not _has_predicate(body):
         return False  # 2000年1月13日…公布的《…办法》: a noun phrase, its verb is elsewhere
     head = segments(body, 0, len(body))[0]
@@ -163,3 +199,23 @@ def in_open_list(text: str, end: int) -> bool:
     """The term ending at `end` is a member of a list closed by 等, wherever it stands in the list
     (乌鲁木齐、____、呼和浩特等): any unlisted member would be defensible too."""
     return _OPEN_LIST.match(text, end) is not None
+
+
+def mixed_scope_list(text: str, start: int, end: int) -> bool:
+    """The open list around [start, end) joins its last member with 和/及/与 (A、B、C和D等X): whether 等X covers
+    A–C or only D is unknown, so "which of these is X" cannot be asked (粮食生产功能区和粮油糖等…保护区)."""
+    match = _OPEN_LIST.match(text, end)
+    if match is None:
+        return False
+    head = max(text.rfind(c, 0, start) for c in "，,；;。：:")
+    stretch = text[head + 1 : match.end()]
+    last = stretch.rfind("、")
+    return last >= 0 and any(t.word in ("和", "及", "与", "以及") for t in tokenize(stretch[last + 1 :]))
+
+
+def continues_after_semicolon(text: str, start: int) -> bool:
+    """A sentence that follows a semicolon and opens on a preposition (…；对负有责任的…依法给予处分) has no actor of
+    its own: it shares the subject of the clause before."""
+    before = text[:start].rstrip(" ")
+    token = _first_token(text[start:])
+    return before.endswith(("；", ";")) and token is not None and token.flag in _PREPOSITION_FLAGS

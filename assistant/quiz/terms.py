@@ -15,6 +15,7 @@ from functools import lru_cache
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import (
     CITIES,
+    COMPLEMENT_VERBS,
     GENERIC_MEASURES,
     INSTITUTION_SUFFIXES,
     INSTITUTIONS,
@@ -29,6 +30,7 @@ from assistant.quiz.gazetteer import (
 from assistant.quiz.soundness import inside_formula, is_metadata, sound_term
 from assistant.quiz.types import TermKind
 from assistant.types import Clause
+from assistant.typos import likely_typos
 
 _NOUNISH = frozenset(["n", "nz", "nt", "ns", "nr", "nrt", "nrfg", "j", "l", "vn", "b", "an", "f", "eng", "i"])
 _STOP_FLAGS = frozenset(
@@ -339,6 +341,15 @@ def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
             return False
         # 守信激励和失信|惩戒机制: a verb after 和 that modifies the noun, not a predicate taking it.
         modifier = before.flag.startswith("v") and before.word not in LEADING_VERBS
+        # 形成优化|营商环境长效机制: two verbs in a row, the first not one that takes a verb phrase, so the
+        # second verb and its object modify the head noun together.
+        verb = before.flag.startswith("v") or before.word in LEADING_VERBS
+        if before.flag == "m" and index and tokens[index - 1].flag == "f":
+            return False  # 下一|年度社会保险基金: 下一年度 is one word
+        if before.flag == "r" and len(before.word) >= 2 and index and tokens[index - 1].flag.startswith("n"):
+            return False  # 纳税人自行|申报纳税制度: an adverb between a noun and the rest belongs to the term
+        if verb and index and tokens[index - 1].flag == "v" and tokens[index - 1].word not in COMPLEMENT_VERBS:
+            return False
         if modifier and index and tokens[index - 1].word in _COORDINATORS:
             return False
         # 财务、|会计制度, 宪法和|法律委员会: the conjunct before shares the term's head, so the term is cut.
@@ -464,6 +475,8 @@ class Lexicon:
                     entry = PoolEntry(term.text, term.kind, term.family, clause.key, clause.part, clause.order)
                     seen[(term.kind, key)] = entry
                     lexicon.pool.setdefault(term.kind, []).append(entry)
+        # A likely conversion typo (西卜 where the documents write 西部) is as unsound as a page-break join.
+        lexicon.suspect |= {typo.written for typo in likely_typos(lexicon.corpus)}
         return lexicon
 
     def kinds(self, text: str) -> set[TermKind]:
