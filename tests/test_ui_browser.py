@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from assistant.accounts import account_store
 from assistant.feedback import FeedbackStore
@@ -159,6 +159,21 @@ def settled(page: Page) -> None:
     expect(page.locator('[data-stale="true"]')).to_have_count(0)
 
 
+def choose_option(page: Page, select: Locator, option: str) -> None:
+    """Open a select and pick an option; a script rerun landing between the two closes the list, so reopen it."""
+    choice = page.get_by_role("option", name=option)
+    for _ in range(3):
+        settled(page)
+        select.click()
+        try:
+            expect(choice).to_be_visible(timeout=5000)
+        except AssertionError:
+            continue
+        choice.click()
+        return
+    choice.click()  # fails with Playwright's own message
+
+
 def snap(page: Page, name: str) -> Path:
     settled(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -264,9 +279,7 @@ def test_question_source_and_feedback_end_to_end(server: Server, page: Page):
     page.get_by_role("button", name="有问题").click()
     expect(page.get_by_role("button", name="提交反馈")).to_be_visible()
     settled(page)
-    page.get_by_test_id("stMultiSelect").filter(has_text="问题类型").click()
-    settled(page)
-    page.get_by_role("option", name="不完整").click()
+    choose_option(page, page.get_by_test_id("stMultiSelect").filter(has_text="问题类型"), "不完整")
     page.keyboard.press("Escape")
     page.get_by_label("补充说明（可选）").fill("希望列出养老服务的具体措施。")
     snap(page, "05-feedback-form")
