@@ -34,7 +34,7 @@ class JobProgress(BaseModel):
 
     @property
     def running(self) -> bool:
-        return not self.finished and _alive(self.pid)
+        return not self.finished and process_alive(self.pid)
 
     @property
     def fraction(self) -> float:
@@ -45,7 +45,8 @@ class JobProgress(BaseModel):
         return min(1.0, (self.documents_done + part) / self.documents_total)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (it may belong to another user)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

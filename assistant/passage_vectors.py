@@ -10,6 +10,7 @@ A sentence that is its chunk's whole text takes the chunk's vector.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
@@ -19,6 +20,10 @@ from assistant.types import Chunk, Clause
 from assistant.vector_cache import CachedEmbedder
 
 Progress = Callable[[int, int], None]
+
+
+class TokenCounter(Protocol):
+    def count_tokens(self, text: str) -> int: ...
 
 
 def document_vectors(
@@ -51,26 +56,16 @@ def _pooled(
     loose: list[str] = []
     first_chunk = 0
     for clause, pieces in clauses:
-        places = sentence_places(clause, pieces)
-        held = [sum(1 for p in places if p is not None and p[0] == number) for number in range(len(pieces))]
-        poolable = [
-            clause.kind in pool_limits.clause_kinds
-            and held[number] <= pool_limits.max_sentences
-            and passages.count_tokens(piece.text) <= pool_limits.max_tokens
-            for number, piece in enumerate(pieces)
-        ]
-        for sentence, place in zip(clause.sentences, places):
-            whole = place is not None and (place[1], place[2]) == (0, len(pieces[place[0]].text))
-            if place is None or not (whole or poolable[place[0]]):
+        for sentence, (how, place) in zip(clause.sentences, sentence_sources(clause, pieces, pool_limits, passages)):
+            if how == "own" or place is None:
                 sources.append(("own", len(loose), 0))
                 loose.append(sentence.text)
-                continue
-            row, start, end = first_chunk + place[0], place[1], place[2]
-            if (start, end) == (0, len(chunks[row].text)):
-                sources.append(("chunk", row, 0))
+            elif how == "chunk":
+                sources.append(("chunk", first_chunk + place[0], 0))
             else:
+                row = first_chunk + place[0]
                 sources.append(("span", row, len(spans[row])))
-                spans[row].append((start, end))
+                spans[row].append((place[1], place[2]))
         first_chunk += len(pieces)
     dim, total = passages.dim, len(chunks) + len(loose)
     chunk_vectors = np.zeros((len(chunks), dim), dtype=np.float32)
@@ -94,6 +89,31 @@ def _pooled(
             sentence_vectors[i] = own[row]
     progress(total, total)
     return chunk_vectors, sentence_vectors
+
+
+def sentence_sources(
+    clause: Clause, pieces: list[Chunk], limits: PoolLimits | None, counter: TokenCounter
+) -> list[tuple[str, tuple[int, int, int] | None]]:
+    """How each sentence of the clause gets its vector, and where it stands in the clause's chunks:
+    "chunk" (it is the chunk's whole text), "span" (pooled from the chunk), or "own" (embedded alone)."""
+    places = sentence_places(clause, pieces)
+    held = [sum(1 for p in places if p is not None and p[0] == number) for number in range(len(pieces))]
+    poolable = [
+        limits is not None
+        and clause.kind in limits.clause_kinds
+        and held[number] <= limits.max_sentences
+        and counter.count_tokens(piece.text) <= limits.max_tokens
+        for number, piece in enumerate(pieces)
+    ]
+    out: list[tuple[str, tuple[int, int, int] | None]] = []
+    for place in places:
+        if place is not None and (place[1], place[2]) == (0, len(pieces[place[0]].text)):
+            out.append(("chunk", place))
+        elif place is not None and poolable[place[0]]:
+            out.append(("span", place))
+        else:
+            out.append(("own", place))
+    return out
 
 
 def _in_batches(texts: list[str], passages: CachedEmbedder, done: Callable[[int], None]) -> np.ndarray:

@@ -18,6 +18,7 @@ from typing import Literal
 from urllib.parse import quote
 
 from assistant.errors import UserError
+from assistant.jobs import process_alive
 from assistant.oplog import SHOWN_TO_USER
 
 log = logging.getLogger(__name__)
@@ -155,21 +156,11 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{location}?immutable=1", uri=True, check_same_thread=False)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _remove_orphaned_snapshots(parent: Path) -> None:
     """Snapshots of processes that died without cleaning up (kill -9)."""
     for folder in parent.glob(f"{SNAPSHOT_PREFIX}*"):
         pid = folder.name[len(SNAPSHOT_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
 
 

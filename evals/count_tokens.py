@@ -12,9 +12,10 @@ import argparse
 import json
 from pathlib import Path
 
-from assistant.chunking import chunk_clause, sentence_places
+from assistant.chunking import chunk_clause
 from assistant.embeddings import NumpyE5Embedder
 from assistant.ingest import load_corpus
+from assistant.passage_vectors import sentence_sources
 from assistant.settings import Settings
 
 
@@ -39,21 +40,10 @@ def main() -> None:
         for clause in document.clauses:
             chunks = chunk_clause(clause, settings.max_tokens, counter.count_tokens)
             counts["chunk_tokens"] += sum(cost(c.text) for c in chunks)
-            places = sentence_places(clause, chunks)
-            held = [sum(1 for p in places if p is not None and p[0] == n) for n in range(len(chunks))]
-            for sentence, place in zip(clause.sentences, places):
-                if place is not None and (place[1], place[2]) == (0, len(chunks[place[0]].text)):
-                    continue  # the chunk's own vector
-                poolable = (
-                    limits is not None
-                    and place is not None
-                    and clause.kind in limits.clause_kinds
-                    and held[place[0]] <= limits.max_sentences
-                    and counter.count_tokens(chunks[place[0]].text) <= limits.max_tokens
-                )
-                if poolable:
+            for sentence, (how, _) in zip(clause.sentences, sentence_sources(clause, chunks, limits, counter)):
+                if how == "span":
                     counts["pooled_sentences"] += 1
-                else:
+                elif how == "own":
                     counts["embedded_sentences"] += 1
                     counts["sentence_tokens"] += cost(sentence.text)
     counts["documents"] = len(loaded.documents)

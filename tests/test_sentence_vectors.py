@@ -14,7 +14,7 @@ from assistant.ingest import load_document
 from assistant.settings import Settings
 from assistant.types import Clause
 from tests.conftest import write_doc
-from tests.test_index_cache import top
+from tests.test_index_cache import CountingEmbedder, top
 
 SHORT = "第一条 为了保护森林资源，制定本法。本法所称森林，包括乔木林和竹林。"
 LONG_SENTENCES = [
@@ -26,28 +26,17 @@ LONG_SENTENCES = [
 LAW = f"中华人民共和国森林示例法\n\n{SHORT}\n\n第二条 {''.join(LONG_SENTENCES)}\n\n第三条 本法自公布之日起施行。\n"
 
 
-class SpanCountingEmbedder:
-    """The shipped numpy runtime, recording what reaches it: whole texts, and texts read with their spans."""
+class SpanCountingEmbedder(CountingEmbedder):
+    """The counting embedder of test_index_cache; texts read with spans are recorded apart (`pooled`), so
+    `passages` holds only what was embedded on its own."""
 
     def __init__(self, inner: NumpyE5Embedder):
-        self.inner = inner
-        self.model_id, self.dim = inner.model_id, inner.dim
-        self.passages: list[str] = []
+        super().__init__(inner)
         self.pooled: list[tuple[str, list[tuple[int, int]]]] = []
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        self.passages.extend(texts)
-        return self.inner.embed_passages(texts)
 
     def embed_passages_with_spans(self, texts, spans):
         self.pooled.extend(zip(texts, spans))
         return self.inner.embed_passages_with_spans(texts, spans)
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.inner.embed_query(text)
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
 
 
 @pytest.fixture
