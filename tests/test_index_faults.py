@@ -35,6 +35,26 @@ def topic_law(topic: str) -> str:
     return f"{topic}管理办法\n\n" + "\n\n".join(articles) + "\n"
 
 
+# The real CLI and model. The build stalls once two documents are committed and the third is being embedded,
+# so the kill lands mid-build however fast the machine is (six small laws can be indexed between two polls).
+STALL_AFTER_TWO_DOCUMENTS = """
+import sys, time
+from assistant import cli, jobs
+
+report = jobs.JobWriter.update
+
+def update_then_stall(self, *args, **kwargs):
+    report(self, *args, **kwargs)
+    if self.state.documents_done >= 2 and self.state.done > 0:
+        self._write()
+        time.sleep(3600)
+
+jobs.JobWriter.update = update_then_stall
+sys.argv = ["assistant.cli", *sys.argv[1:]]
+cli.main()
+"""
+
+
 def test_kill_9_mid_build_resumes_where_it_stopped(tmp_path: Path, embedder):
     corpus = tmp_path / "corpus"
     for number, topic in enumerate(TOPICS):
@@ -42,7 +62,7 @@ def test_kill_9_mid_build_resumes_where_it_stopped(tmp_path: Path, embedder):
     data = tmp_path / "data"
     env = {**os.environ, "PYTHONPATH": str(REPO), "POLICY_ASSISTANT_DATA_DIR": str(data)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "assistant.cli", "index", "--corpus", str(corpus)],
+        [sys.executable, "-c", STALL_AFTER_TWO_DOCUMENTS, "index", "--corpus", str(corpus)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
