@@ -12,6 +12,7 @@ import random
 
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import institution_class, load_data, place_class, places_of_region, region_of
+from assistant.quiz.numerals import number_value, written_like
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.terms import Lexicon, PoolEntry
 from assistant.quiz.types import Difficulty, TermKind
@@ -72,8 +73,10 @@ class Distractors:
             pool = [e for e in pool if institution_class(e.text) == institution_class(answer)]
         elif kind == "number":
             # The same unit and the same order of magnitude: 2000 元 or 10000 元 for 5000 元, never 3 人.
-            value = float(answer)
-            pool = [e for e in pool if e.family == family and 0.1 <= float(e.text) / max(value, 1e-9) <= 10]
+            value = number_value(answer) or 0.0
+            pool = [
+                e for e in pool if e.family == family and 0.1 <= (number_value(e.text) or 0.0) / max(value, 1e-9) <= 10
+            ]
         scored: list[tuple[float, float, str]] = []
         for entry in pool:
             key = match_key(entry.text)
@@ -142,7 +145,9 @@ class Distractors:
 
     def numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False) -> list[str]:
         """Nearby years or numbers the clause does not state (steps from data/edits.toml)."""
-        value = float(answer)
+        value = number_value(answer)
+        if value is None:
+            return []
         steps: list[float] = list(_EDITS["year_shifts"]) if kind == "year" else list(_EDITS["number_steps"])
         if kind == "number":
             steps += [value, -value / 2]
@@ -157,7 +162,10 @@ class Distractors:
             candidate = value + step
             if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100):
                 continue
-            text = str(int(candidate)) if candidate.is_integer() else f"{candidate:g}"
+            written = written_like(candidate, answer) if kind == "number" else str(int(candidate))
+            if written is None:
+                continue
+            text = written
             key = match_key(text)
             if key in avoid or key in self.text or text in out:
                 continue

@@ -107,6 +107,8 @@ class _ClauseWriter:
 
     def _specific(self, term: Term) -> bool:
         """A term worth asking about: a meaningful kind, and not repeated all over the document."""
+        if term.kind == "number":  # a count is specific with its unit: 45日 once, although 5 stands everywhere
+            return self.lexicon.corpus.count(match_key(term.text + term.family)) <= 2
         return term.kind in BLANKABLE and self.lexicon.clause_count.get(match_key(term.text), 0) <= 2
 
     def _sentence(self, start: int, end: int) -> Sentence | None:
@@ -143,12 +145,21 @@ class _ClauseWriter:
             b -= 1
         if b - a > gate_settings().stem_max_chars:
             return None
-        return a, b
+        return self._carried(a, b)
+
+    def _carried(self, a: int, b: int) -> tuple[int, int] | None:
+        """A stretch whose premise is in the sentence before (如果…, 接到报告后) starts at the article's first words,
+        when that stays short enough; otherwise it is not asked."""
+        if a <= self.body_start or not stems.needs_premise(self.clause.text, a, b):
+            return a, b
+        if b - self.body_start > gate_settings().carry_max_chars:
+            return None
+        return self.body_start, b
 
     def _statement(self, sentence: Sentence, start: int, end: int) -> tuple[int, int] | None:
         """A true/false statement: the whole sentence when it is short enough, else the stretch around the term."""
         if len(sentence.text) <= STATEMENT_CHARS:
-            return max(sentence.start, self.body_start), sentence.end
+            return self._carried(max(sentence.start, self.body_start), sentence.end)
         return self._window(sentence, start, end)
 
     def _stem(self, a: int, b: int, start: int, end: int, hint: str = "") -> str:
@@ -286,10 +297,11 @@ class _ClauseWriter:
         inside = [t for t in terms if sentence.start <= t.start and t.end <= sentence.end and t.kind in SWAP_KINDS]
         anchor = self.rng.choice(inside) if inside else None
         out = []
-        whole = (max(sentence.start, self.body_start), sentence.end)
+        whole = self._carried(max(sentence.start, self.body_start), sentence.end)
         a, b = (self._statement(sentence, anchor.start, anchor.end) if anchor else whole) or (0, 0)
         span = self.clause.text[a:b].rstrip("。；;")
-        if 12 <= len(span) <= STATEMENT_CHARS:
+        longest = gate_settings().carry_max_chars if a < sentence.start else STATEMENT_CHARS
+        if 12 <= len(span) <= longest:
             out.append(
                 self._item(
                     type="tf",

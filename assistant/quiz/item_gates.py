@@ -128,7 +128,7 @@ class ItemGates:
     def political_field(self, item: QuizItem) -> bool:
         """A choice blank in a political neighbourhood (健全以党组织为领导的____) offers only distractors that the
         documents say in political sentences too: never 天然气储备体系 because it ends in 体系 like the key."""
-        if item.type not in ("single", "multi"):
+        if item.type not in ("single", "multi", "blank"):
             return True
         body = _body(item)
         if BLANK not in body:
@@ -136,6 +136,8 @@ class ItemGates:
         at = body.index(BLANK)
         if not political(body[max(0, at - _LOCAL) : at + len(BLANK) + _LOCAL]):
             return True
+        if item.type == "blank":
+            return False  # a political formula is recited, never blanked (健全以党组织为领导的____)
         for option in (o for o in item.options if o not in item.answer):
             key = match_key(option)
             if not any(key in sentence and political(sentence) for _, sentence in self.sentences()):
@@ -199,6 +201,10 @@ class ItemGates:
         # 对…收费，| 实行目录清单管理: an adverbial phrase whose predicate was left out.
         if body.startswith(settings.dangling_openers) and text[item.span_end : item.span_end + 1] in ",，":
             return False
+        if item.span_start > body_start(clause) and stems.needs_premise(text, item.span_start, item.span_end):
+            return False  # 如果诉争商标注册已满五年，… / 公安机关接到报告后: the premise is in the sentence before
+        if stems.continued_after_semicolon(text, item.span_end):
+            return False  # …仅有转让或者许可行为；| 或者…的，不认定为商标使用: half a proposition
         sentence = next((s for s in clause.sentences if s.start <= item.span_start < s.end), None)
         if sentence is None:
             return True
@@ -295,6 +301,8 @@ class ItemGates:
             return True
         if any(len(a) > gate_settings().blank_max_chars for a in item.answer):
             return False  # 备案审查衔接联动机制: nobody reproduces a long name verbatim; it is asked as a choice
+        if item.kind == "measure" and any(a.endswith(gate_settings().open_heads) for a in item.answer):
+            return False  # 建立____，对受教育者实施奖励或者处分: 学籍管理制度 and 奖惩制度 both fit; asked as a choice
         generic = set(gate_settings().unanchoring_words)
         words = tokenize(_body(item).replace(BLANK, "，"))
         return any(
@@ -305,11 +313,13 @@ class ItemGates:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，
         统筹安排检查工作 with 检查制度 among 会计制度, 责任制度 gives the key away. (A listed member that echoes
         the stem gives away only itself, so lists are left be.)"""
-        if item.type != "single":
+        if item.type not in ("single", "blank"):
             return True
         settings = gate_settings()
         body = _body(item)
         rest = item.label + body.replace(BLANK, "|")
+        if item.type == "blank":
+            return not any(_echoed(answer, body.replace(BLANK, "|"), settings.echo_ignore) for answer in item.answer)
         generic = set(settings.echo_ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
         distractors = [o for o in item.options if o not in item.answer]
         for answer in item.answer:
@@ -320,3 +330,16 @@ class ItemGates:
                 if not any(word in d for d in distractors):
                     return False
         return True
+
+
+_NUMERALS = "一二两三四五六七八九十双"
+
+
+def _echoed(answer: str, stem: str, ignore: tuple[str, ...]) -> bool:
+    """A fill-in key the stem spells out: one of its own words stands in the stem (完善____，逐步提高失业保险水平 →
+    失业保险制度), or it abbreviates the stem's words (打造“____”升级版 after 大众创业万众创新 → 双创)."""
+    generic = set(ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
+    if any(len(t.word) >= 2 and t.word not in generic and t.word in stem for t in tokenize(answer)):
+        return True
+    rest = answer.lstrip(_NUMERALS)
+    return len(answer) <= 4 and rest != answer and bool(rest) and all(ch in stem for ch in rest)

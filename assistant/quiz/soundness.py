@@ -14,6 +14,8 @@ from functools import lru_cache
 from assistant.quiz.gazetteer import FUNCTION_CHAR_WORDS, LEADING_FUNCTION_CHARS, load_data
 from assistant.types import Clause
 
+_DUTIES = ("应当", "必须", "应")
+"""The modals of a positive duty (a prohibition's other side)."""
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -45,6 +47,12 @@ class GateSettings:
     trivia_share: float = 0.05
     measures_in_field_only: bool = False
     exception_endings: tuple[str, ...] = ()
+    context_patterns: tuple[str, ...] = ()
+    premise_openers: tuple[str, ...] = ()
+    back_references: tuple[str, ...] = ()
+    carry_max_chars: int = 110
+    semicolon_continuations: tuple[str, ...] = ()
+    open_heads: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +82,12 @@ def gate_settings() -> GateSettings:
         trivia_share=float(data["trivia_share"]),
         measures_in_field_only=bool(data["measures_in_field_only"]),
         exception_endings=tuple(data["exception_endings"]),
+        context_patterns=tuple(data["context_patterns"]),
+        premise_openers=tuple(data["premise_openers"]),
+        back_references=tuple(data["back_references"]),
+        carry_max_chars=int(data["carry_max_chars"]),
+        semicolon_continuations=tuple(data["semicolon_continuations"]),
+        open_heads=tuple(data["open_heads"]),
     )
 
 
@@ -165,8 +179,25 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
         return False  # 每人可以…发言两次，第一次不超过十五分钟: a capped right is no duty
     stretch = re.split(r"[，,；;。：:]", after, maxsplit=1)[0]
     prohibitions, wrongful = _prohibition_words()
+    if modal in prohibitions and _other_duty(text[sentence_start:sentence_end], at - sentence_start, modal):
+        return False  # 应当按照核定载质量装载，不得超载 → 可以超载 contradicts its own other half
     if modal in prohibitions and (
         "、" in stretch or any(word in text[sentence_start:sentence_end] for word in wrongful)
     ):
         return False  # 不得转借、倒卖…伪造 / …一律无效，…不得执行: lifting it is self-evidently wrong
     return "的" not in stretch  # 为实现…必须具备的设计特征: a modifier, not the obligation
+
+
+def _other_duty(sentence: str, at: int, modal: str) -> bool:
+    """The sentence states a positive duty besides the prohibition at `at` (应当…，不得…): the prohibition is that
+    duty's other side, so lifting it leaves a statement that contradicts itself."""
+    from assistant.quiz.stems import segments  # stems and terms import this module
+    from assistant.quiz.terms import tokenize
+
+    duties = [d for d in _DUTIES if d != modal]
+    for a, b in segments(sentence, 0, len(sentence)):
+        if a <= at < b:
+            continue
+        if any(t.word in duties for t in tokenize(sentence[a:b])):
+            return True
+    return False

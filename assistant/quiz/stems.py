@@ -167,6 +167,8 @@ def self_contained(statement: str) -> bool:
     if not body or body.endswith(("：", ":")):
         return False
     words = {t.word for t in tokenize(body)}
+    if any(re.search(pattern, body) for pattern in settings.context_patterns):
+        return False  # 本条第一款, 前两款, 以下情形: a paragraph or list the stem does not quote
     for reference in settings.context_references:
         if (reference in words) if len(reference) == 1 else (reference in body):
             return False
@@ -219,3 +221,28 @@ def continues_after_semicolon(text: str, start: int) -> bool:
     before = text[:start].rstrip(" ")
     token = _first_token(text[start:])
     return before.endswith(("；", ";")) and token is not None and token.flag in _PREPOSITION_FLAGS
+
+
+def needs_premise(text: str, start: int, end: int) -> bool:
+    """The stretch [start, end) opens on a word whose premise came before (如果…, 但是…) or names a bare report or
+    application received (接到报告后, 自收到申请之日起): without the sentence before, the learner cannot tell
+    what case the statement is about."""
+    settings = gate_settings()
+    first = _first_token(text[start:end])
+    if first is not None and first.word in settings.premise_openers:
+        return True
+    return any(re.search(pattern, text[start:end]) for pattern in settings.back_references)
+
+
+def continued_after_semicolon(text: str, end: int) -> bool:
+    """A statement ending at a semicolon whose next stretch continues it (…许可行为；或者…的，不认定为商标使用): the
+    two sides form one proposition, the left one alone has no predicate of its own."""
+    rest = text[end:].lstrip(" 。")
+    if not rest.startswith(("；", ";")):
+        return False
+    tail = rest[1:].lstrip(" ")
+    if tail.startswith(gate_settings().semicolon_continuations):
+        return True
+    left = text[max(0, text.rfind("。", 0, end) + 1) : end]
+    stop = min((i for i in (tail.find("。"), len(tail)) if i >= 0))
+    return not _modal_word_in(left) and any(mark in tail[:stop] for mark in _CONDITION)
