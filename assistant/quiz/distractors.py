@@ -89,10 +89,12 @@ class Distractors:
             closeness = self._closeness(answer, family, entry.text, entry.family, entry.part)
             if abs(entry.order - self.clause.order) <= gate_settings().field_clause_distance:
                 closeness += 1.0  # a neighbouring clause most likely treats the same field
-            if kind in ("measure", "item") and self._in_field(answer, family, entry):
+            if kind == "measure" and gate_settings().measures_in_field_only:
+                if not _content_bigrams(answer, family) & _content_bigrams(entry.text, family):
+                    continue  # 文化惠民工程 beside 江河湖泊骨干治理工程: same ending and part, another field
                 closeness += FIELD_WEIGHT
-            elif kind == "measure" and gate_settings().measures_in_field_only:
-                continue  # 文化惠民工程 beside 重点水源工程: same ending, another field
+            elif kind in ("measure", "item") and self._in_field(answer, family, entry):
+                closeness += FIELD_WEIGHT
             scored.append((closeness, self.rng.random(), entry.text))
         scored.sort(reverse=True)
         chosen: list[str] = []

@@ -160,7 +160,7 @@ class Checker:
         keys = [match_key(o) for o in options]
         if not all(keys) or len(set(keys)) != len(keys):
             return False
-        if any(a != b and a in b for a in keys for b in keys):
+        if item.kind not in ("year", "number") and any(a != b and a in b for a in keys for b in keys):
             return False  # 四川 and 四川省 are one option twice
         return self._same_kind(item) and self._same_class(item)
 
