@@ -90,7 +90,7 @@ class Distractors:
             if abs(entry.order - self.clause.order) <= gate_settings().field_clause_distance:
                 closeness += 1.0  # a neighbouring clause most likely treats the same field
             if kind == "measure" and gate_settings().measures_in_field_only:
-                if not _content_bigrams(answer, family) & _content_bigrams(entry.text, family):
+                if not content_bigrams(answer, family) & content_bigrams(entry.text, family):
                     continue  # 文化惠民工程 beside 江河湖泊骨干治理工程: same ending and part, another field
                 closeness += FIELD_WEIGHT
             elif kind in ("measure", "item") and self._in_field(answer, family, entry):
@@ -111,7 +111,7 @@ class Distractors:
 
     def _in_field(self, answer: str, family: str, entry: PoolEntry) -> bool:
         """The entry treats the key's field: a shared word besides the ending, the same part, a nearby clause."""
-        if _content_bigrams(answer, family) & _content_bigrams(entry.text, family):
+        if content_bigrams(answer, family) & content_bigrams(entry.text, family):
             return True
         near = abs(entry.order - self.clause.order) <= gate_settings().field_clause_window
         return near or (bool(entry.part) and entry.part == self.clause.part)
@@ -177,7 +177,7 @@ class Distractors:
         return out
 
 
-def _content_bigrams(name: str, family: str) -> set[str]:
+def content_bigrams(name: str, family: str) -> set[str]:
     """The character pairs of a named measure's modifier, its ending left out (失业保险制度 → 失业, 业保, 保险)."""
     modifier = match_key(name.removesuffix(family))
     return {modifier[i : i + 2] for i in range(len(modifier) - 1)}

@@ -83,6 +83,7 @@ class Checker:
             ("corrupt", sound["corrupt"]),
             ("formula", lambda item: sound["formula"](self.verified(item))),
             ("political", sound["political"]),
+            ("field", sound["field"]),
             ("fragment", lambda item: sound["fragment"](self.verified(item))),
             ("truncated", lambda item: sound["truncated"](self.verified(item))),
             ("distractors", self.no_distractor_is_true),

@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.quiz import stems
-from assistant.quiz.gazetteer import INSTITUTION_SUFFIXES, LEADING_VERBS, MEASURE_SUFFIXES, TERM_BREAKERS, load_data
+from assistant.quiz.distractors import content_bigrams
+from assistant.quiz.gazetteer import (
+    INSTITUTION_SUFFIXES,
+    LEADING_VERBS,
+    MEASURE_SUFFIXES,
+    TERM_BREAKERS,
+    load_data,
+    term_class,
+)
 from assistant.quiz.soundness import (
     corrupt_word,
     formula_spans,
@@ -88,6 +96,7 @@ class ItemGates:
             ("corrupt", self.no_corrupt_word),
             ("formula", self.formulas_intact),
             ("political", self.political_field),
+            ("field", self.distractors_in_field),
             ("fragment", self.whole_terms),
             ("truncated", self.stem_complete),
             ("elsewhere", self.distractors_false_everywhere),
@@ -143,6 +152,16 @@ class ItemGates:
             if not any(key in sentence and political(sentence) for _, sentence in self.sentences()):
                 return False
         return True
+
+    def distractors_in_field(self, item: QuizItem) -> bool:
+        """A named measure's distractors share a word with it besides the ending (data: measures_in_field_only):
+        文化惠民工程 is no option for a water works list, 社会安全体系 none for 天然气储备体系."""
+        if item.type != "single" or item.kind != "measure" or not gate_settings().measures_in_field_only:
+            return True
+        answer = item.answer[0]
+        family = term_class(answer, "measure")
+        own = content_bigrams(answer, family)
+        return all(own & content_bigrams(o, family) for o in item.options if o not in item.answer)
 
     def whole_terms(self, item: QuizItem) -> bool:
         """Keys and options are whole terms, and the blank does not cut a term in the source."""

@@ -163,6 +163,11 @@ def _prohibition_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def _state_verbs() -> tuple[str, ...]:
+    return tuple(load_data("edits")["state_verbs"])
+
+
+@lru_cache(maxsize=1)
 def _cap_words() -> tuple[str, ...]:
     return tuple(load_data("edits")["cap_words"])
 
@@ -173,6 +178,8 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
     after = text[at + len(modal) : sentence_end]
     if after.startswith(bounds):
         return False  # 应当不少于 → 可以不少于
+    if modal not in _prohibition_words()[0] and after.startswith(_state_verbs()):
+        return False  # 应当具有…能力 → 可以具有, 应当符合国家标准 → 可以符合: a qualification, no option
     if modal == "可以" and any(m in text[sentence_start:sentence_end] for m in discretion):
         return False  # 经…许可，…可以 → 应当 contradicts itself
     if modal == "可以" and any(cap in after for cap in _cap_words()):

@@ -241,8 +241,4 @@ def continued_after_semicolon(text: str, end: int) -> bool:
     if not rest.startswith(("；", ";")):
         return False
     tail = rest[1:].lstrip(" ")
-    if tail.startswith(gate_settings().semicolon_continuations):
-        return True
-    left = text[max(0, text.rfind("。", 0, end) + 1) : end]
-    stop = min((i for i in (tail.find("。"), len(tail)) if i >= 0))
-    return not _modal_word_in(left) and any(mark in tail[:stop] for mark in _CONDITION)
+    return tail.startswith(gate_settings().semicolon_continuations)
