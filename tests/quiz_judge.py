@@ -75,7 +75,9 @@ OPEN_LIST = re.compile(r"(?:[、和及][^，,。；;、：:等]{1,14})*等")
 LISTED = ("（原文列举的是下列哪一项？）", "（原文列举的是下列哪些项？）")
 BLANK_MAX = 12
 # Round-4 classes (the round-3 review's mechanisms), with the judge's own word lists.
-HIDDEN = re.compile(r"本条(?!例)|(?<!条)第[一二三四五六七八九十]+款|前[两三四五六七八九十]款|(?<![0-9一二三四五六七八九十百千万元年月日人岁倍])(?:以下|如下)")
+HIDDEN = re.compile(
+    r"本条(?!例)|(?<!条)第[一二三四五六七八九十]+款|前[两三四五六七八九十]款|(?<![0-9一二三四五六七八九十百千万元年月日人岁倍])(?:以下|如下)"
+)
 PREMISE_OPENERS = ("如果", "若", "假如", "倘若", "但是", "否则")
 BARE_RECEIPT = re.compile(r"(?:接到|收到|受理)(?:报告|申请|通知|材料|举报)(?:后|之日)")
 SEMICOLON_GOES_ON = ("或者", "或", "以及", "并")

@@ -63,7 +63,5 @@ def test_every_reviewed_defect_is_rejected_by_a_gate(record: dict):
 def test_the_judge_passes_most_items_the_reviewer_accepted():
     """The judge is stricter than the reviewer (it flags open fill-ins such as 建立相应的____ → 监督机制 and policies
     set against other policies), but it must not flag the bulk of what an exam writer accepts."""
-    flagged = [
-        _name(r) for r in VERDICTS["clean"] if any(check(_item(r)) for check in _judge().classes().values())
-    ]
+    flagged = [_name(r) for r in VERDICTS["clean"] if any(check(_item(r)) for check in _judge().classes().values())]
     assert len(flagged) <= len(VERDICTS["clean"]) // 4, flagged

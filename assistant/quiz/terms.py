@@ -124,9 +124,7 @@ def kinds_of(text: str) -> set[TermKind]:
     kinds: set[TermKind] = set()
     if re.fullmatch(r"(?:19|20)\d{2}(?:年)?", text):
         kinds.add("year")
-    elif re.fullmatch(r"\d+(?:\.\d+)?\D{0,2}", text):
-        kinds.add("number")
-    elif chinese_value(text) is not None:
+    elif re.fullmatch(r"\d+(?:\.\d+)?\D{0,2}", text) or chinese_value(text) is not None:
         kinds.add("number")
     place = place_kind(text)
     if place:
@@ -406,8 +404,11 @@ def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     terms += [Term(m.group(1), "year", m.start(1), m.end(1), "year") for m in _YEAR.finditer(text)]
     # A number's family is its unit: 5000 元 is set against sums of money, not against 3 人.
     terms += [Term(m.group(1), "number", m.start(1), m.end(1), m.group(2)) for m in _NUMBER.finditer(text)]
-    terms += [t for t in map(_period, _PERIOD.finditer(text)) if t is not None and (t.start, t.end) not in {
-        (n.start, n.end) for n in terms}]
+    terms += [
+        t
+        for t in map(_period, _PERIOD.finditer(text))
+        if t is not None and (t.start, t.end) not in {(n.start, n.end) for n in terms}
+    ]
     # A quoted word in a run of quoted words (“以上”、“以下”、“日内”) is one member of a list: any other is defensible.
     terms += [
         Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan")
