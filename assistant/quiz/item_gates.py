@@ -320,7 +320,7 @@ class ItemGates:
             return True
         if any(len(a) > gate_settings().blank_max_chars for a in item.answer):
             return False  # 备案审查衔接联动机制: nobody reproduces a long name verbatim; it is asked as a choice
-        if item.kind == "measure" and any(a.endswith(gate_settings().open_heads) for a in item.answer):
+        if item.kind == "measure" and not all(_pinned(a, _body(item)) for a in item.answer):
             return False  # 建立____，对受教育者实施奖励或者处分: 学籍管理制度 and 奖惩制度 both fit; asked as a choice
         generic = set(gate_settings().unanchoring_words)
         words = tokenize(_body(item).replace(BLANK, "，"))
@@ -362,3 +362,15 @@ def _echoed(answer: str, stem: str, ignore: tuple[str, ...]) -> bool:
         return True
     rest = answer.lstrip(_NUMERALS)
     return len(answer) <= 4 and rest != answer and bool(rest) and all(ch in stem for ch in rest)
+
+
+def _pinned(answer: str, body: str) -> bool:
+    """A fill-in key with an open head (…制度, …政策) is pinned only as a member of a list of its kind
+    (建立财务、会计制度和____ → 资产管理制度): alone, near-synonyms fit the blank as well."""
+    head = next((h for h in gate_settings().open_heads if answer.endswith(h)), None)
+    if head is None:
+        return True
+    at = body.find(BLANK)
+    before, after = body[:at], body[at + len(BLANK) :]
+    sibling = before.rstrip("、和及与").endswith(head) or (after[:1] in "、和及与" and head in after.split("，")[0])
+    return sibling and (before[-1:] in "、和及与" or after[:1] in "、和及与")
