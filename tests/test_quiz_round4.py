@@ -86,6 +86,9 @@ def test_a_semicolon_is_a_boundary_only_between_whole_propositions():
         ("学校名称应当符合有关法律、行政法规的规定。", "应当", False),
         ("储存数量应当符合国家标准或者国家有关规定。", "应当", False),
         ("用人单位应当依法缴纳社会保险费。", "应当", True),
+        ("产品质量监督检验人员，必须正确行使职权，秉公办事，不得玩忽职守。", "必须", False),
+        ("出厂和销售的产品，必须达到产品技术标准。", "必须", False),
+        ("未经许可，任何组织和个人不得从事互联网上网服务经营活动。", "不得", False),
     ],
 )
 def test_a_negated_modal_must_not_contradict_the_rest_of_its_sentence(sentence: str, modal: str, editable: bool):

@@ -186,8 +186,9 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
         return False  # 每人可以…发言两次，第一次不超过十五分钟: a capped right is no duty
     stretch = re.split(r"[，,；;。：:]", after, maxsplit=1)[0]
     prohibitions, wrongful = _prohibition_words()
-    if modal in prohibitions and _other_duty(text[sentence_start:sentence_end], at - sentence_start, modal):
-        return False  # 应当按照核定载质量装载，不得超载 → 可以超载 contradicts its own other half
+    if _other_duty(text[sentence_start:sentence_end], at - sentence_start, modal, prohibitions):
+        return False  # 应当按照核定载质量装载，不得超载 → 可以超载 (or 必须秉公办事，不得玩忽职守 → 可以秉公办事):
+        # a duty and a prohibition of one sentence are two sides of one rule, lifting either contradicts the other
     if modal in prohibitions and (
         "、" in stretch or any(word in text[sentence_start:sentence_end] for word in wrongful)
     ):
@@ -195,13 +196,18 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
     return "的" not in stretch  # 为实现…必须具备的设计特征: a modifier, not the obligation
 
 
-def _other_duty(sentence: str, at: int, modal: str) -> bool:
-    """The sentence states a positive duty besides the prohibition at `at` (应当…，不得…): the prohibition is that
-    duty's other side, so lifting it leaves a statement that contradicts itself."""
+def _other_duty(sentence: str, at: int, modal: str, prohibitions: tuple[str, ...]) -> bool:
+    """Besides the prohibition at `at` the sentence states a positive duty, or besides the duty a prohibition
+    (应当…，不得…): each is the other's other side, so negating one leaves a statement that contradicts itself."""
     from assistant.quiz.stems import segments  # stems and terms import this module
     from assistant.quiz.terms import tokenize
 
-    duties = [d for d in _DUTIES if d != modal]
+    if modal in prohibitions:
+        duties: tuple[str, ...] = _DUTIES
+    elif modal in _DUTIES:
+        duties = prohibitions
+    else:
+        return False
     for a, b in segments(sentence, 0, len(sentence)):
         if a <= at < b:
             continue
