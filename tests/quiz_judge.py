@@ -200,6 +200,10 @@ class Judge:
             return False
         text, at = found
         answer = item.answer[0]
+        if item.kind in ("year", "number"):  # 三十日: jieba keeps a count and its unit together
+            numeral = "0123456789.零〇一二两三四五六七八九十百千"
+            end = at + len(answer)
+            return (at > 0 and text[at - 1] in numeral) or (end < len(text) and text[end] in numeral)
         cuts = {0}
         for word in jieba.lcut(text):
             cuts.add(max(cuts) + len(word))
