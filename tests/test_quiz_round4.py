@@ -131,3 +131,13 @@ def test_whole_document_builds_have_none_of_the_round3_mechanisms(path: Path):
             if classes:
                 found.append((classes, item.stem))
     assert not found, found
+
+
+@pytest.mark.parametrize("path", [LAWS[0], LAWS[1]], ids=lambda p: p.stem)
+def test_a_count_fill_in_accepts_the_other_script(path: Path):
+    items = build_from_documents([_document(path)], BuildRequest(n=10, seed=3, types=["blank"])).items
+    counts = [i for i in items if i.kind == "number"]
+    assert counts
+    for item in counts:
+        assert [number_value(a) for a in item.accepted] == [number_value(item.answer[0])]
+        assert item.accepted[0] != item.answer[0]

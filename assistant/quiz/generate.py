@@ -18,6 +18,7 @@ from assistant.quiz.gazetteer import (
     NAME_PREFIXES,
     load_data,
 )
+from assistant.quiz.numerals import chinese_value, number_value, written_like
 from assistant.quiz.soundness import gate_settings, inside_formula, modal_editable
 from assistant.quiz.stems import body_start, stem_verb
 from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
@@ -195,7 +196,12 @@ class _ClauseWriter:
         return (b - a) - (end - start) >= MIN_CONTEXT_CHARS
 
     def _short_forms(self, term: Term) -> list[str]:
-        """The name without an issuer prefix, when the documents cite it that way too."""
+        """The name without an issuer prefix, when the documents cite it that way too; a count in the other
+        script (三十 / 30)."""
+        if term.kind == "number":
+            value = number_value(term.text)
+            other = written_like(value, "1" if chinese_value(term.text) is not None else "一") if value else None
+            return [other] if other and other != term.text else []
         if term.kind not in ("institution", "measure"):
             return []
         out = []

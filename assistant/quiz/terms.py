@@ -431,6 +431,8 @@ def _period(match: re.Match[str]) -> Term | None:
     number = match.group(group)
     if number_value(number) is None or number_value(number) == 0:
         return None
+    if number == "一" and match.group(group + 1) in ("项", "人", "倍", "元"):
+        return None  # 任何一项, 董事长一人: the indefinite "one", not a count worth asking
     return Term(number, "number", match.start(group), match.end(group), match.group(group + 1))
 
 
