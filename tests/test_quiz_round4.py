@@ -11,6 +11,7 @@ import pytest
 
 from assistant.ingest import load_document
 from assistant.quiz.build import build_from_documents
+from assistant.quiz.item_gates import ranges_ordered
 from assistant.quiz.numerals import chinese_numeral, chinese_value, number_value
 from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import continued_after_semicolon, needs_premise, self_contained
@@ -141,3 +142,17 @@ def test_a_count_fill_in_accepts_the_other_script(path: Path):
     for item in counts:
         assert [number_value(a) for a in item.accepted] == [number_value(item.answer[0])]
         assert item.accepted[0] != item.answer[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "ordered"),
+    [
+        ("逾期不改正的，处5万元以上10万元以下的罚款", True),
+        ("逾期不改正的，处20万元以上10万元以下的罚款", False),
+        ("处五万元以上十万元以下的罚款", True),
+        ("处二十万元以上十万元以下的罚款", False),
+        ("处三年以上七年以下有期徒刑", True),
+    ],
+)
+def test_a_range_keeps_its_bounds_in_order(text: str, ordered: bool):
+    assert ranges_ordered(text) is ordered

@@ -91,6 +91,7 @@ class Checker:
             ("synonym", sound["synonym"]),
             ("listed", lambda item: sound["listed"](self.verified(item))),
             ("edit", sound["edit"]),
+            ("range", sound["range"]),
             ("options", self.options_are_sound),
             ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item)),
             ("open", sound["open"]),

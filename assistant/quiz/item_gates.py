@@ -7,6 +7,7 @@ The knowledge (formulas, edits, thresholds) is in data files; see assistant/quiz
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from assistant.quiz.gazetteer import (
     load_data,
     term_class,
 )
+from assistant.quiz.numerals import number_value
 from assistant.quiz.soundness import (
     corrupt_word,
     formula_spans,
@@ -103,6 +105,7 @@ class ItemGates:
             ("synonym", self.no_near_synonym),
             ("listed", self.open_list_asked_as_list),
             ("edit", self.plausible_edit),
+            ("range", self.ranges_hold),
             ("echo", self.no_echo),
             ("open", self.blank_anchored),
         ]
@@ -313,6 +316,16 @@ class ItemGates:
         at = clause.text.find(swap.original, item.span_start, item.span_end)
         return at < 0 or not stems.in_open_list(clause.text, at + len(swap.original))  # an open list stays true
 
+    def ranges_hold(self, item: QuizItem) -> bool:
+        """Every option (or the false statement) keeps a range's bounds in order: 处____万元以上100万元以下 offers
+        no 150, and 5万元以上10万元以下 is never edited to 20万元以上10万元以下 (the error gives itself away)."""
+        body = _body(item)
+        if item.type == "tf":
+            return ranges_ordered(body)
+        if item.type == "single" and item.kind == "number" and BLANK in body:
+            return all(ranges_ordered(body.replace(BLANK, option, 1)) for option in item.options)
+        return True
+
     def blank_anchored(self, item: QuizItem) -> bool:
         """A fill-in stem holds, outside its blank, a noun of its own field that points at one answer:
         加快推进____建设。 or ____可以根据实际需要作出适当调整。 admit anything."""
@@ -374,3 +387,16 @@ def _pinned(answer: str, body: str) -> bool:
     before, after = body[:at], body[at + len(BLANK) :]
     sibling = before.rstrip("、和及与").endswith(head) or (after[:1] in "、和及与" and head in after.split("，")[0])
     return sibling and (before[-1:] in "、和及与" or after[:1] in "、和及与")
+
+
+_COUNT = r"([0-9.]+|[零〇一二两三四五六七八九十百千]+)"
+_RANGE = re.compile(_COUNT + r"([^0-9零〇一二两三四五六七八九十百千以，,。；;]{1,3})以上" + _COUNT + r"\2以下")
+
+
+def ranges_ordered(text: str) -> bool:
+    """Each 'A<unit>以上B<unit>以下' of the text has A below B."""
+    for match in _RANGE.finditer(text):
+        low, high = number_value(match.group(1)), number_value(match.group(3))
+        if low is not None and high is not None and low >= high:
+            return False
+    return True
