@@ -14,7 +14,7 @@ from assistant.quiz.build import build_from_documents
 from assistant.quiz.item_gates import ranges_ordered
 from assistant.quiz.numerals import chinese_numeral, chinese_value, number_value
 from assistant.quiz.soundness import modal_editable
-from assistant.quiz.stems import continued_after_semicolon, needs_premise, self_contained
+from assistant.quiz.stems import continued_after_semicolon, needs_premise, opens_an_item, self_contained
 from assistant.quiz.types import BuildRequest
 from assistant.types import Document
 from tests.quiz_judge import DIRECTIVE, FIXTURES, LAW, UNSEEN, Judge
@@ -156,3 +156,18 @@ def test_a_count_fill_in_accepts_the_other_script(path: Path):
 )
 def test_a_range_keeps_its_bounds_in_order(text: str, ordered: bool):
     assert ranges_ordered(text) is ordered
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("2.编发信息、拨打电话的", True),
+        ("（一）居住区以及商业中心", True),
+        ("(三)公安机关负责", True),
+        ("三、其他", True),
+        ("2020年以前完成", False),
+        ("国家鼓励企业举办民办学校", False),
+    ],
+)
+def test_an_item_of_a_numbered_list_is_recognised(text: str, item: bool):
+    assert opens_an_item(text) is item

@@ -78,9 +78,7 @@ class _ClauseWriter:
         self.text = match_key(clause.text)
         self.distractors = Distractors(lexicon, clause, self.text, rng, self.difficulty)
         self.sentences = [
-            s
-            for s in clause.sentences
-            if s.text.strip() != clause.heading.strip() and not s.text.lstrip().startswith(("(", "（"))
+            s for s in clause.sentences if s.text.strip() != clause.heading.strip() and not stems.opens_an_item(s.text)
         ]
 
     def items(self) -> list[QuizItem]:

@@ -223,6 +223,8 @@ class ItemGates:
         # 对…收费，| 实行目录清单管理: an adverbial phrase whose predicate was left out.
         if body.startswith(settings.dangling_openers) and text[item.span_end : item.span_end + 1] in ",，":
             return False
+        if stems.opens_an_item(text[item.span_start : item.span_end]):
+            return False  # 2.编发信息…: an item of a list whose lead-in the stem leaves out
         if item.span_start > body_start(clause) and stems.needs_premise(text, item.span_start, item.span_end):
             return False  # 如果诉争商标注册已满五年，… / 公安机关接到报告后: the premise is in the sentence before
         if stems.continued_after_semicolon(text, item.span_end):

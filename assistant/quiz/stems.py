@@ -22,6 +22,7 @@ _PREPOSITION_FLAGS = frozenset({"p"})
 _CONDITION = ("的，", "的,")
 _TOPIC_END = re.compile(r"的[\u4e00-\u9fff]{1,3}$")
 _OPEN_LIST = re.compile(r"(?:[、和及][^，,。；;、：:等]{1,14})*等")
+_ITEM_NUMBER = re.compile(r"\s*(?:\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）])")
 _ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?")
 
 
@@ -242,3 +243,9 @@ def continued_after_semicolon(text: str, end: int) -> bool:
         return False
     tail = rest[1:].lstrip(" ")
     return tail.startswith(gate_settings().semicolon_continuations)
+
+
+def opens_an_item(text: str) -> bool:
+    """The text is an item of a numbered list (（一）…, (二)…, 2.…, 三、…): without its lead-in (有下列情形之一的：)
+    nobody can tell what it is a case of."""
+    return _ITEM_NUMBER.match(text) is not None
