@@ -77,8 +77,13 @@ class _ClauseWriter:
         self.body_start = body_start(clause)
         self.text = match_key(clause.text)
         self.distractors = Distractors(lexicon, clause, self.text, rng, self.difficulty)
+        # Not an item of a list (（一）…, 2.…) nor a dateline (新华社…电): neither stands without what frames it.
         self.sentences = [
-            s for s in clause.sentences if s.text.strip() != clause.heading.strip() and not stems.opens_an_item(s.text)
+            s
+            for s in clause.sentences
+            if s.text.strip() != clause.heading.strip()
+            and not s.text.lstrip().startswith(("(", "（"))
+            and not stems.opens_an_item(s.text)
         ]
 
     def items(self) -> list[QuizItem]:
