@@ -171,3 +171,12 @@ def test_a_range_keeps_its_bounds_in_order(text: str, ordered: bool):
 )
 def test_an_item_of_a_numbered_list_is_recognised(text: str, item: bool):
     assert opens_an_item(text) is item
+
+
+def test_a_list_blanked_after_its_shared_words_is_not_asked():
+    """安全生产法 第六十条: 同时____ over 同时设计、同时施工、同时投入生产和使用进行监督 would offer 设计 beside
+    同时施工 and the verb phrase 使用进行监督."""
+    document = load_document(FIXTURES / "安全生产法(2021-06-10).md")
+    for seed in (1, 4, 7):
+        for item in build_from_documents([document], BuildRequest(n=10, seed=seed)).items:
+            assert not (item.type == "multi" and "同时" in item.stem and "使用进行监督" in item.options), item

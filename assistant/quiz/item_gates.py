@@ -184,7 +184,7 @@ class ItemGates:
             ):
                 return False
         if item.type == "multi":
-            return self._list_whole(item, clause)
+            return self._list_whole(item, clause) and _parallel_cut_kept(item)
         text = clause.text
         return all(
             whole_at(text, start, end, numeric=item.kind in ("year", "number"))
@@ -400,5 +400,19 @@ def ranges_ordered(text: str) -> bool:
     for match in _RANGE.finditer(text):
         low, high = number_value(match.group(1)), number_value(match.group(3))
         if low is not None and high is not None and low >= high:
+            return False
+    return True
+
+
+def _parallel_cut_kept(item: QuizItem) -> bool:
+    """A list blanked after the words its members share (同时____ for 同时设计、同时施工、同时投入生产) leaves the
+    first member cut (设计) beside whole ones (同时施工): the options give the key away and are not parallel."""
+    body = _body(item)
+    if BLANK not in body:
+        return True
+    before = body[: body.index(BLANK)]
+    for size in (2, 3):
+        prefix = before[-size:]
+        if len(prefix) == size and sum(a.startswith(prefix) for a in item.answer) >= 2:
             return False
     return True
