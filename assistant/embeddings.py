@@ -146,10 +146,12 @@ class OnnxE5Embedder(NumpyE5Embedder):
     int8 (VNNI kernels): faster, close but not the same vectors, so it has a model id of its own.
     """
 
-    def __init__(self, cache_dir: Path | None, precision: Precision = "float32", threads: int = 0) -> None:
+    def __init__(
+        self, cache_dir: Path | None, precision: Precision = "float32", threads: int = 0, session_threads: int = 1
+    ) -> None:
         from assistant.e5.onnx_encoder import OnnxE5Encoder
 
-        self._encoder = OnnxE5Encoder(bundled_model_path(), cache_dir, precision)
+        self._encoder = OnnxE5Encoder(bundled_model_path(), cache_dir, precision, session_threads)
         self.dim = self._encoder.dim
         self.workers = max(1, threads or os.cpu_count() or 1)
         self._pool = None
