@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embeddings import OnnxE5Embedder
+from assistant.embeddings import NumpyE5Embedder, OnnxE5Embedder
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
 from tests.conftest import DIRECTIVE_CORPUS
@@ -27,6 +27,11 @@ def graphs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def onnx_float32(graphs: Path) -> OnnxE5Embedder:
     return OnnxE5Embedder(graphs, "float32")
+
+
+@pytest.fixture(scope="module")
+def numpy_runtime() -> NumpyE5Embedder:
+    return NumpyE5Embedder()
 
 
 def texts() -> list[str]:
@@ -50,26 +55,26 @@ def spans_of(sentences: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
-def test_float32_vectors_are_the_numpy_runtime_s(onnx_float32, embedder):
-    ours, theirs = onnx_float32.embed_passages(texts()), embedder.embed_passages(texts())
+def test_float32_vectors_are_the_numpy_runtime_s(onnx_float32, numpy_runtime):
+    ours, theirs = onnx_float32.embed_passages(texts()), numpy_runtime.embed_passages(texts())
     assert ours.shape == theirs.shape
     assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
     assert (ours * theirs).sum(axis=1).min() > 0.9999
     question = "城市维护建设税的税率是多少？"
-    assert float(onnx_float32.embed_query(question) @ embedder.embed_query(question)) > 0.9999
+    assert float(onnx_float32.embed_query(question) @ numpy_runtime.embed_query(question)) > 0.9999
     long_text = "国家加强西部地区生态环境保护，推动绿色发展。" * 60  # two windows
-    assert float(onnx_float32.embed_passages([long_text])[0] @ embedder.embed_passages([long_text])[0]) > 0.9999
+    assert float(onnx_float32.embed_passages([long_text])[0] @ numpy_runtime.embed_passages([long_text])[0]) > 0.9999
     # Same vectors, so the same cache and index.
-    assert onnx_float32.model_id == embedder.model_id
+    assert onnx_float32.model_id == numpy_runtime.model_id
 
 
-def test_float32_span_vectors_are_the_numpy_runtime_s(onnx_float32, embedder):
+def test_float32_span_vectors_are_the_numpy_runtime_s(onnx_float32, numpy_runtime):
     text = "".join(SENTENCES)
     law = LAW.read_text("utf-8").split("\n\n")[4:8]
     batch = [text, *law]
     spans = [spans_of(SENTENCES), *[[(0, len(p) // 2), (len(p) // 2, len(p))] for p in law]]
     ours, our_spans = onnx_float32.embed_passages_with_spans(batch, spans)
-    theirs, their_spans = embedder.embed_passages_with_spans(batch, spans)
+    theirs, their_spans = numpy_runtime.embed_passages_with_spans(batch, spans)
     assert (ours * theirs).sum(axis=1).min() > 0.9999
     for mine, other in zip(our_spans, their_spans):
         assert mine.shape == other.shape
@@ -81,17 +86,17 @@ def test_worker_threads_keep_the_order_of_the_texts(graphs):
     assert np.allclose(one.embed_passages(texts()), two.embed_passages(texts()), atol=1e-5)
 
 
-def test_int8_vectors_stay_close_and_have_their_own_model_id(graphs, embedder):
+def test_int8_vectors_stay_close_and_have_their_own_model_id(graphs, numpy_runtime):
     int8 = OnnxE5Embedder(graphs, "int8")
-    ours, theirs = int8.embed_passages(texts()), embedder.embed_passages(texts())
+    ours, theirs = int8.embed_passages(texts()), numpy_runtime.embed_passages(texts())
     assert (ours * theirs).sum(axis=1).min() > 0.995
     # Activations are quantised per call, so a text's vector depends a little on its batch; within the tolerance.
     alone = int8.embed_passages(texts()[:1])[0]
     assert float(alone @ theirs[0]) > 0.995
     _, pooled = int8.embed_passages_with_spans(["".join(SENTENCES)], [spans_of(SENTENCES)])
-    _, reference = embedder.embed_passages_with_spans(["".join(SENTENCES)], [spans_of(SENTENCES)])
+    _, reference = numpy_runtime.embed_passages_with_spans(["".join(SENTENCES)], [spans_of(SENTENCES)])
     assert (pooled[0] * reference[0]).sum(axis=1).min() > 0.995
-    assert int8.model_id != embedder.model_id
+    assert int8.model_id != numpy_runtime.model_id
 
 
 @pytest.mark.parametrize("damage", ["truncated", "overwritten", "checksum missing"])
