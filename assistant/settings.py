@@ -75,8 +75,8 @@ class EmbeddingSettings(Section):
     )
     onnx_precision: Literal["float32", "int8"] = Field(
         "float32",
-        description="The onnx runtime's arithmetic: float32 gives the numpy runtime's vectors; int8 is faster, "
-        "with vectors close to them (their own model id, so their own index and vector cache).",
+        description="The onnx runtime's arithmetic: float32 gives the numpy runtime's vectors; int8 is about 1.4x "
+        "faster but ranks worse (laws dev set hit@1 0.95 -> 0.89), and has its own model id, index and vector cache.",
     )
     threads: int = Field(
         0, ge=0, le=256, description="Embedding worker threads for the numpy and onnx runtimes; 0: one per core."
