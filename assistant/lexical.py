@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 _KEYS_FILE = "keys.json"
 _ARRAYS_FILE = "postings.npz"
+_MASKS_KEPT = 4  # clause filters whose masks are kept (the library's and a few named documents')
 _ABANDONED_AFTER = 3600  # seconds; a staging folder this old belongs to a save that was killed
 K1, B = 1.2, 0.75
 
@@ -73,7 +74,7 @@ class LexicalIndex:
         average = float(lengths.mean()) if n else 1.0
         self._norm = (K1 * ((1 - B) + B * lengths / max(average, 1e-9))).astype(np.float32)
         self._idf = np.log1p((n - self._df + 0.5) / (self._df + 0.5)).astype(np.float32)
-        self._mask_cache: tuple[set[str], np.ndarray] | None = None
+        self._masks: tuple[tuple[set[str], np.ndarray], ...] = ()
         self.common_words: frozenset[str] = frozenset()
         if n >= MIN_CLAUSES_FOR_COMMON:
             common = np.nonzero(self._df / n > COMMON_SHARE)[0]
@@ -178,16 +179,30 @@ class LexicalIndex:
         return scores
 
     def _mask(self, allowed: set[str]) -> np.ndarray:
-        # The retriever passes the same set for every question with the same filter: build its mask once.
-        cached = self._mask_cache  # one tuple, swapped whole, so concurrent questions never mix two filters
-        if cached is None or cached[0] is not allowed:
-            cached = (allowed, np.array([k in allowed for k in self.keys], dtype=np.float32))
-            self._mask_cache = cached
-        return cached[1]
+        # The retriever passes the same set for every question with the same filter: build its mask once. A
+        # question naming a document uses two (the library and the document); keep the last few, swapped whole
+        # as one tuple so that concurrent questions never mix two filters.
+        kept = self._masks
+        for known, mask in kept:
+            if known is allowed:
+                return mask
+        if len(allowed) < len(self.keys) // 8:
+            mask = np.zeros(len(self.keys), dtype=np.float32)
+            mask[[i for i in map(self._position.get, allowed) if i is not None]] = 1.0
+        else:
+            mask = np.array([k in allowed for k in self.keys], dtype=np.float32)
+        self._masks = ((allowed, mask), *kept[: _MASKS_KEPT - 1])
+        return mask
 
     def top(self, query: str, n: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
         scores = self.scores(query, allowed)
-        order = np.argsort(-scores, kind="stable")[:n]
+        if 0 < n < len(scores):
+            # The n best in stable order without sorting every clause: all at or above the n-th best score.
+            nth = np.partition(scores, len(scores) - n)[len(scores) - n]
+            candidates = np.flatnonzero(scores >= nth if nth > 0 else scores > 0)  # only positive scores are kept
+            order = candidates[np.argsort(-scores[candidates], kind="stable")][:n]
+        else:
+            order = np.argsort(-scores, kind="stable")[:n]
         return [(self.keys[i], float(scores[i])) for i in order if scores[i] > 0]
 
     def save(self, directory: Path) -> None:

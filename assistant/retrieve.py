@@ -8,8 +8,10 @@ from functools import cached_property
 
 import numpy as np
 
+from assistant.embeddings import embed_queries
 from assistant.index import PolicyIndex
 from assistant.references import DocumentNames, Resolution
+from assistant.scoped_search import ScopedVectors
 from assistant.types import Clause, Document, Hit, SearchResult
 
 
@@ -93,6 +95,7 @@ def scoped(
 Scope = tuple[set[str] | None, list[str] | None, list[str] | None, frozenset[str]]
 """Allowed clause keys, documents and parts for the vector store, documents left out after the search."""
 _SCOPES_KEPT = 64  # filters remembered per catalog (named documents make new ones)
+_NAMED_AT_MOST = 16  # a filter naming more documents is checked against every clause
 
 
 @dataclass
@@ -104,6 +107,7 @@ class HybridSearcher:
     bm25_weight: float = 1.0
     sentence_weight: float = 2.0
     named_document_weight: float = 2.0
+    scoped_vectors: ScopedVectors | None = None
     _names: DocumentNames | None = field(default=None, init=False, repr=False)
     _names_for: object = field(default=None, init=False, repr=False)
     _scopes: dict[SearchFilter, Scope] = field(default_factory=dict, init=False, repr=False)
@@ -127,6 +131,7 @@ class HybridSearcher:
             fusion.bm25_weight,
             fusion.sentence_weight,
             fusion.named_document_weight,
+            ScopedVectors(r.scoped_vectors) if r.scoped_vectors else None,
         )
 
     def rank(self, query: str, k: int, where: SearchFilter | None = None) -> list[RankedClause]:
@@ -147,20 +152,18 @@ class HybridSearcher:
         fixed = where.doc_ids if where and len(where.doc_ids) == 1 else scope
         resolution = names.resolve(query, fixed)
         everything = set(names.documents)
+        # Inside the named documents their names say nothing: rank by what the question asks of them.
+        # (The full question's vector still scores sentences: the refusal floors are calibrated on it.)
+        focus = resolution.focus if len(resolution.focus.strip()) >= 2 else query
+        focus_vector: np.ndarray | None = None
         if self.dense_weight > 0 or self.sentence_weight > 0:
             t = time.perf_counter()
-            topical = self.index.lexical.topical(query) if self.index.lexical else query
-            vector = self.index.embedder.embed_query(topical)
+            asked = [query, focus] if resolution.doc_ids and focus != query else [query]
+            vectors = embed_queries(self.index.embedder, [self._topical(text) for text in asked])
+            vector, focus_vector = vectors[0], vectors[-1]
             timings.embed_ms = (time.perf_counter() - t) * 1000
         ranked = self._fuse(query, vector, scoped(where, Resolution(), names.superseded, everything), timings)
         if resolution.doc_ids:
-            # Inside the named documents their names say nothing: rank by what the question asks of them.
-            # (The full question's vector still scores sentences: the refusal floors are calibrated on it.)
-            focus = resolution.focus if len(resolution.focus.strip()) >= 2 else query
-            focus_vector = vector
-            if vector is not None and focus != query:
-                topical = self.index.lexical.topical(focus) if self.index.lexical else focus
-                focus_vector = self.index.embedder.embed_query(topical)
             named_where = scoped(where, resolution, names.superseded, everything)
             lift = self.named_document_weight / (self.rrf_k + 1)
             for key, entry in self._fuse(focus, focus_vector, named_where, timings).items():
@@ -170,6 +173,9 @@ class HybridSearcher:
         result = pin(result, resolution.articles, clauses)[:k]
         timings.total_ms = (time.perf_counter() - started) * 1000
         return Retrieval(query, vector, result, timings, resolution)
+
+    def _topical(self, text: str) -> str:
+        return self.index.lexical.topical(text) if self.index.lexical else text
 
     def _fuse(
         self, query: str, vector: np.ndarray | None, where: SearchFilter | None, timings: SearchTimings
@@ -181,17 +187,16 @@ class HybridSearcher:
         ranked: dict[str, RankedClause] = {}
         if vector is not None:
             t = time.perf_counter()
-            store = self.index.store
             # Clause chunks capture the topic; the best single sentence captures a specific statement.
             for weight, found, field_name in (
                 (
                     self.dense_weight,
-                    store.query(vector, self.candidates, doc_ids, parts, skip) if self.dense_weight else [],
+                    self._dense("chunks", vector, self.candidates, doc_ids, parts, skip) if self.dense_weight else [],
                     "dense",
                 ),
                 (
                     self.sentence_weight,
-                    store.query_sentences(vector, self.candidates * 4, doc_ids, parts, skip)
+                    self._dense("sentences", vector, self.candidates * 4, doc_ids, parts, skip)
                     if self.sentence_weight
                     else [],
                     "sentence",
@@ -219,6 +224,28 @@ class HybridSearcher:
                 entry.score += self.bm25_weight / (self.rrf_k + position + 1)
         return ranked
 
+    def _dense(
+        self,
+        kind: str,
+        vector: np.ndarray,
+        n: int,
+        doc_ids: list[str] | None,
+        parts: list[str] | None,
+        skip: frozenset[str],
+    ) -> list[tuple[str, float]]:
+        """Best similarity per clause: exactly within a few named documents, else through the vector store."""
+        store = self.index.store
+        if doc_ids is not None and self.scoped_vectors is not None:
+            documents = [d for d in map(self.index.document, doc_ids) if d is not None]
+            size = sum(len(c.sentences) or 1 for d in documents for c in d.clauses)
+            if len(documents) == len(doc_ids) and size <= self.scoped_vectors.capacity:
+                found = self.scoped_vectors.best_per_clause(store, kind, documents, vector, n, parts)
+                if found is not None:
+                    return found
+        if kind == "chunks":
+            return store.query(vector, n, doc_ids, parts, skip)
+        return store.query_sentences(vector, n, doc_ids, parts, skip)
+
     def _scope(self, where: SearchFilter | None) -> Scope:
         """The clauses a filter allows, and how the vector store is told; kept per filter until the catalog changes.
 
@@ -233,7 +260,12 @@ class HybridSearcher:
         if found is not None:
             return found
         clauses = self.index.clauses
-        allowed = {key for key, c in clauses.items() if where.allows(c)}
+        named = [self.index.document(d) for d in where.doc_ids] if len(where.doc_ids) <= _NAMED_AT_MOST else []
+        if named and all(named):
+            # A few named documents: their own clauses, not a pass over the whole library's.
+            allowed = {c.key for d in named if d is not None for c in d.clauses if where.allows(c)}
+        else:
+            allowed = {key for key, c in clauses.items() if where.allows(c)}
         doc_ids: list[str] | None = sorted({clauses[key].doc_id for key in allowed})
         parts = sorted({clauses[key].part for key in allowed}) if where.parts else None
         skip: frozenset[str] = frozenset()

@@ -142,6 +142,12 @@ class RetrievalSettings(Section):
         None, ge=0, description="Weight of the sentence-level dense ranking; unset: the model's profile."
     )
     bm25_weight: float | None = Field(None, ge=0, description="Weight of the BM25 ranking; unset: the model's profile.")
+    scoped_vectors: int = Field(
+        40_000,
+        ge=0,
+        description="Vectors of named documents kept in memory and searched exactly (about 1.5 KB each); "
+        "a question naming documents with more goes through the vector store's filter; 0: always the filter.",
+    )
 
 
 class LLMSettings(Section):

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 4  # bump when chunk metadata or parsing changes, so documents are re-indexed
 _BATCH = 256
+_READ_BATCH = 4096  # ids per get: well under SQLite's variable limit
 SKIP_WIDENING = 2  # results fetched per wanted result when a few documents are left out after the search
 T = TypeVar("T")
 
@@ -293,6 +294,19 @@ class VectorStore:
             for text, vector in zip(got["documents"] or [], got["embeddings"] if got["embeddings"] is not None else []):
                 out.append((str(text), np.asarray(vector, dtype=np.float32)))
         return out
+
+    def vectors_by_id(self, collection: Any, ids: list[str]) -> list[tuple[str, np.ndarray]]:
+        """(id, vector) of those of `ids` the collection holds; ids it lacks are left out."""
+
+        def fetch() -> list[tuple[str, np.ndarray]]:
+            out: list[tuple[str, np.ndarray]] = []
+            for start in range(0, len(ids), _READ_BATCH):
+                got = collection.get(ids=ids[start : start + _READ_BATCH], include=["embeddings"])
+                vectors = got["embeddings"] if got["embeddings"] is not None else []
+                out.extend((str(i), np.asarray(v, dtype=np.float32)) for i, v in zip(got["ids"], vectors))
+            return out
+
+        return self._retrying(fetch)
 
     def delete_document(self, doc_id: str) -> None:
         def delete() -> None:

@@ -168,5 +168,10 @@ class CachedEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.inner.embed_query(text)
 
+    def embed_queries(self, texts: list[str]) -> list[np.ndarray]:
+        from assistant.embeddings import embed_queries
+
+        return embed_queries(self.inner, texts)
+
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)

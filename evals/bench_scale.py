@@ -68,14 +68,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def questions_for(index: Any, count: int) -> list[str]:
-    """Questions from the indexed text itself: a document's short title plus words of one of its articles."""
+def questions_for(index: Any, count: int, named: bool = True) -> list[str]:
+    """Questions from the indexed text itself: words of one article, after its document's short title (named)."""
     out = []
     documents = index.documents
     for i in range(count):
         document = documents[i % len(documents)]
         clause = document.clauses[(i * 7) % len(document.clauses)]
-        out.append(f"{document.short_title}{clause.text[:24]}")
+        out.append(f"{document.short_title if named else ''}{clause.text[:24]}")
     return out
 
 
@@ -196,12 +196,17 @@ def main() -> None:
         questions = questions_for(index, args.queries)
         for question in questions[:5]:
             searcher.search(question, 5)
-        times = []
-        for question in questions:
-            started = time.perf_counter()
-            searcher.search(question, 5)
-            times.append((time.perf_counter() - started) * 1000)
-        figures["warm_search_ms"] = {"p50": percentile(times, 50), "p95": percentile(times, 95)}
+        # Each named question names another document: its vectors are fetched, not yet kept.
+        for figure, asked in (
+            ("warm_search_ms", questions),
+            ("warm_search_unnamed_ms", questions_for(index, args.queries, named=False)),
+        ):
+            times = []
+            for question in asked:
+                started = time.perf_counter()
+                searcher.search(question, 5)
+                times.append((time.perf_counter() - started) * 1000)
+            figures[figure] = {"p50": percentile(times, 50), "p95": percentile(times, 95)}
         times = []
         for question in questions:
             started = time.perf_counter()

@@ -74,6 +74,16 @@ SUBJECT_FLAGS = {"n", "nr", "ns", "nt", "nz", "r", "j", "b", "s", "t", "l", "f"}
 OPEN_LIST = re.compile(r"(?:[、和及][^，,。；;、：:等]{1,14})*等")
 LISTED = ("（原文列举的是下列哪一项？）", "（原文列举的是下列哪些项？）")
 BLANK_MAX = 12
+# Round-4 classes (the round-3 review's mechanisms), with the judge's own word lists.
+HIDDEN = re.compile(
+    r"本条(?!例)|(?<!条)第[一二三四五六七八九十]+款|前[两三四五六七八九十]款|(?<![0-9一二三四五六七八九十百千万元年月日人岁倍级])(?:以下|如下)(?!简?称)"
+)
+PREMISE_OPENERS = ("如果", "若", "假如", "倘若", "但是", "否则")
+BARE_RECEIPT = re.compile(r"(?:接到|收到|受理)(?:报告|申请|通知|材料|举报)(?:后|之日)")
+SEMICOLON_GOES_ON = ("或者", "或", "以及", "并")
+POLITICAL_WORDS = ("党组织", "党委", "党的", "党建", "党中央", "党员")
+OPEN_HEADS = ("制度", "政策", "机制", "体系", "措施", "办法")
+NUMERALS = "一二两三四五六七八九十双"
 
 
 def _body(item: QuizItem) -> str:
@@ -141,6 +151,14 @@ class Judge:
             "law_stem": self.law_stem,
             "metadata": self.metadata,
             "no_context": self.no_context,
+            "hidden_reference": self.hidden_reference,
+            "missing_premise": self.missing_premise,
+            "semicolon_half": self.semicolon_half,
+            "self_contradiction": self.self_contradiction,
+            "other_field": self.other_field,
+            "blank_echo": self.blank_echo,
+            "political_blank": self.political_blank,
+            "open_fill": self.open_fill,
         }
 
     def _words(self, item: QuizItem) -> list[str]:
@@ -182,6 +200,10 @@ class Judge:
             return False
         text, at = found
         answer = item.answer[0]
+        if item.kind in ("year", "number"):  # 三十日: jieba keeps a count and its unit together
+            numeral = "0123456789.零〇一二两三四五六七八九十百千"
+            end = at + len(answer)
+            return (at > 0 and text[at - 1] in numeral) or (end < len(text) and text[end] in numeral)
         cuts = {0}
         for word in jieba.lcut(text):
             cuts.add(max(cuts) + len(word))
@@ -336,6 +358,74 @@ class Judge:
     def no_context(self, item: QuizItem) -> bool:
         clause = self.clauses[item.key]
         return not item.stem.startswith(clause.label)
+
+    def hidden_reference(self, item: QuizItem) -> bool:
+        """The stem points at a paragraph or a list it does not quote (本条第一款, 前两款, 以下情形)."""
+        return bool(HIDDEN.search(_body(item)))
+
+    def missing_premise(self, item: QuizItem) -> bool:
+        """The stem opens on 如果/但是… or names a bare report received, and the article says more before it."""
+        body = _body(item)
+        clause = self.clauses[item.key]
+        head = re.match(r"第[零一二三四五六七八九十百千]+条\s*", clause.text)
+        first = head.end() if head else 0
+        if item.span_start is None or item.span_start <= first:
+            return False
+        return body.startswith(PREMISE_OPENERS) or bool(BARE_RECEIPT.search(body))
+
+    def semicolon_half(self, item: QuizItem) -> bool:
+        """A true/false statement cut at a semicolon where the sentence goes on with the same proposition
+        (…许可行为；或者…的，不认定为商标使用)."""
+        if item.type != "tf" or item.span_end is None:
+            return False
+        text = self.clauses[item.key].text
+        rest = text[item.span_end :].lstrip(" 。")
+        if not rest.startswith(("；", ";")):
+            return False
+        tail = rest[1:].split("。", 1)[0]
+        return tail.startswith(SEMICOLON_GOES_ON)
+
+    def self_contradiction(self, item: QuizItem) -> bool:
+        """A lifted prohibition beside a duty it completes (应当按照核定载质量装载…，可以超载)."""
+        if item.type != "tf" or item.swap is None or item.swap.original not in ("不得", "禁止", "严禁"):
+            return False
+        body = _body(item)
+        return any(d in body for d in ("应当", "必须")) or item.swap.replacement + "具有" in body
+
+    def other_field(self, item: QuizItem) -> bool:
+        """A named measure's distractors share nothing with it but the ending (文化惠民工程 for a water works)."""
+        if item.type != "single" or item.kind != "measure":
+            return False
+        key = item.answer[0]
+        head = next((h for h in (*HEADS, "工程", "体系") if key.endswith(h)), "")
+        words = {w for w in jieba.lcut(key.removesuffix(head)) if len(w) >= 2}
+        wrong = [o for o in item.options if o not in item.answer]
+        return sum(not any(w in o for w in words) for o in wrong) >= 2
+
+    def blank_echo(self, item: QuizItem) -> bool:
+        """A fill-in whose key the stem spells out (完善____，逐步提高失业保险水平; 大众创业万众创新 … “____” 双创)."""
+        if item.type != "blank":
+            return False
+        rest = _body(item).replace(BLANK, "|")
+        key = item.answer[0]
+        for word in jieba.lcut(key):
+            if len(word) >= 2 and word not in ECHO_STOP and word not in HEADS and word in rest:
+                return True
+        tail = key.lstrip(NUMERALS)
+        return len(key) <= 4 and tail != key and bool(tail) and all(ch in rest for ch in tail)
+
+    def political_blank(self, item: QuizItem) -> bool:
+        """A blank inside a party formula (健全以党组织为领导的____)."""
+        body = _body(item)
+        if BLANK not in body:
+            return False
+        at = body.index(BLANK)
+        return any(w in body[max(0, at - 10) : at + len(BLANK) + 10] for w in POLITICAL_WORDS)
+
+    def open_fill(self, item: QuizItem) -> bool:
+        """A fill-in whose key is a system or policy, where near-synonyms fit as well (建立____，对受教育者实施奖励
+        或者处分: 学籍管理制度 / 奖惩制度)."""
+        return item.type == "blank" and item.answer[0].endswith(OPEN_HEADS)
 
     def judge(self, items: list[QuizItem]) -> tuple[Counter[str], int]:
         """Defects per class and the number of items with at least one defect."""

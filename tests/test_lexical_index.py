@@ -36,6 +36,27 @@ def test_scores_are_those_of_bm25s(clauses):
         assert [k for k, _ in ours.top(query, 5)] == order, query
 
 
+def test_filters_in_turn_keep_their_own_clauses(clauses):
+    # A question naming a document searches the library, then the document: two filters in turn, each with
+    # the ranking a full sort of its own clauses gives.
+    keys, tokens = clauses
+    index = LexicalIndex.build_from_tokens(keys, tokens, "x")
+    first_doc = keys[0].split("#")[0]
+    one_document = {k for k in keys if k.startswith(first_doc + "#")}
+    few = set(keys[3 : 3 + len(keys) // 10])  # built from positions, not a pass over every key
+    most = set(keys[: len(keys) * 3 // 4])
+    for _ in range(2):
+        for allowed in (one_document, few, most, None):
+            for query in QUERIES:
+                full = index.scores(query)
+                expected = [
+                    keys[i]
+                    for i in np.argsort(-full, kind="stable")
+                    if full[i] > 0 and (allowed is None or keys[i] in allowed)
+                ][:7]
+                assert [k for k, _ in index.top(query, 7, allowed)] == expected, (query, len(allowed or ()))
+
+
 def test_an_update_scores_like_a_full_build(clauses):
     keys, tokens = clauses
     by_key = dict(zip(keys, tokens))

@@ -115,8 +115,8 @@ def test_a_session_takes_only_approved_items(bank: QuizBank, items: list[QuizIte
 def take(bank: QuizBank, session_id: str, name: str, answers: dict[str, list[str]]) -> int:
     attempt = bank.start_attempt(session_id, name)
     for item_id, response in answers.items():
-        bank.answer(attempt.id, item_id, response)
-    return bank.finish(attempt.id).score
+        bank.answer(attempt.id, item_id, response, learner=attempt.trainee)
+    return bank.finish(attempt.id, learner=attempt.trainee).score
 
 
 def test_an_attempt_is_graded_all_or_nothing_and_hints_are_marked(
@@ -131,19 +131,19 @@ def test_an_attempt_is_graded_all_or_nothing_and_hints_are_marked(
     multi = next((i for i in stored if i.type == "multi"), None)
     for index, item in enumerate(stored):
         if index == 0:
-            bank.open_hint(attempt.id, item.id)
+            bank.open_hint(attempt.id, item.id, learner=attempt.trainee)
         response = right(item) if index % 2 == 0 else wrong(item)
         if item is multi:
             response = item.answer[:-1]  # part of the right options is still wrong
-        bank.answer(attempt.id, item.id, response)
+        bank.answer(attempt.id, item.id, response, learner=attempt.trainee)
     with pytest.raises(UserError, match="已经作答"):
-        bank.answer(attempt.id, stored[0].id, right(stored[0]))
-    done = bank.finish(attempt.id)
+        bank.answer(attempt.id, stored[0].id, right(stored[0]), learner=attempt.trainee)
+    done = bank.finish(attempt.id, learner=attempt.trainee)
     expected = sum(1 for index, item in enumerate(stored) if index % 2 == 0 and item is not multi)
     assert done.score == expected
     assert [r.hinted for r in done.responses] == [True] + [False] * (len(stored) - 1)
     with pytest.raises(UserError, match="已经交卷"):
-        bank.answer(attempt.id, stored[1].id, right(stored[1]))
+        bank.answer(attempt.id, stored[1].id, right(stored[1]), learner=attempt.trainee)
 
 
 def test_a_blank_is_right_whatever_the_width_and_spacing(items: list[QuizItem]):
@@ -162,10 +162,12 @@ def test_answers_after_the_time_limit_do_not_count(bank: QuizBank, items: list[Q
     attempt = bank.start_attempt(session.id, "赵六")
     started = datetime.fromisoformat(attempt.started_at)
     assert bank.deadline(attempt) == started + timedelta(minutes=10)
-    bank.answer(attempt.id, stored[0].id, right(stored[0]), now=started + timedelta(minutes=9))
+    bank.answer(attempt.id, stored[0].id, right(stored[0]), now=started + timedelta(minutes=9), learner=attempt.trainee)
     with pytest.raises(UserError, match="已超过答题时限"):
-        bank.answer(attempt.id, stored[1].id, right(stored[1]), now=started + timedelta(minutes=11))
-    assert bank.finish(attempt.id).score == 1
+        bank.answer(
+            attempt.id, stored[1].id, right(stored[1]), now=started + timedelta(minutes=11), learner=attempt.trainee
+        )
+    assert bank.finish(attempt.id, learner=attempt.trainee).score == 1
 
 
 def test_results_show_the_distribution_and_correct_rates_per_question_and_clause(

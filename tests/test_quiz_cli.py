@@ -37,32 +37,33 @@ def run(home: tuple[dict[str, str], Path], *args: str) -> subprocess.CompletedPr
 
 def test_build_prints_the_quiz_as_json(home):
     # Two clauses offer four sound items of these types (stems that echo their key, distractors of another field
-    # and unbalanced true/false statements are held back).
-    result = run(home, "build", "--scope", "十七,十八", "--n", "4", "--types", "single,blank", "--seed", "8", "--json")
+    # and unbalanced true/false statements are held back; (十七)(十八)'s measures no longer offer enough).
+    result = run(home, "build", "--scope", "八,九", "--n", "4", "--types", "single,blank", "--seed", "8", "--json")
     assert result.returncode == 0, result.stderr
     built = BuildResult.model_validate_json(result.stdout)
     assert len(built.items) == 4
     assert {i.type for i in built.items} == {"single", "blank"}
-    assert {i.clause for i in built.items} <= {"十七", "十八"}
-    assert built.seed == 8 and built.scope == "第（十七）条、第（十八）条（2 个条款）"
-    again = run(home, "build", "--scope", "十七,十八", "--n", "4", "--types", "single,blank", "--seed", "8", "--json")
+    assert {i.clause for i in built.items} <= {"八", "九"}
+    assert built.seed == 8 and built.scope == "第（八）条、第（九）条（2 个条款）"
+    again = run(home, "build", "--scope", "八,九", "--n", "4", "--types", "single,blank", "--seed", "8", "--json")
     assert BuildResult.model_validate_json(again.stdout).items == built.items
 
 
 def test_build_reports_its_gates_and_writes_the_file(home):
     _, root = home
-    result = run(home, "build", "--scope", "二", "--n", "8", "--seed", "3", "--out", "part2.json", "--save")
+    # Part 三 (places, years, lists): part 二's measures have too few same-field distractors for single choice.
+    result = run(home, "build", "--scope", "三", "--n", "8", "--seed", "3", "--out", "part3.json", "--save")
     assert result.returncode == 0, result.stderr
     assert "质量把关：候选" in result.stderr and "选用 8 道" in result.stderr
     assert "已存入题库 8 道（待审核）" in result.stderr
-    assert result.stdout.startswith("1. [单选题] 《指导意见》二、（")  # the clause label, title included
-    assert "   答案：" in result.stdout and "   出处：《指导意见》二、" in result.stdout
-    items = read_items(root / "part2.json")
+    assert result.stdout.startswith("1. [单选题] 《指导意见》三、（")  # the clause label, title included
+    assert "   答案：" in result.stdout and "   出处：《指导意见》三、" in result.stdout
+    items = read_items(root / "part3.json")
     assert len(items) == 8
     bank = QuizBank(root / "data" / "quiz.sqlite3")
     assert bank.counts() == {"draft": 8}
     # The same build again asks new questions: the bank's stems are left out, and the output says so.
-    again = run(home, "build", "--scope", "二", "--n", "8", "--seed", "3", "--save")
+    again = run(home, "build", "--scope", "三", "--n", "8", "--seed", "3", "--save")
     assert again.returncode == 0, again.stderr
     assert "题库中已有 " in again.stderr and "相同题干的题目，本次未再选用" in again.stderr
     stems = [stem_key(i) for i in bank.items()]

@@ -96,13 +96,16 @@ def test_a_bare_numeral_names_a_part(whole: BuildResult, directive_assistant: Po
     result = build_quiz(directive_assistant, BuildRequest(scope="二", n=20, seed=1))
     assert result.scope == "第二部分“贯彻新发展理念,推动高质量发展”（7 个条款）"
     assert {i.clause for i in result.items} <= {"一", "二", "三", "四", "五", "六", "七"}
-    assert len({i.clause for i in result.items}) >= 5  # spread over the part, not piled on one clause
+    # Spread over the part, not piled on one clause. (Round 4: part 二's named measures have too few same-field
+    # distractors to be asked as choices, so the part yields about ten items, from four or more clauses.)
+    assert len({i.clause for i in result.items}) >= 4
 
 
 def test_clauses_are_named_by_number_or_in_brackets(directive_assistant: PolicyAssistant):
     listed = build_quiz(directive_assistant, BuildRequest(scope="十七,十八", n=10, seed=1))
     assert listed.scope == "第（十七）条、第（十八）条（2 个条款）"
-    assert {i.clause for i in listed.items} == {"十七", "十八"}
+    # (十八)'s measures are echoed by its own sentence or have open heads (…制度改革): 十七 alone yields items.
+    assert listed.items and {i.clause for i in listed.items} <= {"十七", "十八"}
     bracketed = build_quiz(directive_assistant, BuildRequest(scope="（二）", n=5, seed=1))
     assert {i.clause for i in bracketed.items} == {"二"}
 

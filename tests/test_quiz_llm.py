@@ -121,7 +121,7 @@ def test_an_unreachable_model_falls_back_to_the_offline_generator(
     server: FakeLLM, chat: OpenAICompatibleChat, directive_assistant: PolicyAssistant
 ):
     server.enqueue_status(500)
-    result = build_quiz(directive_assistant, request(n=4, generator="auto"), chat=chat)
+    result = build_quiz(directive_assistant, request(n=4, generator="auto", scope="八"), chat=chat)
     assert result.generator == "offline"
     assert result.notices[0] == "大模型服务内部错误，已改用离线出题。"
     assert len(result.items) == 4 and all(i.origin == "offline" for i in result.items)

@@ -90,7 +90,7 @@ def test_an_exam_limits_attempts_refuses_hints_and_keeps_its_window(bank: QuizBa
     bank.assign(exam.id, [ALL_LEARNERS])
     attempt = bank.start_attempt(exam.id, "learner-7")
     with pytest.raises(UserError, match="考试模式不提供提示"):
-        bank.open_hint(attempt.id, items[0].id)
+        bank.open_hint(attempt.id, items[0].id, learner=attempt.trainee)
     with pytest.raises(UserError, match="最多作答 1 次"):
         bank.start_attempt(exam.id, "learner-7")
     bank.start_attempt(exam.id, "learner-8")  # the limit is per learner
@@ -106,16 +106,16 @@ def test_history_and_the_wrong_answer_book_follow_the_learner(bank: QuizBank, it
     first = bank.start_attempt(session.id, "learner-1")
     missed = items[0]
     wrong = ["不是答案"] if missed.type == "blank" else [o for o in missed.options if o not in missed.answer][:1]
-    bank.answer(first.id, missed.id, wrong)
+    bank.answer(first.id, missed.id, wrong, learner=first.trainee)
     for item in items[1:]:
-        bank.answer(first.id, item.id, list(item.answer))
-    bank.finish(first.id)
+        bank.answer(first.id, item.id, list(item.answer), learner=first.trainee)
+    bank.finish(first.id, learner=first.trainee)
     book = wrong_answer_book(bank, "learner-1")
     assert [w.item.id for w in book] == [missed.id] and book[0].response == wrong
     assert wrong_answer_book(bank, "someone-else") == []
     second = bank.start_attempt(session.id, "learner-1")
-    bank.answer(second.id, missed.id, list(missed.answer))
-    bank.finish(second.id)
+    bank.answer(second.id, missed.id, list(missed.answer), learner=second.trainee)
+    bank.finish(second.id, learner=second.trainee)
     assert wrong_answer_book(bank, "learner-1") == []  # put right: out of the book
     records = history(bank, "learner-1")
     assert [r.attempt_id for r in records] == [first.id, second.id]
@@ -132,10 +132,10 @@ def test_item_analysis_flags_what_no_one_and_everyone_gets_right(bank: QuizBank,
 
     for n in range(6):
         attempt = bank.start_attempt(session.id, f"learner-{n}")
-        bank.answer(attempt.id, hard.id, miss(hard))
-        bank.answer(attempt.id, easy.id, list(easy.answer))
-        bank.answer(attempt.id, split.id, list(split.answer) if n >= 3 else miss(split))
-        bank.finish(attempt.id)
+        bank.answer(attempt.id, hard.id, miss(hard), learner=attempt.trainee)
+        bank.answer(attempt.id, easy.id, list(easy.answer), learner=attempt.trainee)
+        bank.answer(attempt.id, split.id, list(split.answer) if n >= 3 else miss(split), learner=attempt.trainee)
+        bank.finish(attempt.id, learner=attempt.trainee)
     by_id = {a.item_id: a for a in analyse(bank, session)}
     assert by_id[hard.id].facility == 0 and any("无人答对" in f for f in by_id[hard.id].flags)
     assert by_id[easy.id].facility == 1 and any("全部答对" in f for f in by_id[easy.id].flags)
@@ -171,10 +171,28 @@ def test_the_results_chart_scores_by_marks_not_by_the_count_of_right_answers(ban
     for learner, answers in (("甲", {heavy.id: heavy.answer, light.id: wrong_tf}), ("乙", {light.id: light.answer})):
         attempt = bank.start_attempt(session.id, learner)
         for item_id, response in answers.items():
-            bank.answer(attempt.id, item_id, list(response))
-        bank.finish(attempt.id)
+            bank.answer(attempt.id, item_id, list(response), learner=attempt.trainee)
+        bank.finish(attempt.id, learner=attempt.trainee)
     results = session_results(bank, session.id)
     # One right answer each (50% by count), but 9 of 10 marks against 1 of 10.
     assert results.distribution["90–100"] == 1 and results.distribution["0–59"] == 1
     assert sorted(results.percents.values()) == pytest.approx([10.0, 90.0])
     assert results.mean_percent == pytest.approx(50.0)
+
+
+def test_only_the_learner_who_started_an_attempt_can_write_to_it(bank: QuizBank, items: list[QuizItem]):
+    session = bank.create_session("练习", [i.id for i in items], mode="practice")
+    bank.assign(session.id, [ALL_LEARNERS])
+    attempt = bank.start_attempt(session.id, "learner-1")
+    item = items[0]
+    for write in (
+        lambda: bank.answer(attempt.id, item.id, list(item.answer), learner="learner-2"),
+        lambda: bank.open_hint(attempt.id, item.id, learner="learner-2"),
+        lambda: bank.finish(attempt.id, learner="learner-2"),
+    ):
+        with pytest.raises(UserError, match="不属于当前账号"):
+            write()
+    unchanged = bank.attempt(attempt.id)
+    assert (unchanged.responses, unchanged.hinted, unchanged.finished_at) == ([], [], None)
+    assert bank.answer(attempt.id, item.id, list(item.answer), learner="learner-1").correct is True
+    assert bank.finish(attempt.id, learner="learner-1").finished_at is not None

@@ -273,8 +273,8 @@ def test_a_random_paper_is_drawn_by_type_counts(session):
 def answer_all(bank: QuizBank, quiz: QuizSession, learner: str, responses: list[list[str]]) -> None:
     attempt = bank.start_attempt(quiz.id, learner)
     for item_id, response in zip(quiz.item_ids, responses, strict=True):
-        bank.answer(attempt.id, item_id, response)
-    bank.finish(attempt.id)
+        bank.answer(attempt.id, item_id, response, learner=attempt.trainee)
+    bank.finish(attempt.id, learner=attempt.trainee)
 
 
 def test_the_results_page_charts_a_session_and_analyses_its_items(session):

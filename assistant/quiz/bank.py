@@ -403,9 +403,17 @@ class QuizBank:
         limit = self.session(attempt.session_id).time_limit_minutes
         return datetime.fromisoformat(attempt.started_at) + timedelta(minutes=limit) if limit else None
 
-    def open_hint(self, attempt_id: str, item_id: str) -> None:
-        """Mark that the trainee looked at the source before answering this question (practice only)."""
+    def own_attempt(self, attempt_id: str, learner: str) -> Attempt:
+        """The attempt, if it is this learner's: every write to an attempt is checked here, not only by the page."""
         attempt = self.attempt(attempt_id)
+        if attempt.trainee != " ".join(learner.split()):
+            log.warning("quiz attempt refused: attempt=%s belongs to another learner", attempt_id)
+            raise UserError("这次答题不属于当前账号。")
+        return attempt
+
+    def open_hint(self, attempt_id: str, item_id: str, *, learner: str) -> None:
+        """Mark that the trainee looked at the source before answering this question (practice only)."""
+        attempt = self.own_attempt(attempt_id, learner)
         if not self.session(attempt.session_id).hints_allowed:
             raise UserError("考试模式不提供提示。")
         if any(r.item_id == item_id for r in attempt.responses):
@@ -413,9 +421,11 @@ class QuizBank:
         with self._db() as db:
             db.execute("INSERT OR IGNORE INTO hints VALUES (?,?,?)", (attempt_id, item_id, now_iso()))
 
-    def answer(self, attempt_id: str, item_id: str, response: list[str], now: datetime | None = None) -> Response:
+    def answer(
+        self, attempt_id: str, item_id: str, response: list[str], *, learner: str, now: datetime | None = None
+    ) -> Response:
         """Grade and record one answer within the time limit: once in practice, changeable until 交卷 in an exam."""
-        attempt = self.attempt(attempt_id)
+        attempt = self.own_attempt(attempt_id, learner)
         if attempt.finished_at:
             raise UserError("本次答题已经交卷，不能再修改答案。")
         session = self.session(attempt.session_id)
@@ -458,9 +468,9 @@ class QuizBank:
             raise UserError("这道题已经作答，不能重复作答。") from exc
         return result
 
-    def finish(self, attempt_id: str, now: datetime | None = None) -> Attempt:
+    def finish(self, attempt_id: str, *, learner: str, now: datetime | None = None) -> Attempt:
         """Hand in: unanswered questions count as wrong; finishing twice changes nothing."""
-        attempt = self.attempt(attempt_id)
+        attempt = self.own_attempt(attempt_id, learner)
         if attempt.finished_at is None:
             stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds")
             with self._db() as db:

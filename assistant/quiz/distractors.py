@@ -12,6 +12,7 @@ import random
 
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import institution_class, load_data, place_class, places_of_region, region_of
+from assistant.quiz.numerals import number_value, written_like
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.terms import Lexicon, PoolEntry
 from assistant.quiz.types import Difficulty, TermKind
@@ -72,8 +73,10 @@ class Distractors:
             pool = [e for e in pool if institution_class(e.text) == institution_class(answer)]
         elif kind == "number":
             # The same unit and the same order of magnitude: 2000 元 or 10000 元 for 5000 元, never 3 人.
-            value = float(answer)
-            pool = [e for e in pool if e.family == family and 0.1 <= float(e.text) / max(value, 1e-9) <= 10]
+            value = number_value(answer) or 0.0
+            pool = [
+                e for e in pool if e.family == family and 0.1 <= (number_value(e.text) or 0.0) / max(value, 1e-9) <= 10
+            ]
         scored: list[tuple[float, float, str]] = []
         for entry in pool:
             key = match_key(entry.text)
@@ -86,10 +89,12 @@ class Distractors:
             closeness = self._closeness(answer, family, entry.text, entry.family, entry.part)
             if abs(entry.order - self.clause.order) <= gate_settings().field_clause_distance:
                 closeness += 1.0  # a neighbouring clause most likely treats the same field
-            if kind in ("measure", "item") and self._in_field(answer, family, entry):
+            if kind == "measure" and gate_settings().measures_in_field_only:
+                if not content_bigrams(answer, family) & content_bigrams(entry.text, family):
+                    continue  # 文化惠民工程 beside 江河湖泊骨干治理工程: same ending and part, another field
                 closeness += FIELD_WEIGHT
-            elif kind == "measure" and gate_settings().measures_in_field_only:
-                continue  # 文化惠民工程 beside 重点水源工程: same ending, another field
+            elif kind in ("measure", "item") and self._in_field(answer, family, entry):
+                closeness += FIELD_WEIGHT
             scored.append((closeness, self.rng.random(), entry.text))
         scored.sort(reverse=True)
         chosen: list[str] = []
@@ -106,7 +111,7 @@ class Distractors:
 
     def _in_field(self, answer: str, family: str, entry: PoolEntry) -> bool:
         """The entry treats the key's field: a shared word besides the ending, the same part, a nearby clause."""
-        if _content_bigrams(answer, family) & _content_bigrams(entry.text, family):
+        if content_bigrams(answer, family) & content_bigrams(entry.text, family):
             return True
         near = abs(entry.order - self.clause.order) <= gate_settings().field_clause_window
         return near or (bool(entry.part) and entry.part == self.clause.part)
@@ -142,7 +147,9 @@ class Distractors:
 
     def numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False) -> list[str]:
         """Nearby years or numbers the clause does not state (steps from data/edits.toml)."""
-        value = float(answer)
+        value = number_value(answer)
+        if value is None:
+            return []
         steps: list[float] = list(_EDITS["year_shifts"]) if kind == "year" else list(_EDITS["number_steps"])
         if kind == "number":
             steps += [value, -value / 2]
@@ -157,7 +164,10 @@ class Distractors:
             candidate = value + step
             if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100):
                 continue
-            text = str(int(candidate)) if candidate.is_integer() else f"{candidate:g}"
+            written = written_like(candidate, answer) if kind == "number" else str(int(candidate))
+            if written is None:
+                continue
+            text = written
             key = match_key(text)
             if key in avoid or key in self.text or text in out:
                 continue
@@ -167,7 +177,7 @@ class Distractors:
         return out
 
 
-def _content_bigrams(name: str, family: str) -> set[str]:
+def content_bigrams(name: str, family: str) -> set[str]:
     """The character pairs of a named measure's modifier, its ending left out (失业保险制度 → 失业, 业保, 保险)."""
     modifier = match_key(name.removesuffix(family))
     return {modifier[i : i + 2] for i in range(len(modifier) - 1)}

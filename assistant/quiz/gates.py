@@ -83,6 +83,7 @@ class Checker:
             ("corrupt", sound["corrupt"]),
             ("formula", lambda item: sound["formula"](self.verified(item))),
             ("political", sound["political"]),
+            ("field", sound["field"]),
             ("fragment", lambda item: sound["fragment"](self.verified(item))),
             ("truncated", lambda item: sound["truncated"](self.verified(item))),
             ("distractors", self.no_distractor_is_true),
@@ -90,6 +91,7 @@ class Checker:
             ("synonym", sound["synonym"]),
             ("listed", lambda item: sound["listed"](self.verified(item))),
             ("edit", sound["edit"]),
+            ("range", sound["range"]),
             ("options", self.options_are_sound),
             ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item)),
             ("open", sound["open"]),
@@ -160,7 +162,7 @@ class Checker:
         keys = [match_key(o) for o in options]
         if not all(keys) or len(set(keys)) != len(keys):
             return False
-        if any(a != b and a in b for a in keys for b in keys):
+        if item.kind not in ("year", "number") and any(a != b and a in b for a in keys for b in keys):
             return False  # 四川 and 四川省 are one option twice
         return self._same_kind(item) and self._same_class(item)
 

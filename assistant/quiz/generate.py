@@ -18,6 +18,7 @@ from assistant.quiz.gazetteer import (
     NAME_PREFIXES,
     load_data,
 )
+from assistant.quiz.numerals import chinese_value, number_value, written_like
 from assistant.quiz.soundness import gate_settings, inside_formula, modal_editable
 from assistant.quiz.stems import body_start, stem_verb
 from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
@@ -76,10 +77,13 @@ class _ClauseWriter:
         self.body_start = body_start(clause)
         self.text = match_key(clause.text)
         self.distractors = Distractors(lexicon, clause, self.text, rng, self.difficulty)
+        # Not an item of a list (（一）…, 2.…) nor a dateline (新华社…电): neither stands without what frames it.
         self.sentences = [
             s
             for s in clause.sentences
-            if s.text.strip() != clause.heading.strip() and not s.text.lstrip().startswith(("(", "（"))
+            if s.text.strip() != clause.heading.strip()
+            and not s.text.lstrip().startswith(("(", "（"))
+            and not stems.opens_an_item(s.text)
         ]
 
     def items(self) -> list[QuizItem]:
@@ -107,6 +111,8 @@ class _ClauseWriter:
 
     def _specific(self, term: Term) -> bool:
         """A term worth asking about: a meaningful kind, and not repeated all over the document."""
+        if term.kind == "number":  # a count is specific with its unit: 45日 once, although 5 stands everywhere
+            return self.lexicon.corpus.count(match_key(term.text + term.family)) <= 2
         return term.kind in BLANKABLE and self.lexicon.clause_count.get(match_key(term.text), 0) <= 2
 
     def _sentence(self, start: int, end: int) -> Sentence | None:
@@ -143,12 +149,21 @@ class _ClauseWriter:
             b -= 1
         if b - a > gate_settings().stem_max_chars:
             return None
-        return a, b
+        return self._carried(a, b)
+
+    def _carried(self, a: int, b: int) -> tuple[int, int] | None:
+        """A stretch whose premise is in the sentence before (如果…, 接到报告后) starts at the article's first words,
+        when that stays short enough; otherwise it is not asked."""
+        if a <= self.body_start or not stems.needs_premise(self.clause.text, a, b):
+            return a, b
+        if b - self.body_start > gate_settings().carry_max_chars:
+            return None
+        return self.body_start, b
 
     def _statement(self, sentence: Sentence, start: int, end: int) -> tuple[int, int] | None:
         """A true/false statement: the whole sentence when it is short enough, else the stretch around the term."""
         if len(sentence.text) <= STATEMENT_CHARS:
-            return max(sentence.start, self.body_start), sentence.end
+            return self._carried(max(sentence.start, self.body_start), sentence.end)
         return self._window(sentence, start, end)
 
     def _stem(self, a: int, b: int, start: int, end: int, hint: str = "") -> str:
@@ -184,7 +199,12 @@ class _ClauseWriter:
         return (b - a) - (end - start) >= MIN_CONTEXT_CHARS
 
     def _short_forms(self, term: Term) -> list[str]:
-        """The name without an issuer prefix, when the documents cite it that way too."""
+        """The name without an issuer prefix, when the documents cite it that way too; a count in the other
+        script (三十 / 30)."""
+        if term.kind == "number":
+            value = number_value(term.text)
+            other = written_like(value, "1" if chinese_value(term.text) is not None else "一") if value else None
+            return [other] if other and other != term.text else []
         if term.kind not in ("institution", "measure"):
             return []
         out = []
@@ -286,10 +306,11 @@ class _ClauseWriter:
         inside = [t for t in terms if sentence.start <= t.start and t.end <= sentence.end and t.kind in SWAP_KINDS]
         anchor = self.rng.choice(inside) if inside else None
         out = []
-        whole = (max(sentence.start, self.body_start), sentence.end)
+        whole = self._carried(max(sentence.start, self.body_start), sentence.end)
         a, b = (self._statement(sentence, anchor.start, anchor.end) if anchor else whole) or (0, 0)
         span = self.clause.text[a:b].rstrip("。；;")
-        if 12 <= len(span) <= STATEMENT_CHARS:
+        longest = gate_settings().carry_max_chars if a < sentence.start else STATEMENT_CHARS
+        if 12 <= len(span) <= longest:
             out.append(
                 self._item(
                     type="tf",

@@ -7,12 +7,22 @@ The knowledge (formulas, edits, thresholds) is in data files; see assistant/quiz
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.quiz import stems
-from assistant.quiz.gazetteer import INSTITUTION_SUFFIXES, LEADING_VERBS, MEASURE_SUFFIXES, TERM_BREAKERS, load_data
+from assistant.quiz.distractors import content_bigrams
+from assistant.quiz.gazetteer import (
+    INSTITUTION_SUFFIXES,
+    LEADING_VERBS,
+    MEASURE_SUFFIXES,
+    TERM_BREAKERS,
+    load_data,
+    term_class,
+)
+from assistant.quiz.numerals import number_value
 from assistant.quiz.soundness import (
     corrupt_word,
     formula_spans,
@@ -88,12 +98,14 @@ class ItemGates:
             ("corrupt", self.no_corrupt_word),
             ("formula", self.formulas_intact),
             ("political", self.political_field),
+            ("field", self.distractors_in_field),
             ("fragment", self.whole_terms),
             ("truncated", self.stem_complete),
             ("elsewhere", self.distractors_false_everywhere),
             ("synonym", self.no_near_synonym),
             ("listed", self.open_list_asked_as_list),
             ("edit", self.plausible_edit),
+            ("range", self.ranges_hold),
             ("echo", self.no_echo),
             ("open", self.blank_anchored),
         ]
@@ -128,7 +140,7 @@ class ItemGates:
     def political_field(self, item: QuizItem) -> bool:
         """A choice blank in a political neighbourhood (健全以党组织为领导的____) offers only distractors that the
         documents say in political sentences too: never 天然气储备体系 because it ends in 体系 like the key."""
-        if item.type not in ("single", "multi"):
+        if item.type not in ("single", "multi", "blank"):
             return True
         body = _body(item)
         if BLANK not in body:
@@ -136,11 +148,23 @@ class ItemGates:
         at = body.index(BLANK)
         if not political(body[max(0, at - _LOCAL) : at + len(BLANK) + _LOCAL]):
             return True
+        if item.type == "blank":
+            return False  # a political formula is recited, never blanked (健全以党组织为领导的____)
         for option in (o for o in item.options if o not in item.answer):
             key = match_key(option)
             if not any(key in sentence and political(sentence) for _, sentence in self.sentences()):
                 return False
         return True
+
+    def distractors_in_field(self, item: QuizItem) -> bool:
+        """A named measure's distractors share a word with it besides the ending (data: measures_in_field_only):
+        文化惠民工程 is no option for a water works list, 社会安全体系 none for 天然气储备体系."""
+        if item.type != "single" or item.kind != "measure" or not gate_settings().measures_in_field_only:
+            return True
+        answer = item.answer[0]
+        family = term_class(answer, "measure")
+        own = content_bigrams(answer, family)
+        return all(own & content_bigrams(o, family) for o in item.options if o not in item.answer)
 
     def whole_terms(self, item: QuizItem) -> bool:
         """Keys and options are whole terms, and the blank does not cut a term in the source."""
@@ -160,7 +184,7 @@ class ItemGates:
             ):
                 return False
         if item.type == "multi":
-            return self._list_whole(item, clause)
+            return self._list_whole(item, clause) and _parallel_cut_kept(item)
         text = clause.text
         return all(
             whole_at(text, start, end, numeric=item.kind in ("year", "number"))
@@ -199,6 +223,12 @@ class ItemGates:
         # 对…收费，| 实行目录清单管理: an adverbial phrase whose predicate was left out.
         if body.startswith(settings.dangling_openers) and text[item.span_end : item.span_end + 1] in ",，":
             return False
+        if stems.opens_an_item(text[item.span_start : item.span_end]):
+            return False  # 2.编发信息…: an item of a list whose lead-in the stem leaves out
+        if item.span_start > body_start(clause) and stems.needs_premise(text, item.span_start, item.span_end):
+            return False  # 如果诉争商标注册已满五年，… / 公安机关接到报告后: the premise is in the sentence before
+        if stems.continued_after_semicolon(text, item.span_end):
+            return False  # …仅有转让或者许可行为；| 或者…的，不认定为商标使用: half a proposition
         sentence = next((s for s in clause.sentences if s.start <= item.span_start < s.end), None)
         if sentence is None:
             return True
@@ -288,6 +318,16 @@ class ItemGates:
         at = clause.text.find(swap.original, item.span_start, item.span_end)
         return at < 0 or not stems.in_open_list(clause.text, at + len(swap.original))  # an open list stays true
 
+    def ranges_hold(self, item: QuizItem) -> bool:
+        """Every option (or the false statement) keeps a range's bounds in order: 处____万元以上100万元以下 offers
+        no 150, and 5万元以上10万元以下 is never edited to 20万元以上10万元以下 (the error gives itself away)."""
+        body = _body(item)
+        if item.type == "tf":
+            return ranges_ordered(body)
+        if item.type == "single" and item.kind == "number" and BLANK in body:
+            return all(ranges_ordered(body.replace(BLANK, option, 1)) for option in item.options)
+        return True
+
     def blank_anchored(self, item: QuizItem) -> bool:
         """A fill-in stem holds, outside its blank, a noun of its own field that points at one answer:
         加快推进____建设。 or ____可以根据实际需要作出适当调整。 admit anything."""
@@ -295,6 +335,8 @@ class ItemGates:
             return True
         if any(len(a) > gate_settings().blank_max_chars for a in item.answer):
             return False  # 备案审查衔接联动机制: nobody reproduces a long name verbatim; it is asked as a choice
+        if item.kind == "measure" and not all(_pinned(a, _body(item)) for a in item.answer):
+            return False  # 建立____，对受教育者实施奖励或者处分: 学籍管理制度 and 奖惩制度 both fit; asked as a choice
         generic = set(gate_settings().unanchoring_words)
         words = tokenize(_body(item).replace(BLANK, "，"))
         return any(
@@ -305,11 +347,13 @@ class ItemGates:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，
         统筹安排检查工作 with 检查制度 among 会计制度, 责任制度 gives the key away. (A listed member that echoes
         the stem gives away only itself, so lists are left be.)"""
-        if item.type != "single":
+        if item.type not in ("single", "blank"):
             return True
         settings = gate_settings()
         body = _body(item)
         rest = item.label + body.replace(BLANK, "|")
+        if item.type == "blank":
+            return not any(_echoed(answer, body.replace(BLANK, "|"), settings.echo_ignore) for answer in item.answer)
         generic = set(settings.echo_ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
         distractors = [o for o in item.options if o not in item.answer]
         for answer in item.answer:
@@ -320,3 +364,55 @@ class ItemGates:
                 if not any(word in d for d in distractors):
                     return False
         return True
+
+
+_NUMERALS = "一二两三四五六七八九十双"
+
+
+def _echoed(answer: str, stem: str, ignore: tuple[str, ...]) -> bool:
+    """A fill-in key the stem spells out: one of its own words stands in the stem (完善____，逐步提高失业保险水平 →
+    失业保险制度), or it abbreviates the stem's words (打造“____”升级版 after 大众创业万众创新 → 双创)."""
+    generic = set(ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
+    if any(len(t.word) >= 2 and t.word not in generic and t.word in stem for t in tokenize(answer)):
+        return True
+    rest = answer.lstrip(_NUMERALS)
+    return len(answer) <= 4 and rest != answer and bool(rest) and all(ch in stem for ch in rest)
+
+
+def _pinned(answer: str, body: str) -> bool:
+    """A fill-in key with an open head (…制度, …政策) is pinned only as a member of a list of its kind
+    (建立财务、会计制度和____ → 资产管理制度): alone, near-synonyms fit the blank as well."""
+    head = next((h for h in gate_settings().open_heads if answer.endswith(h)), None)
+    if head is None:
+        return True
+    at = body.find(BLANK)
+    before, after = body[:at], body[at + len(BLANK) :]
+    sibling = before.rstrip("、和及与").endswith(head) or (after[:1] in "、和及与" and head in after.split("，")[0])
+    return sibling and (before[-1:] in "、和及与" or after[:1] in "、和及与")
+
+
+_COUNT = r"([0-9.]+|[零〇一二两三四五六七八九十百千]+)"
+_RANGE = re.compile(_COUNT + r"([^0-9零〇一二两三四五六七八九十百千以，,。；;]{1,3})以上" + _COUNT + r"\2以下")
+
+
+def ranges_ordered(text: str) -> bool:
+    """Each 'A<unit>以上B<unit>以下' of the text has A below B."""
+    for match in _RANGE.finditer(text):
+        low, high = number_value(match.group(1)), number_value(match.group(3))
+        if low is not None and high is not None and low >= high:
+            return False
+    return True
+
+
+def _parallel_cut_kept(item: QuizItem) -> bool:
+    """A list blanked after the words its members share (同时____ for 同时设计、同时施工、同时投入生产) leaves the
+    first member cut (设计) beside whole ones (同时施工): the options give the key away and are not parallel."""
+    body = _body(item)
+    if BLANK not in body:
+        return True
+    before = body[: body.index(BLANK)]
+    for size in (2, 3):
+        prefix = before[-size:]
+        if len(prefix) == size and sum(a.startswith(prefix) for a in item.answer) >= 2:
+            return False
+    return True

@@ -14,6 +14,8 @@ from functools import lru_cache
 from assistant.quiz.gazetteer import FUNCTION_CHAR_WORDS, LEADING_FUNCTION_CHARS, load_data
 from assistant.types import Clause
 
+_DUTIES = ("应当", "必须", "应")
+"""The modals of a positive duty (a prohibition's other side)."""
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -45,6 +47,12 @@ class GateSettings:
     trivia_share: float = 0.05
     measures_in_field_only: bool = False
     exception_endings: tuple[str, ...] = ()
+    context_patterns: tuple[str, ...] = ()
+    premise_openers: tuple[str, ...] = ()
+    back_references: tuple[str, ...] = ()
+    carry_max_chars: int = 110
+    semicolon_continuations: tuple[str, ...] = ()
+    open_heads: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -74,6 +82,12 @@ def gate_settings() -> GateSettings:
         trivia_share=float(data["trivia_share"]),
         measures_in_field_only=bool(data["measures_in_field_only"]),
         exception_endings=tuple(data["exception_endings"]),
+        context_patterns=tuple(data["context_patterns"]),
+        premise_openers=tuple(data["premise_openers"]),
+        back_references=tuple(data["back_references"]),
+        carry_max_chars=int(data["carry_max_chars"]),
+        semicolon_continuations=tuple(data["semicolon_continuations"]),
+        open_heads=tuple(data["open_heads"]),
     )
 
 
@@ -149,6 +163,11 @@ def _prohibition_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
+def _state_verbs() -> tuple[str, ...]:
+    return tuple(load_data("edits")["state_verbs"])
+
+
+@lru_cache(maxsize=1)
 def _cap_words() -> tuple[str, ...]:
     return tuple(load_data("edits")["cap_words"])
 
@@ -159,14 +178,39 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
     after = text[at + len(modal) : sentence_end]
     if after.startswith(bounds):
         return False  # 应当不少于 → 可以不少于
+    if modal not in _prohibition_words()[0] and after.startswith(_state_verbs()):
+        return False  # 应当具有…能力 → 可以具有, 应当符合国家标准 → 可以符合: a qualification, no option
     if modal == "可以" and any(m in text[sentence_start:sentence_end] for m in discretion):
         return False  # 经…许可，…可以 → 应当 contradicts itself
     if modal == "可以" and any(cap in after for cap in _cap_words()):
         return False  # 每人可以…发言两次，第一次不超过十五分钟: a capped right is no duty
     stretch = re.split(r"[，,；;。：:]", after, maxsplit=1)[0]
     prohibitions, wrongful = _prohibition_words()
+    if _other_duty(text[sentence_start:sentence_end], at - sentence_start, modal, prohibitions):
+        return False  # 应当按照核定载质量装载，不得超载 → 可以超载 (or 必须秉公办事，不得玩忽职守 → 可以秉公办事):
+        # a duty and a prohibition of one sentence are two sides of one rule, lifting either contradicts the other
     if modal in prohibitions and (
         "、" in stretch or any(word in text[sentence_start:sentence_end] for word in wrongful)
     ):
         return False  # 不得转借、倒卖…伪造 / …一律无效，…不得执行: lifting it is self-evidently wrong
     return "的" not in stretch  # 为实现…必须具备的设计特征: a modifier, not the obligation
+
+
+def _other_duty(sentence: str, at: int, modal: str, prohibitions: tuple[str, ...]) -> bool:
+    """Besides the prohibition at `at` the sentence states a positive duty, or besides the duty a prohibition
+    (应当…，不得…): each is the other's other side, so negating one leaves a statement that contradicts itself."""
+    from assistant.quiz.stems import segments  # stems and terms import this module
+    from assistant.quiz.terms import tokenize
+
+    if modal in prohibitions:
+        duties: tuple[str, ...] = _DUTIES
+    elif modal in _DUTIES:
+        duties = prohibitions
+    else:
+        return False
+    for a, b in segments(sentence, 0, len(sentence)):
+        if a <= at < b:
+            continue
+        if any(t.word in duties for t in tokenize(sentence[a:b])):
+            return True
+    return False

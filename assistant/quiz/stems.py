@@ -22,6 +22,7 @@ _PREPOSITION_FLAGS = frozenset({"p"})
 _CONDITION = ("的，", "的,")
 _TOPIC_END = re.compile(r"的[\u4e00-\u9fff]{1,3}$")
 _OPEN_LIST = re.compile(r"(?:[、和及][^，,。；;、：:等]{1,14})*等")
+_ITEM_NUMBER = re.compile(r"\s*(?:\d+[.．、]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）])")
 _ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条(?:之[一二三四五六七八九十]+)?")
 
 
@@ -167,6 +168,8 @@ def self_contained(statement: str) -> bool:
     if not body or body.endswith(("：", ":")):
         return False
     words = {t.word for t in tokenize(body)}
+    if any(re.search(pattern, body) for pattern in settings.context_patterns):
+        return False  # 本条第一款, 前两款, 以下情形: a paragraph or list the stem does not quote
     for reference in settings.context_references:
         if (reference in words) if len(reference) == 1 else (reference in body):
             return False
@@ -219,3 +222,30 @@ def continues_after_semicolon(text: str, start: int) -> bool:
     before = text[:start].rstrip(" ")
     token = _first_token(text[start:])
     return before.endswith(("；", ";")) and token is not None and token.flag in _PREPOSITION_FLAGS
+
+
+def needs_premise(text: str, start: int, end: int) -> bool:
+    """The stretch [start, end) opens on a word whose premise came before (如果…, 但是…) or names a bare report or
+    application received (接到报告后, 自收到申请之日起): without the sentence before, the learner cannot tell
+    what case the statement is about."""
+    settings = gate_settings()
+    first = _first_token(text[start:end])
+    if first is not None and first.word in settings.premise_openers:
+        return True
+    return any(re.search(pattern, text[start:end]) for pattern in settings.back_references)
+
+
+def continued_after_semicolon(text: str, end: int) -> bool:
+    """A statement ending at a semicolon whose next stretch continues it (…许可行为；或者…的，不认定为商标使用): the
+    two sides form one proposition, the left one alone has no predicate of its own."""
+    rest = text[end:].lstrip(" 。")
+    if not rest.startswith(("；", ";")):
+        return False
+    tail = rest[1:].lstrip(" ")
+    return tail.startswith(gate_settings().semicolon_continuations)
+
+
+def opens_an_item(text: str) -> bool:
+    """The text is an item of a numbered list (（一）…, (二)…, 2.…, 三、…): without its lead-in (有下列情形之一的：)
+    nobody can tell what it is a case of."""
+    return _ITEM_NUMBER.match(text) is not None

@@ -27,6 +27,7 @@ from assistant.quiz.gazetteer import (
     PROVINCES,
     TERM_BREAKERS,
 )
+from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS, chinese_value, number_value
 from assistant.quiz.soundness import inside_formula, is_metadata, sound_term
 from assistant.quiz.types import TermKind
 from assistant.types import Clause
@@ -38,6 +39,13 @@ _STOP_FLAGS = frozenset(
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?=\s*年)")
 _NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?=\s*(%|％|个|万|亿|倍|岁|项|家|所|条|公里|千米|吨|元|人))")
+# A period or count of a statute (自收到申请之日起45日内, 三十日, 六个月, 三年以下): Arabic or Chinese numerals before
+# a unit of time or count, not a date's day (12月1日), an ordinal (第三十日) nor a year (2011年).
+_PERIOD_UNITS = "个工作日|个月|小时|周岁|日|天|年|万元|元|人|倍|项"
+_PERIOD = re.compile(
+    rf"(?<![\d.月第])(?!(?:19|20)\d{{2}}年)(\d+)(?=({_PERIOD_UNITS}))"
+    rf"|(?<![{CHINESE_NUMERAL_CHARS}月第])([{CHINESE_NUMERAL_CHARS}]+)(?=({_PERIOD_UNITS}))"
+)
 _QUOTED = re.compile(r"“([^“”，。；,;]{2,12})”")
 _ENUM_JOINERS = ("以及", "和", "及")
 _LIST_END = "等，,。；;：:）)”"
@@ -116,7 +124,7 @@ def kinds_of(text: str) -> set[TermKind]:
     kinds: set[TermKind] = set()
     if re.fullmatch(r"(?:19|20)\d{2}(?:年)?", text):
         kinds.add("year")
-    elif re.fullmatch(r"\d+(?:\.\d+)?\D{0,2}", text):
+    elif re.fullmatch(r"\d+(?:\.\d+)?\D{0,2}", text) or chinese_value(text) is not None:
         kinds.add("number")
     place = place_kind(text)
     if place:
@@ -323,13 +331,14 @@ def _whole_item(tokens: tuple[Token, ...], start: int, stop: int) -> bool:
 
 def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
     """text[start:end] is a whole term where it stands: on word boundaries, not glued to the words around it."""
+    if numeric:  # 三十日: jieba may keep a numeral and its unit as one word; digits on either side cut it
+        numeral = CHINESE_NUMERAL_CHARS + "0123456789."
+        return (start == 0 or text[start - 1] not in numeral) and (end == len(text) or text[end] not in numeral)
     tokens = tokenize(text)
     starts = {t.start for t in tokens} | {len(text)}
     ends = {t.end for t in tokens} | {0}
     if start not in starts or end not in ends:
         return False  # the term's edge falls inside a word
-    if numeric:
-        return True
     if start > 0 and text[start - 1].isdigit():
         return False  # 27|日原国家…总局: the parse glued a date's unit to the name
     index = next((i for i, t in enumerate(tokens) if t.end == start), None)
@@ -395,6 +404,11 @@ def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     terms += [Term(m.group(1), "year", m.start(1), m.end(1), "year") for m in _YEAR.finditer(text)]
     # A number's family is its unit: 5000 元 is set against sums of money, not against 3 人.
     terms += [Term(m.group(1), "number", m.start(1), m.end(1), m.group(2)) for m in _NUMBER.finditer(text)]
+    terms += [
+        t
+        for t in map(_period, _PERIOD.finditer(text))
+        if t is not None and (t.start, t.end) not in {(n.start, n.end) for n in terms}
+    ]
     # A quoted word in a run of quoted words (“以上”、“以下”、“日内”) is one member of a list: any other is defensible.
     terms += [
         Term(m.group(1), "slogan", m.start(1), m.end(1), "slogan")
@@ -409,6 +423,17 @@ def clause_terms(clause: Clause) -> tuple[list[Term], list[Enumeration]]:
     terms.sort(key=lambda t: (t.start, -t.end))
     enumerations = [e for e in _enumerations(text, tokens) if all(_askable(clause, t.start, t.end) for t in e.items)]
     return terms, enumerations
+
+
+def _period(match: re.Match[str]) -> Term | None:
+    """A period's term, its unit the family; None for a Chinese string that is no count (二三)."""
+    group = 1 if match.group(1) else 3
+    number = match.group(group)
+    if number_value(number) is None or number_value(number) == 0:
+        return None
+    if number == "一" and match.group(group + 1) in ("项", "人", "倍", "元"):
+        return None  # 任何一项, 董事长一人: the indefinite "one", not a count worth asking
+    return Term(number, "number", match.start(group), match.end(group), match.group(group + 1))
 
 
 def _askable(clause: Clause, start: int, end: int) -> bool:

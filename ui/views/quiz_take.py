@@ -185,13 +185,13 @@ def question_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem
                 st.warning("请先作答再提交。")
             else:
                 try:
-                    bank.answer(attempt.id, item.id, given)
+                    bank.answer(attempt.id, item.id, given, learner=learner)
                 except UserError as exc:
                     st.error(safe_md(str(exc)))
                     st.stop()
                 st.rerun()
         if hint.button("查看提示", key="quiz-hint"):
-            bank.open_hint(attempt.id, item.id)
+            bank.open_hint(attempt.id, item.id, learner=learner)
             st.rerun()
         if item.id in attempt.hinted:
             st.caption("已查看提示，本题将标记为“看过提示”。")
@@ -211,7 +211,7 @@ def question_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem
             st.rerun()
     last = position + 1 == len(items) and response is not None
     if st.button("交卷", type="primary" if last else "secondary", key="quiz-finish"):
-        bank.finish(attempt.id)
+        bank.finish(attempt.id, learner=learner)
         st.rerun()
 
 
@@ -233,7 +233,7 @@ def save_exam_answer(attempt: Attempt, item: QuizItem) -> None:
     saved = next((r.response for r in attempt.responses if r.item_id == item.id), None)
     if given and given != saved:
         try:
-            bank.answer(attempt.id, item.id, given)
+            bank.answer(attempt.id, item.id, given, learner=learner)
         except UserError as exc:
             st.error(safe_md(str(exc)))
             st.stop()
@@ -283,7 +283,7 @@ def exam_screen(attempt: Attempt, session: QuizSession, items: list[QuizItem]) -
         yes, no, _ = st.columns([1, 1, 4])
         if yes.button("确认交卷", type="primary", key="quiz-confirm"):
             state.pop("quiz_confirm", None)
-            bank.finish(attempt.id)
+            bank.finish(attempt.id, learner=learner)
             st.rerun()
         if no.button("继续作答", key="quiz-cancel"):
             state.pop("quiz_confirm", None)
@@ -343,7 +343,7 @@ if not items:
 deadline = bank.deadline(attempt)
 if attempt.finished_at is None and deadline is not None and datetime.now(UTC) > deadline + GRACE:
     st.warning("已到答题时限，系统已自动交卷。")
-    attempt = bank.finish(attempt.id)
+    attempt = bank.finish(attempt.id, learner=learner)
 state["quiz_shuffle"] = session.shuffle_options
 if attempt.finished_at:
     result_screen(attempt, session, items)
