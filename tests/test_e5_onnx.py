@@ -140,3 +140,13 @@ def test_the_onnx_runtime_indexes_and_searches_from_a_fresh_data_dir(tmp_path, m
     assert list((tmp_path / "fresh" / "models").glob("*-float32.onnx"))
     hits = assistant.search("纳税人所在地在县城的城市维护建设税税率是多少？").hits
     assert hits and hits[0].clause == "第四条"
+
+
+def test_the_repacked_4bit_weights_are_the_model_file_s():
+    from assistant.e5.model_file import read_model_file
+    from assistant.e5.onnx_graph import check_repack
+    from assistant.embeddings import bundled_model_path
+
+    model = read_model_file(bundled_model_path())
+    for name, rows in [("l0.q.w", model.hidden), ("l5.fi.w", model.ffn), ("l11.fo.w", model.hidden)]:
+        assert check_repack(model, name, rows) == 0.0
