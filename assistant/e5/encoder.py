@@ -76,7 +76,11 @@ class E5Encoder:
         self._positions = model.floats("emb.pos").reshape(model.max_positions, model.hidden)
         self._type = model.floats("emb.type")[: model.hidden]
         self._embed_norm = (model.floats("emb.ln.w"), model.floats("emb.ln.b"))
-        self._layers = [_layer(model, i) for i in range(model.layers)]
+        self._layers = self._load_layers()
+
+    def _load_layers(self) -> list[Layer]:
+        """The dequantised float32 weights; a runtime that multiplies elsewhere loads none."""
+        return [_layer(self._model, i) for i in range(self._model.layers)]
 
     def token_count(self, text: str, query: bool = False) -> int:
         return len(self.tokenizer.content_ids((QUERY_PREFIX if query else PASSAGE_PREFIX) + text)) + 2
@@ -170,13 +174,8 @@ class E5Encoder:
 
     def _forward(self, contents: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
         """Last hidden states (windows, tokens, hidden) with <s> and </s>, and each window's token count."""
-        lengths = np.array([len(c) + 2 for c in contents])
-        batch, length, h = len(contents), int(lengths.max()), self.dim
-        ids = np.full((batch, length), self._model.vocabulary.pad, dtype=np.int64)
-        for row, content in enumerate(contents):
-            ids[row, : len(content) + 2] = [self._model.vocabulary.bos, *content, self._model.vocabulary.eos]
-        mask = np.arange(length)[None, :] < lengths[:, None]  # (B, L) real tokens
-
+        ids, lengths, mask = self._pad(contents)
+        batch, length, h = len(contents), ids.shape[1], self.dim
         x = self._embed(ids).reshape(batch * length, h)
         x += self._positions[:length].reshape(1, length, h).repeat(batch, 0).reshape(-1, h)
         x += self._type
@@ -185,6 +184,14 @@ class E5Encoder:
         for layer in self._layers:
             x = self._block(x, layer, batch, length, key_bias)
         return x.reshape(batch, length, h), lengths
+
+    def _pad(self, contents: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Token ids (windows, longest + 2) with <s> and </s>, each window's token count, the mask of real tokens."""
+        lengths = np.array([len(c) + 2 for c in contents])
+        ids = np.full((len(contents), int(lengths.max())), self._model.vocabulary.pad, dtype=np.int64)
+        for row, content in enumerate(contents):
+            ids[row, : len(content) + 2] = [self._model.vocabulary.bos, *content, self._model.vocabulary.eos]
+        return ids, lengths, np.arange(ids.shape[1])[None, :] < lengths[:, None]
 
     def _embed(self, ids: np.ndarray) -> np.ndarray:
         unique, inverse = np.unique(ids, return_inverse=True)
