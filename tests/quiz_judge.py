@@ -8,6 +8,7 @@ and four laws the repo does not otherwise use, tests/fixtures/quiz/).
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections import Counter
@@ -467,6 +468,32 @@ def quiz_level(items: list[QuizItem]) -> Counter[str]:
     return counts
 
 
+CUE_MODALS = ("可以", "应当", "不得", "必须")
+
+
+def modal_cue(quizzes: list[list[QuizItem]]) -> dict[str, tuple[int, int]]:
+    """Per modal word: (true statements, all statements) among the true/false stems that contain it. A test-wise
+    learner answers by the word when one side dominates (every stem with 可以 false)."""
+    counts: dict[str, tuple[int, int]] = {}
+    for word in CUE_MODALS:
+        with_word = [i for quiz in quizzes for i in quiz if i.type == "tf" and word in _body(i)]
+        counts[word] = (sum(i.answer == [TRUE] for i in with_word), len(with_word))
+    return counts
+
+
+def cue_accuracy(counts: dict[str, tuple[int, int]], least: int = 4) -> dict[str, float]:
+    """Per modal word seen at least `least` times: the share a learner gets right by answering the word's
+    majority key whenever the word stands in the stem (0.5 means the word tells nothing)."""
+    return {w: max(t, n - t) / n for w, (t, n) in counts.items() if n >= least}
+
+
+def load_export(path: Path) -> list[QuizItem]:
+    """The items of a quiz file the CLI exported (quiz build --out / quiz export json)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = data["items"] if isinstance(data, dict) else data
+    return [QuizItem.model_validate(row) for row in rows]
+
+
 def judge_builds(path: Path, n: int = 20, seeds: tuple[int, ...] = SEEDS) -> dict[str, object]:
     document = load_document(path)
     judge = Judge([document])
@@ -482,10 +509,32 @@ def judge_builds(path: Path, n: int = 20, seeds: tuple[int, ...] = SEEDS) -> dic
     return {"document": document.short_title, "items": total, "defective": defective, "classes": dict(counts)}
 
 
-if __name__ == "__main__":
-    paths = [Path(p) for p in sys.argv[1:]] or [DIRECTIVE, LAW, *UNSEEN]
+def judge_exports(exports: list[Path], documents: list[Document]) -> None:
+    """Print the defects the checkers find in exported quiz files, judged against the given documents."""
+    judge = Judge(documents)
+    quizzes = []
+    for path in exports:
+        items = [i for i in load_export(path) if i.key in judge.clauses]
+        quizzes.append(items)
+        counts, defective = judge.judge(items)
+        flagged = [(n, [c for c, check in judge.classes().items() if check(i)]) for n, i in enumerate(items, 1)]
+        print(f"{path.name}: {defective}/{len(items)} defective; {dict(counts)}; quiz {dict(quiz_level(items))}")
+        print("    " + "; ".join(f"第{n}题 {'+'.join(c)}" for n, c in flagged if c))
+    print(f"modal cue (true, all) {modal_cue(quizzes)}")
+
+
+def main(args: list[str]) -> None:
+    """Document files are built and judged; .json exports are judged against the documents given (default: the
+    directive and the fixtures)."""
+    paths = [Path(p) for p in args]
+    exports = [p for p in paths if p.suffix == ".json"]
+    sources = [p for p in paths if p.suffix != ".json"]
+    if exports:
+        defaults = [DIRECTIVE, *sorted(FIXTURES.glob("*.md"))]
+        judge_exports(exports, [load_document(p) for p in sources or defaults])
+        return
     overall: Counter[str] = Counter()
-    for path in paths:
+    for path in sources or [DIRECTIVE, LAW, *UNSEEN]:
         result = judge_builds(path)
         share = result["defective"] / result["items"] if result["items"] else 0  # type: ignore[operator]
         overall.update(result["classes"])  # type: ignore[arg-type]
@@ -493,3 +542,7 @@ if __name__ == "__main__":
             f"{result['document']}: {result['defective']}/{result['items']} defective ({share:.0%}); {result['classes']}"
         )
     print(f"all: {dict(sorted(overall.items()))}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
