@@ -53,6 +53,9 @@ class GateSettings:
     carry_max_chars: int = 110
     semicolon_continuations: tuple[str, ...] = ()
     open_heads: tuple[str, ...] = ()
+    semicolon_carried_openers: tuple[str, ...] = ()
+    cue_words: tuple[str, ...] = ()
+    clause_cap: int = 2
 
 
 @lru_cache(maxsize=1)
@@ -88,6 +91,9 @@ def gate_settings() -> GateSettings:
         carry_max_chars=int(data["carry_max_chars"]),
         semicolon_continuations=tuple(data["semicolon_continuations"]),
         open_heads=tuple(data["open_heads"]),
+        semicolon_carried_openers=tuple(data["semicolon_carried_openers"]),
+        cue_words=tuple(data["cue_words"]),
+        clause_cap=int(data["clause_cap"]),
     )
 
 
