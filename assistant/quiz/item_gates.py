@@ -69,6 +69,18 @@ def answer_offsets(item: QuizItem, clause: Clause) -> list[tuple[int, int]]:
     return out
 
 
+_STRETCH_MARKS = "，,；;。：:"
+
+
+def _anchors(text: str, generic: tuple[str, ...]) -> set[str]:
+    """The distinct nouns of a field in text (not 实际, 需要, 建设 … that anchor nothing)."""
+    return {
+        t.word
+        for t in tokenize(text)
+        if len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in _ANCHOR_FLAGS)
+    }
+
+
 def _body(item: QuizItem) -> str:
     body = split_stem(item.stem)[1]
     for suffix in (LISTED_SINGLE, LISTED_MULTI):
@@ -337,11 +349,19 @@ class ItemGates:
             return False  # 备案审查衔接联动机制: nobody reproduces a long name verbatim; it is asked as a choice
         if item.kind == "measure" and not all(_pinned(a, _body(item)) for a in item.answer):
             return False  # 建立____，对受教育者实施奖励或者处分: 学籍管理制度 and 奖惩制度 both fit; asked as a choice
-        generic = set(gate_settings().unanchoring_words)
-        words = tokenize(_body(item).replace(BLANK, "，"))
-        return any(
-            len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in _ANCHOR_FLAGS) for t in words
-        )
+        settings = gate_settings()
+        body = _body(item)
+        at = body.index(BLANK) if BLANK in body else 0
+        # The blank's own stretch (between punctuation) names something specific too: 按照____建设要求 in a long
+        # sentence, 支持建设一批优势明显的____ or 加快中国—____建设 admit many answers.
+        left = max(body.rfind(mark, 0, at) for mark in _STRETCH_MARKS) + 1
+        rights = [i for i in (body.find(mark, at + len(BLANK)) for mark in _STRETCH_MARKS) if i >= 0]
+        own = body[left : min(rights) if rights else len(body)]
+        everywhere = _anchors(body.replace(BLANK, "，"), settings.unanchoring_words)
+        near = _anchors(own.replace(BLANK, "，"), settings.unanchoring_words)
+        if item.kind not in settings.open_kinds:
+            return bool(everywhere)  # a count, a year, a place or a body: its unit or role pins it down
+        return len(everywhere) >= settings.blank_anchors and len(near) >= settings.blank_stretch_anchors
 
     def no_echo(self, item: QuizItem) -> bool:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，

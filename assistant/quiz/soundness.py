@@ -56,6 +56,9 @@ class GateSettings:
     semicolon_carried_openers: tuple[str, ...] = ()
     cue_words: tuple[str, ...] = ()
     clause_cap: int = 2
+    blank_anchors: int = 1
+    blank_stretch_anchors: int = 0
+    open_kinds: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -94,6 +97,9 @@ def gate_settings() -> GateSettings:
         semicolon_carried_openers=tuple(data["semicolon_carried_openers"]),
         cue_words=tuple(data["cue_words"]),
         clause_cap=int(data["clause_cap"]),
+        blank_anchors=int(data["blank_anchors"]),
+        blank_stretch_anchors=int(data["blank_stretch_anchors"]),
+        open_kinds=tuple(data["open_kinds"]),
     )
 
 
