@@ -23,7 +23,7 @@ from assistant.ingest import load_document
 from assistant.lint import lint_document
 from assistant.quiz.build import build_from_documents
 from assistant.quiz.types import BLANK, FALSE, TRUE, BuildRequest, QuizItem
-from assistant.types import Document
+from assistant.types import Clause, Document
 
 REPO = Path(__file__).resolve().parent.parent
 DIRECTIVE = REPO / "corpus" / "western-development-guideline-2020.txt"
@@ -85,6 +85,8 @@ SEMICOLON_GOES_ON = ("或者", "或", "以及", "并")
 POLITICAL_WORDS = ("党组织", "党委", "党的", "党建", "党中央", "党员")
 OPEN_HEADS = ("制度", "政策", "机制", "体系", "措施", "办法")
 NUMERALS = "一二两三四五六七八九十双"
+# Round 5: nouns that name no field (a fill-in anchored only by them admits many answers).
+THIN_STOP = {"国家", "全国", "地区", "政府", "部门", "工作", "要求", "情况", "方面", "问题", "基础", "条件", "中国"}
 
 
 def _body(item: QuizItem) -> str:
@@ -160,6 +162,8 @@ class Judge:
             "blank_echo": self.blank_echo,
             "political_blank": self.political_blank,
             "open_fill": self.open_fill,
+            "semicolon_tail": self.semicolon_tail,
+            "thin_fill": self.thin_fill,
         }
 
     def _words(self, item: QuizItem) -> list[str]:
@@ -428,6 +432,30 @@ class Judge:
         或者处分: 学籍管理制度 / 奖惩制度)."""
         return item.type == "blank" and item.answer[0].endswith(OPEN_HEADS)
 
+    def semicolon_tail(self, item: QuizItem) -> bool:
+        """The stem starts on the half after a semicolon, and that half opens on its own condition (…的，) or on a
+        modal or 由: its case or actor is in the half before (具备尸体冻存条件的，可以延长至____日)."""
+        if item.span_start is None:
+            return False
+        text = self.clauses[item.key].text
+        before = text[: item.span_start].rstrip(" \u3000")
+        if not before.endswith(("；", ";")):
+            return False
+        body = _body(item)
+        first = re.split(r"[，,；;。]", body, maxsplit=1)[0]
+        return (first != body and first.endswith("的")) or body.startswith((*MODALS, "由"))
+
+    def thin_fill(self, item: QuizItem) -> bool:
+        """A fill-in for a named thing whose stem says too little to point at one answer: fewer than two nouns
+        outside the blank (支持建设一批优势明显的____。, 加快中国—____建设。)."""
+        if item.type != "blank" or item.kind in ("year", "number", "province", "city", "institution"):
+            return False
+        if f"“{BLANK}”" in item.stem:
+            return False  # a quoted slogan (深化“____”改革) is a fixed formula: its quotes pin it
+        words = jieba.posseg.lcut(_body(item).replace(BLANK, "，"))
+        nouns = {w.word for w in words if len(w.word) >= 2 and w.flag[:1] == "n" and w.word not in THIN_STOP}
+        return len(nouns) < 2
+
     def judge(self, items: list[QuizItem]) -> tuple[Counter[str], int]:
         """Defects per class and the number of items with at least one defect."""
         counts: Counter[str] = Counter()
@@ -439,7 +467,12 @@ class Judge:
         return counts, defective
 
 
-def quiz_level(items: list[QuizItem]) -> Counter[str]:
+def _full_sentence(text: str, at: int) -> int:
+    """Where the sentence (ending in 。！？) holding offset `at` starts."""
+    return max(text.rfind(mark, 0, at) for mark in "。！？\n") + 1
+
+
+def quiz_level(items: list[QuizItem], clauses: dict[str, Clause] | None = None) -> Counter[str]:
     """Defects of a whole quiz: true/false far from half true, two items from one sentence, one question's key
     offered as another's distractor among much the same options."""
     counts: Counter[str] = Counter()
@@ -448,6 +481,13 @@ def quiz_level(items: list[QuizItem]) -> Counter[str]:
         counts["tf_skew"] += 1
     spans = Counter((i.key, i.answer_span) for i in items)
     counts["same_sentence"] += sum(n - 1 for n in spans.values() if n > 1)
+    if clauses is not None:  # two items from one sentence ending in 。, its ；-joined halves counted as one
+        full = Counter(
+            (i.key, _full_sentence(clauses[i.key].text, i.span_start))
+            for i in items
+            if i.key in clauses and i.span_start is not None
+        )
+        counts["same_full_sentence"] += sum(n - 1 for n in full.values() if n > 1)
     stems = Counter(match_key(_body(i)) for i in items)
     counts["repeated_stem"] += sum(n - 1 for n in stems.values() if n > 1)
     for n, a in enumerate(items):
@@ -503,7 +543,7 @@ def judge_builds(path: Path, n: int = 20, seeds: tuple[int, ...] = SEEDS) -> dic
         items = build_from_documents([document], BuildRequest(n=n, seed=seed)).items
         found, bad = judge.judge(items)
         counts += found
-        counts += quiz_level(items)
+        counts += quiz_level(items, judge.clauses)
         total += len(items)
         defective += bad
     return {"document": document.short_title, "items": total, "defective": defective, "classes": dict(counts)}
@@ -518,7 +558,9 @@ def judge_exports(exports: list[Path], documents: list[Document]) -> None:
         quizzes.append(items)
         counts, defective = judge.judge(items)
         flagged = [(n, [c for c, check in judge.classes().items() if check(i)]) for n, i in enumerate(items, 1)]
-        print(f"{path.name}: {defective}/{len(items)} defective; {dict(counts)}; quiz {dict(quiz_level(items))}")
+        print(
+            f"{path.name}: {defective}/{len(items)} defective; {dict(counts)}; quiz {dict(quiz_level(items, judge.clauses))}"
+        )
         print("    " + "; ".join(f"第{n}题 {'+'.join(c)}" for n, c in flagged if c))
     print(f"modal cue (true, all) {modal_cue(quizzes)}")
 

@@ -33,16 +33,16 @@ def even_out(ordered: list[QuizItem], n: int, report: GateReport, seed: int = 0)
     surplus = gate_settings().tf_surplus
     for _ in range(4 * n):
         quiz = pool[:n]
-        counts = cue_counts(quiz)
-        victim = _majority_item(quiz, counts, seed)
+        # Modal words are evened out only while spare items refill the quiz (build.py relaxed them to fill it);
+        # 正确/错误 always are.
+        victim = _majority_item(quiz, cue_counts(quiz), seed) if len(pool) > n else None
         if victim is None:
             tf = Counter(i.answer[0] for i in quiz if i.type == "tf")
             heavy = max(tf, key=lambda k: tf[k], default=None)
             if heavy is None or 2 * tf[heavy] - sum(tf.values()) <= surplus:
                 return pool
-            victim = next(
-                (i for i in reversed(quiz) if i.type == "tf" and i.answer == [heavy] and not cue_words(i)), None
-            )
+            heavy_side = [i for i in reversed(quiz) if i.type == "tf" and i.answer == [heavy]]
+            victim = next((i for i in heavy_side if not cue_words(i)), heavy_side[0] if heavy_side else None)
             if victim is None:
                 return pool
         pool.remove(victim)

@@ -182,7 +182,7 @@ def _interleave(
             return False
         mine, other = (TRUE, FALSE) if item.answer == [TRUE] else (FALSE, TRUE)
         true = item.answer == [TRUE]
-        tipped = any(cue[(w, true)] + 1 - cue[(w, not true)] > 1 for w in cue_words(item))
+        tipped = not relaxed and any(cue[(w, true)] + 1 - cue[(w, not true)] > 1 for w in cue_words(item))
         return tipped or tf_count[mine] + 1 - tf_count[other] > surplus
 
     def cue_cost(item: QuizItem) -> int:
@@ -207,31 +207,43 @@ def _interleave(
             cue.update((word, item.answer == [TRUE]) for word in cue_words(item))
         ordered.append(item)
 
-    progress = True
-    while progress:
-        progress = False
-        for kind in request.types:
-            queue = queues[kind]
-            while allowed := [i for i in range(len(queue)) if not unbalancing(queue[i])]:
-                progress = True
-                item = queue.pop(min(allowed, key=lambda i: rank(queue[i], i)))
-                if is_trivia(item) and trivia_left <= 0:
-                    report.removed["trivia"] += 1
-                    continue
-                if used[item.key] >= cap:
-                    held.append(item)
-                    continue
+    def fill() -> None:
+        nonlocal trivia_left
+        progress = True
+        while progress:
+            progress = False
+            for kind in request.types:
+                queue = queues[kind]
+                while (not relaxed or len(ordered) < request.n) and (
+                    allowed := [i for i in range(len(queue)) if not unbalancing(queue[i])]
+                ):
+                    progress = True
+                    item = queue.pop(min(allowed, key=lambda i: rank(queue[i], i)))
+                    if is_trivia(item) and trivia_left <= 0:
+                        report.removed["trivia"] += 1
+                        continue
+                    if used[item.key] >= cap:
+                        held.append(item)
+                        continue
+                    if deduplicator.admit(item):
+                        trivia_left -= is_trivia(item)
+                        admitted(item)
+                        break
+        # A quiz the other clauses cannot fill takes more from one clause (a scope of one or two articles).
+        for item in list(held):
+            if len(ordered) < request.n and not unbalancing(item):
+                held.remove(item)
                 if deduplicator.admit(item):
-                    trivia_left -= is_trivia(item)
                     admitted(item)
-                    break
+
+    relaxed = False
+    fill()
+    if len(ordered) < request.n:
+        # Too few statements keep every modal word even: a full quiz is worth more than a perfectly even one.
+        relaxed = True
+        fill()
     report.removed["balance"] += sum(len(q) for q in queues.values())  # held back to keep 正确/错误 even
-    # A quiz the other clauses cannot fill takes more from one clause (a scope of one or two articles).
-    for item in held:
-        if len(ordered) >= request.n:
-            report.removed["clause_cap"] += 1
-        elif not unbalancing(item) and deduplicator.admit(item):
-            admitted(item)
+    report.removed["clause_cap"] += len(held)
     return ordered
 
 

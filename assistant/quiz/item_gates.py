@@ -72,12 +72,14 @@ def answer_offsets(item: QuizItem, clause: Clause) -> list[tuple[int, int]]:
 _STRETCH_MARKS = "，,；;。：:"
 
 
-def _anchors(text: str, generic: tuple[str, ...]) -> set[str]:
-    """The distinct nouns of a field in text (not 实际, 需要, 建设 … that anchor nothing)."""
+def _anchors(text: str, generic: tuple[str, ...], nominal: bool = False) -> set[str]:
+    """The distinct nouns of a field in text (not 实际, 需要, 建设 … that anchor nothing); with `nominal`, no verbal
+    nouns (改革, 协调)."""
+    flags = _ANCHOR_FLAGS - {"vn"} if nominal else _ANCHOR_FLAGS
     return {
         t.word
         for t in tokenize(text)
-        if len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in _ANCHOR_FLAGS)
+        if len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in flags)
     }
 
 
@@ -358,10 +360,14 @@ class ItemGates:
         rights = [i for i in (body.find(mark, at + len(BLANK)) for mark in _STRETCH_MARKS) if i >= 0]
         own = body[left : min(rights) if rights else len(body)]
         everywhere = _anchors(body.replace(BLANK, "，"), settings.unanchoring_words)
-        near = _anchors(own.replace(BLANK, "，"), settings.unanchoring_words)
-        if item.kind not in settings.open_kinds:
-            return bool(everywhere)  # a count, a year, a place or a body: its unit or role pins it down
-        return len(everywhere) >= settings.blank_anchors and len(near) >= settings.blank_stretch_anchors
+        if item.kind not in settings.open_kinds or f"“{BLANK}”" in body:
+            return bool(
+                everywhere
+            )  # a count, a year, a place, a body or a quoted slogan: its unit, role or quotes pin it
+        # A named thing is pinned by things, not by actions (改革, 发展 fit any reform or programme).
+        nouns = _anchors(body.replace(BLANK, "，"), settings.unanchoring_words, nominal=True)
+        near = _anchors(own.replace(BLANK, "，"), settings.unanchoring_words, nominal=True)
+        return len(nouns) >= settings.blank_anchors and len(near) >= settings.blank_stretch_anchors
 
     def no_echo(self, item: QuizItem) -> bool:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，
@@ -392,7 +398,9 @@ _NUMERALS = "一二两三四五六七八九十双"
 def _echoed(answer: str, stem: str, ignore: tuple[str, ...]) -> bool:
     """A fill-in key the stem spells out: one of its own words stands in the stem (完善____，逐步提高失业保险水平 →
     失业保险制度), or it abbreviates the stem's words (打造“____”升级版 after 大众创业万众创新 → 双创)."""
-    generic = set(ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
+    # A name's own head hints at it too (设立____ beside 引导基金 → …子基金; 加强____、货运枢纽 → 客运枢纽); only the
+    # heads every system or policy shares (制度, 政策 …) say nothing.
+    generic = set(ignore) | set(gate_settings().open_heads)
     if any(len(t.word) >= 2 and t.word not in generic and t.word in stem for t in tokenize(answer)):
         return True
     rest = answer.lstrip(_NUMERALS)
