@@ -411,10 +411,17 @@ class Judge:
         """A fill-in whose key the stem spells out (完善____，逐步提高失业保险水平; 大众创业万众创新 … “____” 双创)."""
         if item.type != "blank":
             return False
-        rest = _body(item).replace(BLANK, "|")
+        body = _body(item)
+        rest = body.replace(BLANK, "|")
         key = item.answer[0]
-        for word in jieba.lcut(key):
-            if len(word) >= 2 and word not in ECHO_STOP and word not in HEADS and word in rest:
+        at = body.index(BLANK) if BLANK in body else 0
+        stretch = re.split(r"[，,；;。：:]", body[at:], maxsplit=1)[0]
+        own = re.split(r"[，,；;。：:]", body[:at])[-1] + stretch
+        words = jieba.lcut(key)
+        for n, word in enumerate(words):
+            # The key's head (its last word) hints at it only beside the blank (设立____ after 引导基金 → …基金).
+            where = own if n == len(words) - 1 and len(words) > 1 else rest
+            if len(word) >= 2 and word not in ECHO_STOP and word not in HEADS and word in where:
                 return True
         tail = key.lstrip(NUMERALS)
         return len(key) <= 4 and tail != key and bool(tail) and all(ch in rest for ch in tail)

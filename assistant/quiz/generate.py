@@ -318,10 +318,10 @@ class _ClauseWriter:
         whole = self._carried(max(sentence.start, self.body_start), sentence.end)
         if anchor:
             a, b = self._statement(sentence, anchor.start, anchor.end) or (0, 0)
-        elif (modal := self._modal_at(sentence)) is not None:
+        elif (modal_at := self._modal_at(sentence)) is not None:
             # A long sentence is quoted around its modal, as its false statements are: a true statement with 可以
             # stands beside the false ones that turned 应当 into 可以, so the word does not tell the key.
-            a, b = self._statement(sentence, modal, modal + 2) or (0, 0)
+            a, b = self._statement(sentence, modal_at, modal_at + 2) or (0, 0)
         else:
             a, b = whole or (0, 0)
         span = self.clause.text[a:b].rstrip("。；;")

@@ -379,7 +379,13 @@ class ItemGates:
         body = _body(item)
         rest = item.label + body.replace(BLANK, "|")
         if item.type == "blank":
-            return not any(_echoed(answer, body.replace(BLANK, "|"), settings.echo_ignore) for answer in item.answer)
+            at = body.index(BLANK) if BLANK in body else 0
+            left = max(body.rfind(mark, 0, at) for mark in _STRETCH_MARKS) + 1
+            rights = [i for i in (body.find(mark, at + len(BLANK)) for mark in _STRETCH_MARKS) if i >= 0]
+            own = body[left : min(rights) if rights else len(body)].replace(BLANK, "|")
+            return not any(
+                _echoed(answer, body.replace(BLANK, "|"), settings.echo_ignore, own) for answer in item.answer
+            )
         generic = set(settings.echo_ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
         distractors = [o for o in item.options if o not in item.answer]
         for answer in item.answer:
@@ -395,13 +401,16 @@ class ItemGates:
 _NUMERALS = "一二两三四五六七八九十双"
 
 
-def _echoed(answer: str, stem: str, ignore: tuple[str, ...]) -> bool:
+def _echoed(answer: str, stem: str, ignore: tuple[str, ...], own: str = "") -> bool:
     """A fill-in key the stem spells out: one of its own words stands in the stem (完善____，逐步提高失业保险水平 →
     失业保险制度), or it abbreviates the stem's words (打造“____”升级版 after 大众创业万众创新 → 双创)."""
-    # A name's own head hints at it too (设立____ beside 引导基金 → …子基金; 加强____、货运枢纽 → 客运枢纽); only the
-    # heads every system or policy shares (制度, 政策 …) say nothing.
-    generic = set(ignore) | set(gate_settings().open_heads)
+    generic = set(ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
     if any(len(t.word) >= 2 and t.word not in generic and t.word in stem for t in tokenize(answer)):
+        return True
+    # A name's head hints at it within the blank's own stretch (设立____ beside 引导基金 → …基金; 加强____、货运枢纽 →
+    # 客运枢纽); only the heads every system or policy shares (制度, 政策 …) say nothing.
+    heads = set(ignore) | set(gate_settings().open_heads)
+    if any(len(t.word) >= 2 and t.word not in heads and t.word in own for t in tokenize(answer)):
         return True
     rest = answer.lstrip(_NUMERALS)
     return len(answer) <= 4 and rest != answer and bool(rest) and all(ch in stem for ch in rest)
