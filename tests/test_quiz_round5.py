@@ -160,3 +160,18 @@ def test_the_judge_reads_an_exported_quiz_file(tmp_path: Path):
 def test_different_seeds_give_different_quizzes():
     stems = [{i.stem for i in _quiz(DIRECTIVE, seed, 20)} for seed in SEEDS]
     assert len(set().union(*stems)) >= 45  # of 60: the pool is spread, not one quiz three times
+
+
+@pytest.mark.parametrize(
+    ("text", "carried"),
+    [
+        ("发生医疗纠纷，当事人协商不成的，可以依法提起诉讼。当事人也可以直接向人民法院提起诉讼。", True),
+        ("用人单位应当依法缴纳社会保险费。劳动者亦应当依法缴纳。", True),
+        ("国家鼓励发展职业教育。县级以上人民政府应当加强职业技能培训。", False),
+    ],
+)
+def test_a_statement_that_says_also_needs_the_sentence_before(text: str, carried: bool):
+    from assistant.quiz.stems import needs_premise
+
+    second = text.index("。") + 1
+    assert needs_premise(text, second, len(text)) is carried

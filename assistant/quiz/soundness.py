@@ -59,6 +59,7 @@ class GateSettings:
     blank_anchors: int = 1
     blank_stretch_anchors: int = 0
     open_kinds: tuple[str, ...] = ()
+    additive_adverbs: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -100,6 +101,7 @@ def gate_settings() -> GateSettings:
         blank_anchors=int(data["blank_anchors"]),
         blank_stretch_anchors=int(data["blank_stretch_anchors"]),
         open_kinds=tuple(data["open_kinds"]),
+        additive_adverbs=tuple(data["additive_adverbs"]),
     )
 
 

@@ -232,6 +232,9 @@ def needs_premise(text: str, start: int, end: int) -> bool:
     first = _first_token(text[start:end])
     if first is not None and first.word in settings.premise_openers:
         return True
+    head = re.split(r"[，,；;。]", text[start:end], maxsplit=1)[0]
+    if any(token.word in settings.additive_adverbs for token in tokenize(head)):
+        return True  # 当事人也可以直接向人民法院提起诉讼: "also" beside the sentence before
     return any(re.search(pattern, text[start:end]) for pattern in settings.back_references)
 
 
