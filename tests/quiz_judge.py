@@ -8,6 +8,7 @@ and four laws the repo does not otherwise use, tests/fixtures/quiz/).
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections import Counter
@@ -22,7 +23,7 @@ from assistant.ingest import load_document
 from assistant.lint import lint_document
 from assistant.quiz.build import build_from_documents
 from assistant.quiz.types import BLANK, FALSE, TRUE, BuildRequest, QuizItem
-from assistant.types import Document
+from assistant.types import Clause, Document
 
 REPO = Path(__file__).resolve().parent.parent
 DIRECTIVE = REPO / "corpus" / "western-development-guideline-2020.txt"
@@ -84,6 +85,8 @@ SEMICOLON_GOES_ON = ("或者", "或", "以及", "并")
 POLITICAL_WORDS = ("党组织", "党委", "党的", "党建", "党中央", "党员")
 OPEN_HEADS = ("制度", "政策", "机制", "体系", "措施", "办法")
 NUMERALS = "一二两三四五六七八九十双"
+# Round 5: nouns that name no field (a fill-in anchored only by them admits many answers).
+THIN_STOP = {"国家", "全国", "地区", "政府", "部门", "工作", "要求", "情况", "方面", "问题", "基础", "条件", "中国"}
 
 
 def _body(item: QuizItem) -> str:
@@ -159,6 +162,8 @@ class Judge:
             "blank_echo": self.blank_echo,
             "political_blank": self.political_blank,
             "open_fill": self.open_fill,
+            "semicolon_tail": self.semicolon_tail,
+            "thin_fill": self.thin_fill,
         }
 
     def _words(self, item: QuizItem) -> list[str]:
@@ -406,10 +411,17 @@ class Judge:
         """A fill-in whose key the stem spells out (完善____，逐步提高失业保险水平; 大众创业万众创新 … “____” 双创)."""
         if item.type != "blank":
             return False
-        rest = _body(item).replace(BLANK, "|")
+        body = _body(item)
+        rest = body.replace(BLANK, "|")
         key = item.answer[0]
-        for word in jieba.lcut(key):
-            if len(word) >= 2 and word not in ECHO_STOP and word not in HEADS and word in rest:
+        at = body.index(BLANK) if BLANK in body else 0
+        stretch = re.split(r"[，,；;。：:]", body[at:], maxsplit=1)[0]
+        own = re.split(r"[，,；;。：:]", body[:at])[-1] + stretch
+        words = jieba.lcut(key)
+        for n, word in enumerate(words):
+            # The key's head (its last word) hints at it only beside the blank (设立____ after 引导基金 → …基金).
+            where = own if n == len(words) - 1 and len(words) > 1 else rest
+            if len(word) >= 2 and word not in ECHO_STOP and word not in HEADS and word in where:
                 return True
         tail = key.lstrip(NUMERALS)
         return len(key) <= 4 and tail != key and bool(tail) and all(ch in rest for ch in tail)
@@ -427,6 +439,30 @@ class Judge:
         或者处分: 学籍管理制度 / 奖惩制度)."""
         return item.type == "blank" and item.answer[0].endswith(OPEN_HEADS)
 
+    def semicolon_tail(self, item: QuizItem) -> bool:
+        """The stem starts on the half after a semicolon, and that half opens on its own condition (…的，) or on a
+        modal or 由: its case or actor is in the half before (具备尸体冻存条件的，可以延长至____日)."""
+        if item.span_start is None:
+            return False
+        text = self.clauses[item.key].text
+        before = text[: item.span_start].rstrip(" \u3000")
+        if not before.endswith(("；", ";")):
+            return False
+        body = _body(item)
+        first = re.split(r"[，,；;。]", body, maxsplit=1)[0]
+        return (first != body and first.endswith("的")) or body.startswith((*MODALS, "由"))
+
+    def thin_fill(self, item: QuizItem) -> bool:
+        """A fill-in for a named thing whose stem says too little to point at one answer: fewer than two nouns
+        outside the blank (支持建设一批优势明显的____。, 加快中国—____建设。)."""
+        if item.type != "blank" or item.kind in ("year", "number", "province", "city", "institution"):
+            return False
+        if f"“{BLANK}”" in item.stem:
+            return False  # a quoted slogan (深化“____”改革) is a fixed formula: its quotes pin it
+        words = jieba.posseg.lcut(_body(item).replace(BLANK, "，"))
+        nouns = {w.word for w in words if len(w.word) >= 2 and w.flag[:1] == "n" and w.word not in THIN_STOP}
+        return len(nouns) < 2
+
     def judge(self, items: list[QuizItem]) -> tuple[Counter[str], int]:
         """Defects per class and the number of items with at least one defect."""
         counts: Counter[str] = Counter()
@@ -438,7 +474,12 @@ class Judge:
         return counts, defective
 
 
-def quiz_level(items: list[QuizItem]) -> Counter[str]:
+def _full_sentence(text: str, at: int) -> int:
+    """Where the sentence (ending in 。！？) holding offset `at` starts."""
+    return max(text.rfind(mark, 0, at) for mark in "。！？\n") + 1
+
+
+def quiz_level(items: list[QuizItem], clauses: dict[str, Clause] | None = None) -> Counter[str]:
     """Defects of a whole quiz: true/false far from half true, two items from one sentence, one question's key
     offered as another's distractor among much the same options."""
     counts: Counter[str] = Counter()
@@ -447,6 +488,13 @@ def quiz_level(items: list[QuizItem]) -> Counter[str]:
         counts["tf_skew"] += 1
     spans = Counter((i.key, i.answer_span) for i in items)
     counts["same_sentence"] += sum(n - 1 for n in spans.values() if n > 1)
+    if clauses is not None:  # two items from one sentence ending in 。, its ；-joined halves counted as one
+        full = Counter(
+            (i.key, _full_sentence(clauses[i.key].text, i.span_start))
+            for i in items
+            if i.key in clauses and i.span_start is not None
+        )
+        counts["same_full_sentence"] += sum(n - 1 for n in full.values() if n > 1)
     stems = Counter(match_key(_body(i)) for i in items)
     counts["repeated_stem"] += sum(n - 1 for n in stems.values() if n > 1)
     for n, a in enumerate(items):
@@ -467,6 +515,32 @@ def quiz_level(items: list[QuizItem]) -> Counter[str]:
     return counts
 
 
+CUE_MODALS = ("可以", "应当", "不得", "必须")
+
+
+def modal_cue(quizzes: list[list[QuizItem]]) -> dict[str, tuple[int, int]]:
+    """Per modal word: (true statements, all statements) among the true/false stems that contain it. A test-wise
+    learner answers by the word when one side dominates (every stem with 可以 false)."""
+    counts: dict[str, tuple[int, int]] = {}
+    for word in CUE_MODALS:
+        with_word = [i for quiz in quizzes for i in quiz if i.type == "tf" and word in _body(i)]
+        counts[word] = (sum(i.answer == [TRUE] for i in with_word), len(with_word))
+    return counts
+
+
+def cue_accuracy(counts: dict[str, tuple[int, int]], least: int = 4) -> dict[str, float]:
+    """Per modal word seen at least `least` times: the share a learner gets right by answering the word's
+    majority key whenever the word stands in the stem (0.5 means the word tells nothing)."""
+    return {w: max(t, n - t) / n for w, (t, n) in counts.items() if n >= least}
+
+
+def load_export(path: Path) -> list[QuizItem]:
+    """The items of a quiz file the CLI exported (quiz build --out / quiz export json)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = data["items"] if isinstance(data, dict) else data
+    return [QuizItem.model_validate(row) for row in rows]
+
+
 def judge_builds(path: Path, n: int = 20, seeds: tuple[int, ...] = SEEDS) -> dict[str, object]:
     document = load_document(path)
     judge = Judge([document])
@@ -476,16 +550,40 @@ def judge_builds(path: Path, n: int = 20, seeds: tuple[int, ...] = SEEDS) -> dic
         items = build_from_documents([document], BuildRequest(n=n, seed=seed)).items
         found, bad = judge.judge(items)
         counts += found
-        counts += quiz_level(items)
+        counts += quiz_level(items, judge.clauses)
         total += len(items)
         defective += bad
     return {"document": document.short_title, "items": total, "defective": defective, "classes": dict(counts)}
 
 
-if __name__ == "__main__":
-    paths = [Path(p) for p in sys.argv[1:]] or [DIRECTIVE, LAW, *UNSEEN]
+def judge_exports(exports: list[Path], documents: list[Document]) -> None:
+    """Print the defects the checkers find in exported quiz files, judged against the given documents."""
+    judge = Judge(documents)
+    quizzes = []
+    for path in exports:
+        items = [i for i in load_export(path) if i.key in judge.clauses]
+        quizzes.append(items)
+        counts, defective = judge.judge(items)
+        flagged = [(n, [c for c, check in judge.classes().items() if check(i)]) for n, i in enumerate(items, 1)]
+        print(
+            f"{path.name}: {defective}/{len(items)} defective; {dict(counts)}; quiz {dict(quiz_level(items, judge.clauses))}"
+        )
+        print("    " + "; ".join(f"第{n}题 {'+'.join(c)}" for n, c in flagged if c))
+    print(f"modal cue (true, all) {modal_cue(quizzes)}")
+
+
+def main(args: list[str]) -> None:
+    """Document files are built and judged; .json exports are judged against the documents given (default: the
+    directive and the fixtures)."""
+    paths = [Path(p) for p in args]
+    exports = [p for p in paths if p.suffix == ".json"]
+    sources = [p for p in paths if p.suffix != ".json"]
+    if exports:
+        defaults = [DIRECTIVE, *sorted(FIXTURES.glob("*.md"))]
+        judge_exports(exports, [load_document(p) for p in sources or defaults])
+        return
     overall: Counter[str] = Counter()
-    for path in paths:
+    for path in sources or [DIRECTIVE, LAW, *UNSEEN]:
         result = judge_builds(path)
         share = result["defective"] / result["items"] if result["items"] else 0  # type: ignore[operator]
         overall.update(result["classes"])  # type: ignore[arg-type]
@@ -493,3 +591,7 @@ if __name__ == "__main__":
             f"{result['document']}: {result['defective']}/{result['items']} defective ({share:.0%}); {result['classes']}"
         )
     print(f"all: {dict(sorted(overall.items()))}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -41,14 +41,18 @@ def assert_verifies(item: QuizItem, checker: Checker) -> None:
 
 
 def test_forty_items_from_the_whole_directive_pass_every_gate_and_verify(whole: BuildResult, checker: Checker):
-    assert len(whole.items) == 40
+    # Round 5 holds fill-ins for named things to two anchoring nouns (one beside the blank): the directive no longer
+    # offers 40 sound items, and the build says how many it made.
+    made = len(whole.items)
+    assert 35 <= made <= 40
+    assert made == 40 or any(f"只生成了 {made} 道合格题目" in n for n in whole.notices), whole.notices
     assert whole.generator == "offline"
     counts = whole.counts()
     # Round robin over the types; the directive offers fewer sound lists than 10 once every list must be whole,
     # of known scope and free of likely typos, and a list whose options overlap another question's with a key
     # crossed is not used beside it. The shortfall is reported, not hidden.
-    assert sum(counts.values()) == 40 and counts["multi"] >= 2, counts
-    assert all("多选题" in n for n in whole.notices), whole.notices
+    assert sum(counts.values()) == made and counts["multi"] >= 2, counts
+    assert all("多选题" in n or "只生成了" in n for n in whole.notices), whole.notices
     assert all(counts[t] >= 5 for t in QUESTION_TYPES if t != "multi"), counts
     true = sum(1 for i in whole.items if i.answer == [TRUE])
     assert abs(2 * true - counts["tf"]) <= 1  # as many 正确 as 错误, within one
@@ -56,7 +60,7 @@ def test_forty_items_from_the_whole_directive_pass_every_gate_and_verify(whole: 
         assert checker.problems(item) == [], (item, checker.problems(item))
         assert_verifies(item, checker)
         assert item.status == "draft" and item.origin == "offline"
-    assert len({i.id for i in whole.items}) == 40
+    assert len({i.id for i in whole.items}) == made
 
 
 def test_the_report_counts_removals_per_gate(whole: BuildResult):

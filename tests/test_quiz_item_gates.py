@@ -195,5 +195,5 @@ def test_a_law_stem_says_gui_ding_without_the_article_number():
     assert len(result.rejected) == sum(
         n
         for g, n in result.report.removed.items()
-        if g not in ("duplicates", "same_sentence", "cross_answer", "balance", "trivia")
+        if g not in ("duplicates", "same_sentence", "cross_answer", "balance", "trivia", "clause_cap", "cue")
     )

@@ -8,6 +8,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Literal
 
 from assistant.errors import UserError
+from assistant.quiz.balance import cue_words, even_out
 from assistant.quiz.gates import Checker, Deduplicator, apply_gates, summary
 from assistant.quiz.generate import OfflineGenerator
 from assistant.quiz.scope import resolve_scope
@@ -111,14 +112,19 @@ def build_from_documents(
     fresh = [i for i in passed if stem_key(i) not in (known or set())]
     already = len({stem_key(i) for i in passed}) - len({stem_key(i) for i in fresh})
     passed = fresh
-    ordered = _interleave(passed, request, Deduplicator(report, checker), report, seed)
+    cap = max(gate_settings().clause_cap, -(-request.n // max(len(scope.clauses), 1)))
+    ordered = even_out(
+        _interleave(passed, request, Deduplicator(report, checker), report, seed, cap), request.n, report
+    )
     report.passed = len(ordered)
     items = _in_paper_order(ordered[: request.n], scope.clauses)
     report.selected = len(items)
     if already:
         notices.append(f"题库中已有 {already} 道相同题干的题目，本次未再选用。")
+    only = TYPE_LABELS[request.types[0]] if len(request.types) == 1 else ""
     if len(items) < request.n:
-        notices.append(f"所选范围只生成了 {len(items)} 道合格题目（要求 {request.n} 道），可扩大范围或增加题型。")
+        wanted = "可扩大范围。" if only else "可扩大范围或增加题型。"
+        notices.append(f"所选范围只生成了 {len(items)} 道合格{only or '题目'}（要求 {request.n} 道），{wanted}")
     missing = [TYPE_LABELS[t] for t in request.types if not any(i.type == t for i in items)]
     if missing and items:
         notices.append(f"所选范围没有可出的{'、'.join(missing)}。")
@@ -128,7 +134,7 @@ def build_from_documents(
         for t in request.types
         if t != "tf" and 0 < (c := sum(1 for i in items if i.type == t)) < share
     ]
-    if short and items:
+    if short and items and not only:  # with one type requested no other type makes up the rest
         notices.append(
             f"所选范围可出的合格题目不足以按题型均分（每种约 {share} 道）：{'、'.join(short)}，其余由其他题型补足。"
         )
@@ -148,13 +154,22 @@ def build_from_documents(
 
 
 def _interleave(
-    items: list[QuizItem], request: BuildRequest, deduplicator: Deduplicator, report: GateReport, seed: int
+    items: list[QuizItem],
+    request: BuildRequest,
+    deduplicator: Deduplicator,
+    report: GateReport,
+    seed: int,
+    cap: int = 2,
 ) -> list[QuizItem]:
     """Round robin over the requested types, skipping near duplicates; within a type, strong kinds first,
     then the least-used clause, true and false statements alternating. 正确 and 错误 never differ by more
-    than the configured surplus, so a quiz is about half true whatever the scope offers."""
+    than the configured surplus, so a quiz is about half true whatever the scope offers; among statements holding
+    a modal word (可以, 应当 …) too, so the word does not tell the key. A clause gives at most `cap` items while
+    other clauses can fill the quiz."""
     queues = {t: [i for i in items if i.type == t] for t in request.types}
     used: Counter[str] = Counter()
+    cue: Counter[tuple[str, bool]] = Counter()
+    held: list[QuizItem] = []
     # With an odd number of statements one side has one more; which side it is alternates with the seed.
     last_tf: list[str] = [TRUE] if seed % 2 else [FALSE]
     ordered: list[QuizItem] = []
@@ -166,32 +181,69 @@ def _interleave(
         if item.type != "tf":
             return False
         mine, other = (TRUE, FALSE) if item.answer == [TRUE] else (FALSE, TRUE)
-        return tf_count[mine] + 1 - tf_count[other] > surplus
+        true = item.answer == [TRUE]
+        tipped = not relaxed and any(cue[(w, true)] + 1 - cue[(w, not true)] > 1 for w in cue_words(item))
+        return tipped or tf_count[mine] + 1 - tf_count[other] > surplus
 
-    def rank(item: QuizItem, position: int) -> tuple[bool, bool, int, int]:
+    def cue_cost(item: QuizItem) -> int:
+        """How much the statement would tip its modal words towards one key (0 when it evens them out)."""
+        true = item.answer == [TRUE]
+        cost = 0
+        for word in cue_words(item):
+            mine, other = cue[(word, true)], cue[(word, not true)]
+            cost += abs(mine + 1 - other) - abs(mine - other)
+        return cost
+
+    def rank(item: QuizItem, position: int) -> tuple[bool, int, bool, int, int]:
         repeat = item.type == "tf" and item.answer == last_tf  # so a quiz is never all 正确
-        return (item.kind in _WEAK_KINDS, repeat, used[item.key], position)
+        return (item.kind in _WEAK_KINDS, cue_cost(item), repeat, used[item.key], position)
 
-    progress = True
-    while progress:
-        progress = False
-        for kind in request.types:
-            queue = queues[kind]
-            while allowed := [i for i in range(len(queue)) if not unbalancing(queue[i])]:
-                progress = True
-                item = queue.pop(min(allowed, key=lambda i: rank(queue[i], i)))
-                if is_trivia(item) and trivia_left <= 0:
-                    report.removed["trivia"] += 1
-                    continue
+    def admitted(item: QuizItem) -> None:
+        nonlocal last_tf
+        used[item.key] += 1
+        if item.type == "tf":
+            last_tf = item.answer
+            tf_count[item.answer[0]] += 1
+            cue.update((word, item.answer == [TRUE]) for word in cue_words(item))
+        ordered.append(item)
+
+    def fill() -> None:
+        nonlocal trivia_left
+        progress = True
+        while progress:
+            progress = False
+            for kind in request.types:
+                queue = queues[kind]
+                while (not relaxed or len(ordered) < request.n) and (
+                    allowed := [i for i in range(len(queue)) if not unbalancing(queue[i])]
+                ):
+                    progress = True
+                    item = queue.pop(min(allowed, key=lambda i: rank(queue[i], i)))
+                    if is_trivia(item) and trivia_left <= 0:
+                        report.removed["trivia"] += 1
+                        continue
+                    if used[item.key] >= cap:
+                        held.append(item)
+                        continue
+                    if deduplicator.admit(item):
+                        trivia_left -= is_trivia(item)
+                        admitted(item)
+                        break
+        # A quiz the other clauses cannot fill takes more from one clause (a scope of one or two articles).
+        for item in list(held):
+            if len(ordered) < request.n and not unbalancing(item):
+                held.remove(item)
                 if deduplicator.admit(item):
-                    trivia_left -= is_trivia(item)
-                    used[item.key] += 1
-                    if item.type == "tf":
-                        last_tf = item.answer
-                        tf_count[item.answer[0]] += 1
-                    ordered.append(item)
-                    break
+                    admitted(item)
+
+    relaxed = False
+    fill()
+    if len(ordered) < request.n:
+        # Too few statements keep every modal word even: a full quiz is worth more than a perfectly even one.
+        relaxed = True
+        fill()
     report.removed["balance"] += sum(len(q) for q in queues.values())  # held back to keep 正确/错误 even
+    report.removed["clause_cap"] += len(held)
     return ordered
 
 

@@ -15,6 +15,7 @@ from assistant.cite import locate_quote, make_citation
 from assistant.quiz.gazetteer import term_class
 from assistant.quiz.item_gates import ItemGates
 from assistant.quiz.soundness import gate_settings
+from assistant.quiz.stems import sentence_group
 from assistant.quiz.terms import Lexicon
 from assistant.quiz.types import (
     BLANK,
@@ -60,7 +61,7 @@ class Checker:
         return [name for name, gate in self._gates() if not gate(item)]
 
     def sentence_of(self, item: QuizItem) -> tuple[str, int] | None:
-        """(clause key, sentence index) of the sentence the item's answer span starts in."""
+        """(clause key, index of the full sentence) the item's answer span starts in; ；-joined halves are one."""
         clause = self.clauses.get(item.key)
         start = item.span_start
         if clause is None or start is None:
@@ -68,7 +69,8 @@ class Checker:
             start = citation.start if citation is not None else None
         if clause is None or start is None:
             return None
-        return next(((item.key, s.index) for s in clause.sentences if s.start <= start < s.end), None)
+        index = next((s.index for s in clause.sentences if s.start <= start < s.end), None)
+        return None if index is None else (item.key, sentence_group(clause, index))
 
     def first_problem(self, item: QuizItem) -> str | None:
         return next((name for name, gate in self._gates() if not gate(item)), None)

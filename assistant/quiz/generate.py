@@ -103,8 +103,11 @@ class _ClauseWriter:
                 if (item := self._multi(enumeration)) is not None:
                     out.append(item)
         if "tf" in types:
+            # A false statement may change any place, body, number or year, however often the document names it:
+            # 国务院 → 县级以上人民政府 is an edit a careless reader believes, and it asks no modal word.
+            swappable = [t for t in self.lexicon.terms.get(self.clause.key, []) if t.kind in SWAP_KINDS]
             for sentence in self.sentences:
-                out += self._true_false(sentence, terms)
+                out += self._true_false(sentence, swappable)
         return out
 
     # --- building blocks -------------------------------------------------------
@@ -154,6 +157,12 @@ class _ClauseWriter:
     def _carried(self, a: int, b: int) -> tuple[int, int] | None:
         """A stretch whose premise is in the sentence before (如果…, 接到报告后) starts at the article's first words,
         when that stays short enough; otherwise it is not asked."""
+        head = stems.semicolon_head(self.clause.text, a, self.body_start)
+        if head is not None and stems.half_needs_head(self.clause.text, a, b):
+            # The half after ； opens on its own condition or modal: it is asked with the half before, or not.
+            if b - head > gate_settings().carry_max_chars:
+                return None
+            a = head
         if a <= self.body_start or not stems.needs_premise(self.clause.text, a, b):
             return a, b
         if b - self.body_start > gate_settings().carry_max_chars:
@@ -307,7 +316,14 @@ class _ClauseWriter:
         anchor = self.rng.choice(inside) if inside else None
         out = []
         whole = self._carried(max(sentence.start, self.body_start), sentence.end)
-        a, b = (self._statement(sentence, anchor.start, anchor.end) if anchor else whole) or (0, 0)
+        if anchor:
+            a, b = self._statement(sentence, anchor.start, anchor.end) or (0, 0)
+        elif (modal_at := self._modal_at(sentence)) is not None:
+            # A long sentence is quoted around its modal, as its false statements are: a true statement with 可以
+            # stands beside the false ones that turned 应当 into 可以, so the word does not tell the key.
+            a, b = self._statement(sentence, modal_at, modal_at + 2) or (0, 0)
+        else:
+            a, b = whole or (0, 0)
         span = self.clause.text[a:b].rstrip("。；;")
         longest = gate_settings().carry_max_chars if a < sentence.start else STATEMENT_CHARS
         if 12 <= len(span) <= longest:
@@ -338,12 +354,22 @@ class _ClauseWriter:
             ):
                 edits.append((at, at + len(modal), negated, None))
         self.rng.shuffle(edits)
+        # One false statement per kind of edit (a changed term, a changed modal): the quiz picks among them, so
+        # the key does not follow from which modal word a statement holds (assistant/quiz/build.py).
+        made: set[bool] = set()
         for start, end, replacement, kind in edits:
+            if (kind is None) in made:
+                continue
             item = self._false_statement(sentence, start, end, replacement, kind)
             if item is not None:
                 out.append(item)
-                break
+                made.add(kind is None)
         return out
+
+    def _modal_at(self, sentence: Sentence) -> int | None:
+        """Where the sentence's first modal of an obligation or permission stands, if it has one."""
+        found = [at for modal in OBLIGATIONS if (at := self.clause.text.find(modal, sentence.start, sentence.end)) >= 0]
+        return min(found) if found else None
 
     def _false_statement(
         self, sentence: Sentence, start: int, end: int, replacement: str, kind: TermKind | None

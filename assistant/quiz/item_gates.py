@@ -69,6 +69,20 @@ def answer_offsets(item: QuizItem, clause: Clause) -> list[tuple[int, int]]:
     return out
 
 
+_STRETCH_MARKS = "，,；;。：:"
+
+
+def _anchors(text: str, generic: tuple[str, ...], nominal: bool = False) -> set[str]:
+    """The distinct nouns of a field in text (not 实际, 需要, 建设 … that anchor nothing); with `nominal`, no verbal
+    nouns (改革, 协调)."""
+    flags = _ANCHOR_FLAGS - {"vn"} if nominal else _ANCHOR_FLAGS
+    return {
+        t.word
+        for t in tokenize(text)
+        if len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in flags)
+    }
+
+
 def _body(item: QuizItem) -> str:
     body = split_stem(item.stem)[1]
     for suffix in (LISTED_SINGLE, LISTED_MULTI):
@@ -337,11 +351,23 @@ class ItemGates:
             return False  # 备案审查衔接联动机制: nobody reproduces a long name verbatim; it is asked as a choice
         if item.kind == "measure" and not all(_pinned(a, _body(item)) for a in item.answer):
             return False  # 建立____，对受教育者实施奖励或者处分: 学籍管理制度 and 奖惩制度 both fit; asked as a choice
-        generic = set(gate_settings().unanchoring_words)
-        words = tokenize(_body(item).replace(BLANK, "，"))
-        return any(
-            len(t.word) >= 2 and t.word not in generic and (t.flag[:1] == "n" or t.flag in _ANCHOR_FLAGS) for t in words
-        )
+        settings = gate_settings()
+        body = _body(item)
+        at = body.index(BLANK) if BLANK in body else 0
+        # The blank's own stretch (between punctuation) names something specific too: 按照____建设要求 in a long
+        # sentence, 支持建设一批优势明显的____ or 加快中国—____建设 admit many answers.
+        left = max(body.rfind(mark, 0, at) for mark in _STRETCH_MARKS) + 1
+        rights = [i for i in (body.find(mark, at + len(BLANK)) for mark in _STRETCH_MARKS) if i >= 0]
+        own = body[left : min(rights) if rights else len(body)]
+        everywhere = _anchors(body.replace(BLANK, "，"), settings.unanchoring_words)
+        if item.kind not in settings.open_kinds or f"“{BLANK}”" in body:
+            return bool(
+                everywhere
+            )  # a count, a year, a place, a body or a quoted slogan: its unit, role or quotes pin it
+        # A named thing is pinned by things, not by actions (改革, 发展 fit any reform or programme).
+        nouns = _anchors(body.replace(BLANK, "，"), settings.unanchoring_words, nominal=True)
+        near = _anchors(own.replace(BLANK, "，"), settings.unanchoring_words, nominal=True)
+        return len(nouns) >= settings.blank_anchors and len(near) >= settings.blank_stretch_anchors
 
     def no_echo(self, item: QuizItem) -> bool:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，
@@ -353,7 +379,13 @@ class ItemGates:
         body = _body(item)
         rest = item.label + body.replace(BLANK, "|")
         if item.type == "blank":
-            return not any(_echoed(answer, body.replace(BLANK, "|"), settings.echo_ignore) for answer in item.answer)
+            at = body.index(BLANK) if BLANK in body else 0
+            left = max(body.rfind(mark, 0, at) for mark in _STRETCH_MARKS) + 1
+            rights = [i for i in (body.find(mark, at + len(BLANK)) for mark in _STRETCH_MARKS) if i >= 0]
+            own = body[left : min(rights) if rights else len(body)].replace(BLANK, "|")
+            return not any(
+                _echoed(answer, body.replace(BLANK, "|"), settings.echo_ignore, own) for answer in item.answer
+            )
         generic = set(settings.echo_ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
         distractors = [o for o in item.options if o not in item.answer]
         for answer in item.answer:
@@ -369,11 +401,16 @@ class ItemGates:
 _NUMERALS = "一二两三四五六七八九十双"
 
 
-def _echoed(answer: str, stem: str, ignore: tuple[str, ...]) -> bool:
+def _echoed(answer: str, stem: str, ignore: tuple[str, ...], own: str = "") -> bool:
     """A fill-in key the stem spells out: one of its own words stands in the stem (完善____，逐步提高失业保险水平 →
     失业保险制度), or it abbreviates the stem's words (打造“____”升级版 after 大众创业万众创新 → 双创)."""
     generic = set(ignore) | set(MEASURE_SUFFIXES) | set(INSTITUTION_SUFFIXES)
     if any(len(t.word) >= 2 and t.word not in generic and t.word in stem for t in tokenize(answer)):
+        return True
+    # A name's head hints at it within the blank's own stretch (设立____ beside 引导基金 → …基金; 加强____、货运枢纽 →
+    # 客运枢纽); only the heads every system or policy shares (制度, 政策 …) say nothing.
+    heads = set(ignore) | set(gate_settings().open_heads)
+    if any(len(t.word) >= 2 and t.word not in heads and t.word in own for t in tokenize(answer)):
         return True
     rest = answer.lstrip(_NUMERALS)
     return len(answer) <= 4 and rest != answer and bool(rest) and all(ch in stem for ch in rest)

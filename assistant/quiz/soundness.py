@@ -53,6 +53,13 @@ class GateSettings:
     carry_max_chars: int = 110
     semicolon_continuations: tuple[str, ...] = ()
     open_heads: tuple[str, ...] = ()
+    semicolon_carried_openers: tuple[str, ...] = ()
+    cue_words: tuple[str, ...] = ()
+    clause_cap: int = 2
+    blank_anchors: int = 1
+    blank_stretch_anchors: int = 0
+    open_kinds: tuple[str, ...] = ()
+    additive_adverbs: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -88,6 +95,13 @@ def gate_settings() -> GateSettings:
         carry_max_chars=int(data["carry_max_chars"]),
         semicolon_continuations=tuple(data["semicolon_continuations"]),
         open_heads=tuple(data["open_heads"]),
+        semicolon_carried_openers=tuple(data["semicolon_carried_openers"]),
+        cue_words=tuple(data["cue_words"]),
+        clause_cap=int(data["clause_cap"]),
+        blank_anchors=int(data["blank_anchors"]),
+        blank_stretch_anchors=int(data["blank_stretch_anchors"]),
+        open_kinds=tuple(data["open_kinds"]),
+        additive_adverbs=tuple(data["additive_adverbs"]),
     )
 
 

@@ -232,6 +232,9 @@ def needs_premise(text: str, start: int, end: int) -> bool:
     first = _first_token(text[start:end])
     if first is not None and first.word in settings.premise_openers:
         return True
+    head = re.split(r"[，,；;。]", text[start:end], maxsplit=1)[0]
+    if any(token.word in settings.additive_adverbs for token in tokenize(head)):
+        return True  # 当事人也可以直接向人民法院提起诉讼: "also" beside the sentence before
     return any(re.search(pattern, text[start:end]) for pattern in settings.back_references)
 
 
@@ -243,6 +246,37 @@ def continued_after_semicolon(text: str, end: int) -> bool:
         return False
     tail = rest[1:].lstrip(" ")
     return tail.startswith(gate_settings().semicolon_continuations)
+
+
+def semicolon_head(text: str, start: int, floor: int = 0) -> int | None:
+    """Where the full sentence starts when the stretch at `start` is the second half of a ；-joined sentence
+    (…48小时内进行尸检；| 具备尸体冻存条件的，可以延长至7日); None when it does not follow a semicolon."""
+    before = text[floor:start].rstrip(" \u3000")
+    if not before.endswith(("；", ";")):
+        return None
+    cut = max(before.rfind(mark) for mark in "。！？!?\n")
+    return floor + cut + 1 if cut >= 0 else floor
+
+
+def half_needs_head(text: str, start: int, end: int) -> bool:
+    """A half after a semicolon that opens on its own condition (…的，) or on a modal has no subject of its own:
+    its case or actor is in the half before (申请确认仲裁协议效力的案件，…；| 仲裁机构不明确的，由…管辖)."""
+    stretch = text[start:end].lstrip(" \u3000")
+    first = re.split(r"[，,；;。]", stretch, maxsplit=1)[0]
+    if first != stretch and first.endswith("的"):
+        return True
+    token = _first_token(stretch)
+    settings = gate_settings()
+    return token is not None and (token.word in settings.modals or token.word in settings.semicolon_carried_openers)
+
+
+def sentence_group(clause: Clause, index: int) -> int:
+    """The index of the first ；-joined sentence of the full sentence (ending in 。) that sentence `index` is in:
+    two halves of one sentence are one sentence for the "one item per sentence" rule."""
+    sentences = clause.sentences
+    while index > 0 and sentences[index - 1].text.rstrip(" \u3000").endswith(("；", ";")):
+        index -= 1
+    return index
 
 
 def opens_an_item(text: str) -> bool:

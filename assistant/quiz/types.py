@@ -194,6 +194,8 @@ GATE_LABELS: dict[str, str] = {
     "cross_answer": "选项是同一试卷中另一道题的答案，两题互相泄露",
     "balance": "判断题正误各占一半，多出的一方未选用",
     "trivia": "施行日期、废止年份一类的题目已达每卷上限",
+    "clause_cap": "同一条款的题目已达每卷上限，改用其他条款",
+    "cue": "判断题里“可以”“应当”等词在正确与错误陈述中出现次数不等，多出的未选用",
 }
 GATES: tuple[str, ...] = tuple(GATE_LABELS)
 

@@ -1,0 +1,61 @@
+"""A quiz whose true/false keys cannot be guessed from its surface: 正确 and 错误 about even overall, and even among
+the statements holding each modal word (可以, 应当 …), so "a stem with 可以 is false" earns nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from assistant.quiz.soundness import gate_settings
+from assistant.quiz.types import TRUE, GateReport, QuizItem, split_stem
+
+
+def cue_words(item: QuizItem) -> list[str]:
+    """The modal words of a true/false statement (none for other types)."""
+    if item.type != "tf":
+        return []
+    body = split_stem(item.stem)[1]
+    return [word for word in gate_settings().cue_words if word in body]
+
+
+def cue_counts(items: list[QuizItem]) -> Counter[tuple[str, bool]]:
+    """(word, true?) → statements among the items."""
+    counts: Counter[tuple[str, bool]] = Counter()
+    for item in items:
+        counts.update((word, item.answer == [TRUE]) for word in cue_words(item))
+    return counts
+
+
+def even_out(ordered: list[QuizItem], n: int, report: GateReport, seed: int = 0) -> list[QuizItem]:
+    """The ordered pool with statements dropped until, in the first n items, each modal word stands as often in true
+    as in false statements, or once more on the side this seed favours for the word (so that over many quizzes the
+    word tells nothing), and 正确/错误 stay within the configured surplus; the dropped ones are counted."""
+    pool = list(ordered)
+    surplus = gate_settings().tf_surplus
+    for _ in range(4 * n):
+        quiz = pool[:n]
+        # Modal words are evened out only while spare items refill the quiz (build.py relaxed them to fill it);
+        # 正确/错误 always are.
+        victim = _majority_item(quiz, cue_counts(quiz), seed) if len(pool) > n else None
+        if victim is None:
+            tf = Counter(i.answer[0] for i in quiz if i.type == "tf")
+            heavy = max(tf, key=lambda k: tf[k], default=None)
+            if heavy is None or 2 * tf[heavy] - sum(tf.values()) <= surplus:
+                return pool
+            heavy_side = [i for i in reversed(quiz) if i.type == "tf" and i.answer == [heavy]]
+            victim = next((i for i in heavy_side if not cue_words(i)), heavy_side[0] if heavy_side else None)
+            if victim is None:
+                return pool
+        pool.remove(victim)
+        report.removed["cue"] += 1
+    return pool
+
+
+def _majority_item(quiz: list[QuizItem], counts: Counter[tuple[str, bool]], seed: int) -> QuizItem | None:
+    """The last statement on the larger side of a modal word that is not even (beyond the seed's one), if any."""
+    for number, word in enumerate(gate_settings().cue_words):
+        true, false = counts[(word, True)], counts[(word, False)]
+        favoured = (seed + number) % 2 == 0  # the side allowed one statement more: 正确 for even, 错误 for odd
+        if true != false and not (abs(true - false) == 1 and (true > false) == favoured):
+            side = true > false
+            return next(i for i in reversed(quiz) if word in cue_words(i) and (i.answer == [TRUE]) == side)
+    return None
