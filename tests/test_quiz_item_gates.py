@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from assistant.ingest import load_document
-from assistant.quiz.build import checker_for
+from assistant.quiz.build import build_from_documents, checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.gazetteer import load_data, place_class, region_of
 from assistant.quiz.soundness import formula_spans, fragment, inside_formula
-from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, TF_OPTIONS, QuizItem, Swap
+from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, TF_OPTIONS, BuildRequest, QuizItem, Swap
 from assistant.types import Document
 from tests.conftest import DIRECTIVE, DIRECTIVE_ID
 
@@ -50,6 +50,10 @@ def test_every_formula_in_the_data_file_is_found_in_running_text(phrase: str):
         ("在以习近平同志为核心的党中央坚强领导下", True),
         ("党的十九大以来，西部地区", True),
         ("党的十九届四中全会提出", True),
+        ("反间谍工作坚持党中央集中统一领导", True),
+        ("坚持党的全面领导", True),
+        ("坚持党对人民军队的绝对领导", True),
+        ("实行统一领导、分级负责", False),
         ("加快建设现代化产业体系", False),
     ],
 )
@@ -113,6 +117,25 @@ def test_a_blank_inside_a_political_formula_is_refused(checker: Checker):
         kind="institution",
     )
     assert checker.first_problem(blanked) == "formula"
+
+
+def test_the_party_in_a_leadership_formula_is_never_blanked_nor_swapped(tmp_path: Path):
+    law = tmp_path / "反渗透工作条例.md"
+    articles = [
+        "第一条 为了规范反渗透工作，制定本条例。",
+        "第二条 反渗透工作坚持党中央集中统一领导，坚持总体国家安全观，坚持公开工作与秘密工作相结合。",
+        "第三条 国家安全机关是反渗透工作的主管机关，公安、保密等有关部门应当在职责范围内密切配合。",
+        "第四条 国家安全机关应当自受理举报之日起三十日内作出处理决定，并告知举报人。",
+        "第五条 任何个人和组织发现渗透行为，可以直接向国家安全机关举报。",
+        "第六条 对举报人的个人信息，国家安全机关应当予以保密。",
+    ]
+    law.write_text("# 反渗透工作条例\n\n" + "\n\n".join(articles) + "\n", "utf-8")
+    document = load_document(law)
+    for seed in range(1, 6):
+        for built in build_from_documents([document], BuildRequest(n=8, seed=seed)).items:
+            assert "党中央" not in built.answer and "党" not in "".join(built.options)
+            if "集中统一领导" in built.stem:
+                assert "党中央集中统一领导" in built.stem, built.stem
 
 
 def test_a_blank_glued_to_a_modifier_cuts_a_term(checker: Checker):
