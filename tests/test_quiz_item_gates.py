@@ -11,7 +11,7 @@ from assistant.ingest import load_document
 from assistant.quiz.build import build_from_documents, checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.gazetteer import load_data, place_class, region_of
-from assistant.quiz.soundness import formula_spans, fragment, inside_formula
+from assistant.quiz.soundness import closes_a_period, formula_spans, fragment, inside_formula
 from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, TF_OPTIONS, BuildRequest, QuizItem, Swap
 from assistant.types import Document
 from tests.conftest import DIRECTIVE, DIRECTIVE_ID
@@ -73,6 +73,19 @@ def test_formula_patterns_cover_families_of_formulas(text: str, inside: bool):
 )
 def test_a_term_opening_on_a_preposition_is_a_fragment(word: str, cut: bool):
     assert fragment(word) == cut
+
+
+@pytest.mark.parametrize(
+    ("text", "term", "closes"),
+    [
+        ("应当在15日内向指定银行报告", "内向指定银行", True),
+        ("自收到通知之日起三个月后由海关退还", "后由海关", True),
+        ("发展外向型经济", "外向型经济", False),
+        ("拓展国内外市场", "外市场", False),
+    ],
+)
+def test_a_term_cannot_begin_on_the_end_of_a_period(text: str, term: str, closes: bool):
+    assert closes_a_period(text, text.index(term)) == closes
 
 
 @pytest.mark.parametrize(

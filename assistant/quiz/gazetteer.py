@@ -51,6 +51,8 @@ COMPLEMENT_VERBS = _words("complement_verbs")
 ORGAN_HEADS = _ordered("organ_heads")
 LEADING_FUNCTION_CHARS = _words("leading_function_chars")
 FUNCTION_CHAR_WORDS = _words("function_char_words")
+PERIOD_LOCALIZERS = _words("period_localizers")
+PERIOD_UNITS = _words("period_units")
 
 
 def bare_place(word: str) -> str:

@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.quiz.gazetteer import FUNCTION_CHAR_WORDS, LEADING_FUNCTION_CHARS, load_data
+from assistant.quiz.gazetteer import (
+    FUNCTION_CHAR_WORDS,
+    LEADING_FUNCTION_CHARS,
+    PERIOD_LOCALIZERS,
+    PERIOD_UNITS,
+    load_data,
+)
 from assistant.types import Clause
 
 _DUTIES = ("应当", "必须", "应")
@@ -158,10 +164,17 @@ def fragment(word: str) -> bool:
     return len(word) > 2 and word[0] in LEADING_FUNCTION_CHARS and word[:2] not in FUNCTION_CHAR_WORDS
 
 
+def closes_a_period(text: str, start: int) -> bool:
+    """The character at start ends the period before it (15日内|向指定银行): a term cannot begin there."""
+    return 0 < start < len(text) and text[start] in PERIOD_LOCALIZERS and text[start - 1] in PERIOD_UNITS
+
+
 def sound_term(clause: Clause, start: int, end: int) -> bool:
     """A term at [start, end) of the clause can be a key or an option."""
     word = clause.text[start:end]
-    return not (crosses_join(clause, start, end) or corrupt_word(word) or fragment(word))
+    return not (
+        crosses_join(clause, start, end) or corrupt_word(word) or fragment(word) or closes_a_period(clause.text, start)
+    )
 
 
 @lru_cache(maxsize=1)
