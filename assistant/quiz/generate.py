@@ -77,6 +77,8 @@ class _ClauseWriter:
         self.body_start = body_start(clause)
         self.text = match_key(clause.text)
         self.distractors = Distractors(lexicon, clause, self.text, rng, self.difficulty)
+        # Stretches moved to their full sentence's start (statute rule): they may quote up to carry_max_chars.
+        self.carried: set[tuple[int, int]] = set()
         # Not an item of a list (（一）…, 2.…) nor a dateline (新华社…电): neither stands without what frames it.
         self.sentences = [
             s
@@ -161,6 +163,7 @@ class _ClauseWriter:
             if b - start > gate_settings().carry_max_chars:
                 return None  # a statute's stretch without its own subject, and its sentence is too long
             a = start
+            self.carried.add((a, b))
         head = stems.semicolon_head(self.clause.text, a, self.body_start)
         if head is not None and stems.half_needs_head(self.clause.text, a, b):
             # The half after ； opens on its own condition or modal: it is asked with the half before, or not.
@@ -337,7 +340,7 @@ class _ClauseWriter:
         else:
             a, b = whole or (0, 0)
         span = self.clause.text[a:b].rstrip("。；;")
-        carried = a < sentence.start or a == stems.full_sentence_start(self.clause.text, a, self.body_start)
+        carried = a < sentence.start or (a, b) in self.carried
         longest = gate_settings().carry_max_chars if carried else STATEMENT_CHARS
         if 12 <= len(span) <= longest:
             out.append(
