@@ -77,6 +77,8 @@ class _ClauseWriter:
         self.body_start = body_start(clause)
         self.text = match_key(clause.text)
         self.distractors = Distractors(lexicon, clause, self.text, rng, self.difficulty)
+        # Stretches moved to their full sentence's start (statute rule): they may quote up to carry_max_chars.
+        self.carried: set[tuple[int, int]] = set()
         # Not an item of a list (（一）…, 2.…) nor a dateline (新华社…电): neither stands without what frames it.
         self.sentences = [
             s
@@ -157,6 +159,11 @@ class _ClauseWriter:
     def _carried(self, a: int, b: int) -> tuple[int, int] | None:
         """A stretch whose premise is in the sentence before (如果…, 接到报告后) starts at the article's first words,
         when that stays short enough; otherwise it is not asked."""
+        if (start := self._cut_sentence_start(a, b)) is not None:
+            if b - start > gate_settings().carry_max_chars:
+                return None  # a statute's stretch without its own subject, and its sentence is too long
+            a = start
+            self.carried.add((a, b))
         head = stems.semicolon_head(self.clause.text, a, self.body_start)
         if head is not None and stems.half_needs_head(self.clause.text, a, b):
             # The half after ； opens on its own condition or modal: it is asked with the half before, or not.
@@ -168,6 +175,14 @@ class _ClauseWriter:
         if b - self.body_start > gate_settings().carry_max_chars:
             return None
         return self.body_start, b
+
+    def _cut_sentence_start(self, a: int, b: int) -> int | None:
+        """Where a statute's stretch [a, b) must start instead: its full sentence's start, when the stretch begins
+        inside that sentence without a subject of its own (stems.cut_loses_subject)."""
+        if not self.clause.is_article or not gate_settings().statute_cut_rule:
+            return None
+        start = stems.full_sentence_start(self.clause.text, a, self.body_start)
+        return start if stems.cut_loses_subject(self.clause.text, start, a, b) else None
 
     def _statement(self, sentence: Sentence, start: int, end: int) -> tuple[int, int] | None:
         """A true/false statement: the whole sentence when it is short enough, else the stretch around the term."""
@@ -325,7 +340,8 @@ class _ClauseWriter:
         else:
             a, b = whole or (0, 0)
         span = self.clause.text[a:b].rstrip("。；;")
-        longest = gate_settings().carry_max_chars if a < sentence.start else STATEMENT_CHARS
+        carried = a < sentence.start or (a, b) in self.carried
+        longest = gate_settings().carry_max_chars if carried else STATEMENT_CHARS
         if 12 <= len(span) <= longest:
             out.append(
                 self._item(

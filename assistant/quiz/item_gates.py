@@ -243,6 +243,10 @@ class ItemGates:
             return False  # 如果诉争商标注册已满五年，… / 公安机关接到报告后: the premise is in the sentence before
         if stems.continued_after_semicolon(text, item.span_end):
             return False  # …仅有转让或者许可行为；| 或者…的，不认定为商标使用: half a proposition
+        if clause.is_article and settings.statute_cut_rule:
+            opening = stems.full_sentence_start(text, item.span_start, body_start(clause))
+            if stems.cut_loses_subject(text, opening, item.span_start, item.span_end):
+                return False  # 决定…的适用 / 任务完成后应当…: a stretch of a long sentence without its subject
         sentence = next((s for s in clause.sentences if s.start <= item.span_start < s.end), None)
         if sentence is None:
             return True

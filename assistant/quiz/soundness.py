@@ -66,6 +66,8 @@ class GateSettings:
     blank_stretch_anchors: int = 0
     open_kinds: tuple[str, ...] = ()
     additive_adverbs: tuple[str, ...] = ()
+    statute_cut_rule: bool = True
+    time_clause_endings: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -108,6 +110,8 @@ def gate_settings() -> GateSettings:
         blank_stretch_anchors=int(data["blank_stretch_anchors"]),
         open_kinds=tuple(data["open_kinds"]),
         additive_adverbs=tuple(data["additive_adverbs"]),
+        statute_cut_rule=bool(data.get("statute_cut_rule", True)),
+        time_clause_endings=tuple(data.get("time_clause_endings", ())),
     )
 
 

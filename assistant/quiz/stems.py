@@ -283,3 +283,43 @@ def opens_an_item(text: str) -> bool:
     """The text is an item of a numbered list (（一）…, (二)…, 2.…, 三、…): without its lead-in (有下列情形之一的：)
     nobody can tell what it is a case of."""
     return _ITEM_NUMBER.match(text) is not None
+
+
+def full_sentence_start(text: str, start: int, floor: int = 0) -> int:
+    """Where the full sentence holding `start` begins: after the last 。/！/？/： before it, or at `floor` (the
+    article's first words). ；-joined halves, also in paragraphs of their own, are inside one full sentence."""
+    cut = max(text.rfind(mark, floor, start) for mark in "。！？!?：:")
+    head = cut + 1 if cut >= 0 else floor
+    while head < start and text[head].isspace():
+        head += 1
+    return head
+
+
+def cut_loses_subject(text: str, sentence_start: int, start: int, end: int) -> bool:
+    """A statute's stretch [start, end) that begins inside its full sentence leans on the part cut away: it opens
+    on no subject of its own (决定…, 在进境时…, 以及…, 应当…), on a time clause or condition whose actor is the
+    sentence's (任务完成后应当归还…, …的，可以…), or the part cut away opens on the condition the whole sentence
+    holds under (权利人超过三年起诉的，…；| 侵权损害赔偿数额应当…)."""
+    cut = text[sentence_start:start].strip()
+    if not cut:
+        return False
+    settings = gate_settings()
+    cut_head = re.split(r"[，,；;]", cut, maxsplit=1)[0]
+    if cut_head != cut and cut_head.endswith("的"):
+        return True  # the sentence's condition, cut away
+    opener = _first_token(cut)
+    if opener is not None and opener.word in settings.premise_openers:
+        return True  # 如果…，| …: the premise, cut away
+    stretch = text[start:end].strip()
+    tokens = tokenize(re.split(r"[，,；;。]", stretch, maxsplit=1)[0])
+    if not tokens or tokens[0].flag not in _SUBJECT_FLAGS or tokens[0].word in settings.dependent_openers:
+        return True  # a verb, preposition, modal or conjunction: the subject is in the part cut away
+    head = re.split(r"[，,；;]", stretch, maxsplit=1)[0]
+    if head != stretch and head.endswith("的"):
+        return True  # its own condition (…的，可以…), whose actor the sentence named before
+    for index, token in enumerate(tokens[1:], 1):
+        if token.flag in _PREPOSITION_FLAGS or token.word in settings.modals:
+            return False  # 国家安全机关在…时 / 纳税人应当…: a subject and its predicate
+        if token.word in settings.time_clause_endings:
+            return any(t.flag.startswith("v") for t in tokens[1:index])  # 任务完成后: a clause of time
+    return False
