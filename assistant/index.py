@@ -39,6 +39,7 @@ from assistant.vector_cache import CachedEmbedder, VectorCache
 log = logging.getLogger(__name__)
 
 LEXICAL_VERSION = 3  # bump when the BM25 tokens or what the lexical index stores change
+_TOKEN_BATCH = 64  # documents whose stored BM25 tokens are read at once while the lexical index updates
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is Chinese, for a progress bar."""
@@ -211,19 +212,21 @@ class PolicyIndex:
         self.lexical = lexical
         self.catalog = catalog
 
-    def _clause_tokens(self, catalog: Catalog, keys: set[str]) -> dict[str, list[str]]:
-        """BM25 tokens of these clauses: stored per document in the index state, else tokenised now."""
+    def _clause_tokens(self, catalog: Catalog, keys: set[str]) -> Iterator[tuple[str, list[str]]]:
+        """BM25 tokens of these clauses: stored per document in the index state, else tokenised now.
+
+        Read a few documents at a time: the whole library's tokens as strings would take over a gigabyte.
+        """
         doc_ids = {self.clauses[k].doc_id for k in keys}
-        stored = self.state.tokens(sorted(doc_ids)) if doc_ids else {}
-        out: dict[str, list[str]] = {}
-        for document in catalog.documents:
-            if document.doc_id not in doc_ids:
-                continue
-            mine = stored.get(document.doc_id)
-            if mine is None or len(mine) != len(document.clauses):
-                mine = LexicalIndex.tokenize([c.text for c in document.clauses])
-            out.update((c.key, t) for c, t in zip(document.clauses, mine) if c.key in keys)
-        return out
+        wanted = [d for d in catalog.documents if d.doc_id in doc_ids]
+        for start in range(0, len(wanted), _TOKEN_BATCH):
+            batch = wanted[start : start + _TOKEN_BATCH]
+            stored = self.state.tokens([d.doc_id for d in batch])
+            for document in batch:
+                mine = stored.get(document.doc_id)
+                if mine is None or len(mine) != len(document.clauses):
+                    mine = LexicalIndex.tokenize([c.text for c in document.clauses])
+                yield from ((c.key, t) for c, t in zip(document.clauses, mine) if c.key in keys)
 
     @staticmethod
     def _clauses_fingerprint(keys: list[str], digests: np.ndarray) -> str:

@@ -91,3 +91,18 @@ def test_a_saved_index_loads_and_a_damaged_one_does_not(clauses, tmp_path: Path)
     postings = tmp_path / "lexical" / "postings.npz"
     postings.write_bytes(postings.read_bytes()[:100])
     assert LexicalIndex.load(tmp_path / "lexical") is None
+
+
+def test_a_stream_of_clauses_indexes_like_a_mapping(clauses):
+    # The index reads a library's tokens a few documents at a time; the result must not depend on it.
+    keys, tokens = clauses
+    empty = LexicalIndex.empty()
+    digests = np.arange(1, len(keys) + 1, dtype=np.uint64)
+    from_mapping = empty.update(keys, dict(zip(keys, tokens)), digests, "x")
+    from_stream = empty.update(keys, ((k, t) for k, t in zip(keys, tokens)), digests, "x")
+    half = LexicalIndex.build_from_tokens(keys[::2], tokens[::2], "half")
+    topped_up = half.update(keys, ((k, t) for k, t in zip(keys[1::2], tokens[1::2])), digests, "x")
+    for query in QUERIES:
+        expected = from_mapping.scores(query)
+        assert np.allclose(from_stream.scores(query), expected, atol=1e-6), query
+        assert np.allclose(topped_up.scores(query), expected, atol=1e-6), query
