@@ -95,7 +95,7 @@ def scoped(
 Scope = tuple[set[str] | None, list[str] | None, list[str] | None, frozenset[str]]
 """Allowed clause keys, documents and parts for the vector store, documents left out after the search."""
 _SCOPES_KEPT = 64  # filters remembered per catalog (named documents make new ones)
-_NAMED_AT_MOST = 16  # a filter naming more documents is checked against every clause
+_NAMED_AT_MOST = 16  # a filter naming more documents is checked against every clause, and searched in Chroma
 
 
 @dataclass
@@ -235,7 +235,7 @@ class HybridSearcher:
     ) -> list[tuple[str, float]]:
         """Best similarity per clause: exactly within a few named documents, else through the vector store."""
         store = self.index.store
-        if doc_ids is not None and self.scoped_vectors is not None:
+        if doc_ids is not None and len(doc_ids) <= _NAMED_AT_MOST and self.scoped_vectors is not None:
             documents = [d for d in map(self.index.document, doc_ids) if d is not None]
             size = sum(len(c.sentences) or 1 for d in documents for c in d.clauses)
             if len(documents) == len(doc_ids) and size <= self.scoped_vectors.capacity:
