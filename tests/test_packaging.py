@@ -108,3 +108,6 @@ def test_ui_starts_the_packaged_streamlit_app(installed):
     finally:
         process.terminate()
         process.wait(timeout=30)
+    # Stopping the command stops the UI: no Streamlit is left serving the port.
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -87,7 +86,11 @@ def ui(context: Context, port: int) -> None:
     flags = streamlit_flags(shipped("streamlit") / "config.toml")
     command = [sys.executable, "-m", "streamlit", "run", str(app), *flags, "--server.port", str(port)]
     err.print(f"政策问答助手：http://localhost:{port}", highlight=False)
-    raise SystemExit(subprocess.call(command, env=os.environ.copy()))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become Streamlit rather than wait for it: a service manager's SIGTERM then stops the UI itself and never
+    # leaves it running as an orphan.
+    os.execve(sys.executable, command, os.environ.copy())
 
 
 def register(cli: click.Group) -> None:
