@@ -13,9 +13,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import time
 
-from bench_scale import percentile, questions_for  # a sibling script: run this one as a script, from any folder
+from bench_scale import questions_for, timed_searches  # a sibling script: run this one as a script, from any folder
 
 from assistant.service import PolicyAssistant
 from assistant.settings import Settings
@@ -37,12 +36,7 @@ def main() -> None:
         ("unnamed", unnamed[: args.queries]),
         ("named_again", named[: args.queries]),
     ):
-        times = []
-        for question in asked:
-            started = time.perf_counter()
-            searcher.search(question, 5)
-            times.append((time.perf_counter() - started) * 1000)
-        figures[label] = {"p50": round(percentile(times, 50), 1), "p95": round(percentile(times, 95), 1)}
+        figures[label] = {name: round(ms, 1) for name, ms in timed_searches(searcher, asked).items()}
     figures["load_average"] = round(os.getloadavg()[0], 2)
     print(json.dumps(figures, ensure_ascii=False))
 

@@ -4,7 +4,6 @@ qualification duties, fill-in echoes and political blanks, field distractors, an
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from assistant.quiz.numerals import chinese_numeral, chinese_value, number_value
 from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import continued_after_semicolon, needs_premise, opens_an_item, self_contained
 from assistant.quiz.types import BuildRequest
-from assistant.types import Document
+from tests.quiz_builds import parsed
 from tests.quiz_judge import DIRECTIVE, FIXTURES, LAW, UNSEEN, Judge
 
 LAWS = (
@@ -33,11 +32,6 @@ ROUND4_CLASSES = (
     "blank_echo",
     "political_blank",
 )
-
-
-@cache
-def _document(path: Path) -> Document:
-    return load_document(path)
 
 
 @pytest.mark.parametrize(
@@ -108,7 +102,7 @@ def test_chinese_counts_read_and_write_back(value: int):
 def test_statutes_offer_single_choice_items_on_their_periods_and_counts(path: Path):
     """Single choice is possible on statutes: periods and counts (45日, 三十日, 不得少于2人) with distractors in the
     key's script and unit."""
-    document = _document(path)
+    document = parsed(path)
     items = build_from_documents([document], BuildRequest(n=10, seed=1, types=["single"])).items
     numbers = [i for i in items if i.kind == "number"]
     assert numbers, [i.stem for i in items]
@@ -123,7 +117,7 @@ def test_whole_document_builds_have_none_of_the_round3_mechanisms(path: Path):
     """Over several seeds, no item of any type points at unquoted text, lacks its premise, is half a
     semicolon sentence, lifts a prohibition its own sentence contradicts, offers other-field measures, or blanks a
     key its stem spells out or a political formula."""
-    document = _document(path)
+    document = parsed(path)
     judge = Judge([document])
     found = []
     for seed in (11, 22, 33):
@@ -136,7 +130,7 @@ def test_whole_document_builds_have_none_of_the_round3_mechanisms(path: Path):
 
 @pytest.mark.parametrize("path", [LAWS[0], LAWS[1]], ids=lambda p: p.stem)
 def test_a_count_fill_in_accepts_the_other_script(path: Path):
-    items = build_from_documents([_document(path)], BuildRequest(n=10, seed=3, types=["blank"])).items
+    items = build_from_documents([parsed(path)], BuildRequest(n=10, seed=3, types=["blank"])).items
     counts = [i for i in items if i.kind == "number"]
     assert counts
     for item in counts:

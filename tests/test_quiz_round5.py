@@ -5,17 +5,15 @@ an honest yield notice for a one-type quiz, fill-ins anchored near their blank, 
 from __future__ import annotations
 
 from collections import Counter
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from assistant.ingest import load_document
 from assistant.quiz.build import build_from_documents
 from assistant.quiz.export import to_json
 from assistant.quiz.stems import half_needs_head, semicolon_head, sentence_group
-from assistant.quiz.types import BuildRequest, QuizItem
-from assistant.types import Document
+from assistant.quiz.types import BuildRequest
+from tests.quiz_builds import parsed, whole_quiz
 from tests.quiz_judge import DIRECTIVE, FIXTURES, Judge, cue_accuracy, load_export, modal_cue, quiz_level
 
 LAWS = tuple(
@@ -31,18 +29,8 @@ LAWS = tuple(
 SEEDS = (1, 2, 3)
 
 
-@cache
-def _document(path: Path) -> Document:
-    return load_document(path)
-
-
-@cache
-def _quiz(path: Path, seed: int, n: int = 10) -> tuple[QuizItem, ...]:
-    return tuple(build_from_documents([_document(path)], BuildRequest(n=n, seed=seed)).items)
-
-
 def test_no_modal_word_tells_the_true_false_key_over_laws_and_seeds():
-    quizzes = [list(_quiz(path, seed)) for path in LAWS for seed in SEEDS]
+    quizzes = [list(whole_quiz(path, seed)) for path in LAWS for seed in SEEDS]
     counts = modal_cue(quizzes)
     accuracy = cue_accuracy(counts)
     assert counts["可以"][1] >= 4, counts  # the laws do state permissions, so the rule is put to the test
@@ -52,7 +40,7 @@ def test_no_modal_word_tells_the_true_false_key_over_laws_and_seeds():
 def test_each_quiz_stays_about_half_true_with_the_modal_balance():
     for path in LAWS:
         for seed in SEEDS:
-            tf = [i for i in _quiz(path, seed) if i.type == "tf"]
+            tf = [i for i in whole_quiz(path, seed) if i.type == "tf"]
             true = sum(i.answer == ["正确"] for i in tf)
             assert abs(true - (len(tf) - true)) <= 1, (path.name, seed, true, len(tf))
 
@@ -84,7 +72,7 @@ def test_a_first_half_follows_no_semicolon():
 
 @pytest.mark.parametrize("path", [DIRECTIVE, *LAWS, FIXTURES / "优化营商环境条例(2019-10-22).md"])
 def test_semicolon_halves_are_one_sentence(path: Path):
-    document = _document(path)
+    document = parsed(path)
     joined = 0
     for clause in document.clauses:
         for sentence in clause.sentences:
@@ -98,10 +86,10 @@ def test_semicolon_halves_are_one_sentence(path: Path):
 
 @pytest.mark.parametrize("path", [DIRECTIVE, *LAWS[:3]])
 def test_no_quiz_asks_a_semicolon_half_alone_or_two_items_of_one_full_sentence(path: Path):
-    judge = Judge([_document(path)])
+    judge = Judge([parsed(path)])
     n = 20 if path == DIRECTIVE else 10
     for seed in SEEDS:
-        items = list(_quiz(path, seed, n))
+        items = list(whole_quiz(path, seed, n))
         assert not [i.stem for i in items if judge.semicolon_tail(i)]
         assert quiz_level(items, judge.clauses)["same_full_sentence"] == 0, seed
 
@@ -110,12 +98,12 @@ def test_no_quiz_asks_a_semicolon_half_alone_or_two_items_of_one_full_sentence(p
 def test_a_clause_gives_a_whole_document_quiz_at_most_two_items(path: Path):
     n = 20 if path == DIRECTIVE else 10
     for seed in SEEDS:
-        per_clause = Counter(i.key for i in _quiz(path, seed, n))
+        per_clause = Counter(i.key for i in whole_quiz(path, seed, n))
         assert max(per_clause.values()) <= 2, (seed, per_clause.most_common(2))
 
 
 def test_the_clause_cap_gives_way_when_other_clauses_cannot_fill_the_quiz():
-    document = _document(DIRECTIVE)
+    document = parsed(DIRECTIVE)
     everything = build_from_documents([document], BuildRequest(n=200, seed=1)).items
     per_clause = Counter(i.key for i in everything)
     key, count = per_clause.most_common(1)[0]
@@ -127,7 +115,7 @@ def test_the_clause_cap_gives_way_when_other_clauses_cannot_fill_the_quiz():
 
 @pytest.mark.parametrize("path", [DIRECTIVE, LAWS[0]])
 def test_a_one_type_quiz_says_how_many_qualified_and_nothing_of_other_types(path: Path):
-    result = build_from_documents([_document(path)], BuildRequest(n=40, seed=4, types=["single"]))
+    result = build_from_documents([parsed(path)], BuildRequest(n=40, seed=4, types=["single"]))
     assert result.items and len(result.items) < 40
     text = "".join(result.notices)
     assert "其他题型" not in text and "增加题型" not in text
@@ -135,30 +123,30 @@ def test_a_one_type_quiz_says_how_many_qualified_and_nothing_of_other_types(path
 
 
 def test_a_mixed_quiz_short_of_a_type_still_says_the_others_make_up_the_rest():
-    result = build_from_documents([_document(LAWS[0])], BuildRequest(n=20, seed=4))
+    result = build_from_documents([parsed(LAWS[0])], BuildRequest(n=20, seed=4))
     assert any("其余由其他题型补足" in n or "没有可出的" in n for n in result.notices)
 
 
 @pytest.mark.parametrize("path", [DIRECTIVE, *LAWS[:3]])
 def test_fill_ins_for_named_things_are_anchored_near_their_blank(path: Path):
-    judge = Judge([_document(path)])
+    judge = Judge([parsed(path)])
     n = 20 if path == DIRECTIVE else 10
-    thin = [i.stem for seed in SEEDS for i in _quiz(path, seed, n) if judge.thin_fill(i)]
+    thin = [i.stem for seed in SEEDS for i in whole_quiz(path, seed, n) if judge.thin_fill(i)]
     assert not thin
 
 
 def test_the_judge_reads_an_exported_quiz_file(tmp_path: Path):
-    items = list(_quiz(LAWS[1], 1))
+    items = list(whole_quiz(LAWS[1], 1))
     path = tmp_path / "quiz.json"
     path.write_text(to_json(items), encoding="utf-8")
     loaded = load_export(path)
     assert [i.stem for i in loaded] == [i.stem for i in items]
-    judge = Judge([_document(LAWS[1])])
+    judge = Judge([parsed(LAWS[1])])
     assert judge.judge(loaded) == judge.judge(items)
 
 
 def test_different_seeds_give_different_quizzes():
-    stems = [{i.stem for i in _quiz(DIRECTIVE, seed, 20)} for seed in SEEDS]
+    stems = [{i.stem for i in whole_quiz(DIRECTIVE, seed, 20)} for seed in SEEDS]
     assert len(set().union(*stems)) >= 45  # of 60: the pool is spread, not one quiz three times
 
 

@@ -7,16 +7,15 @@ The excerpts in tests/fixtures/quiz/excerpts/ are those articles, copied from th
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from assistant.ingest import load_document
 from assistant.quiz.build import build_from_documents
 from assistant.quiz.stems import body_start, cut_loses_subject, full_sentence_start
 from assistant.quiz.types import BuildRequest, QuizItem
 from assistant.types import Clause, Document
+from tests.quiz_builds import parsed, whole_quiz
 from tests.quiz_judge import FIXTURES
 
 EXCERPTS = FIXTURES / "excerpts"
@@ -30,16 +29,6 @@ LAWS = tuple(
         "海南自由贸易港法(2021-06-10).md",
     )
 )
-
-
-@cache
-def _document(path: Path) -> Document:
-    return load_document(path)
-
-
-@cache
-def _quiz(path: Path, seed: int, n: int = 10) -> tuple[QuizItem, ...]:
-    return tuple(build_from_documents([_document(path)], BuildRequest(n=n, seed=seed)).items)
 
 
 def _cut(text: str, probe: str) -> bool:
@@ -125,7 +114,7 @@ def _violations(items: tuple[QuizItem, ...], document: Document) -> list[str]:
 
 @pytest.mark.parametrize("path", sorted(EXCERPTS.glob("*.md")), ids=lambda p: p.stem)
 def test_the_reviewed_articles_give_no_stem_cut_from_its_subject(path: Path):
-    document = _document(path)
+    document = parsed(path)
     for seed in (6151, 7393):
         items = build_from_documents([document], BuildRequest(n=10, seed=seed)).items
         assert not _violations(tuple(items), document)
@@ -136,7 +125,7 @@ def test_the_reviewed_articles_give_no_stem_cut_from_its_subject(path: Path):
 
 def test_the_half_after_a_conditional_sentence_is_carried_with_its_condition():
     """The rule carries rather than drops when the sentence fits: 第二十七条's second half comes with its premise."""
-    document = _document(EXCERPTS / "著作权民事纠纷解释摘录(2020-12-29).md")
+    document = parsed(EXCERPTS / "著作权民事纠纷解释摘录(2020-12-29).md")
     result = build_from_documents([document], BuildRequest(n=10, seed=1, types=["tf"]))
     pool = [r.item for r in result.rejected] + list(result.items)
     spans = [i.answer_span for i in pool if i.clause == "第二十七条" and "侵权损害赔偿数额" in (i.answer_span or "")]
@@ -146,8 +135,8 @@ def test_the_half_after_a_conditional_sentence_is_carried_with_its_condition():
 
 @pytest.mark.parametrize("path", LAWS, ids=lambda p: p.stem)
 def test_whole_law_quizzes_hold_no_stem_cut_from_its_subject_and_stay_full(path: Path):
-    document = _document(path)
+    document = parsed(path)
     for seed in (1, 2):
-        items = _quiz(path, seed)
+        items = whole_quiz(path, seed)
         assert not _violations(items, document), seed
         assert len(items) == 10, (seed, len(items))
