@@ -408,7 +408,7 @@ class QuizBank:
         attempt = self.attempt(attempt_id)
         if attempt.trainee != " ".join(learner.split()):
             log.warning("quiz attempt refused: attempt=%s belongs to another learner", attempt_id)
-            raise UserError("这次答题不属于当前账号。")
+            raise UserError("这次答题不属于当前账号，请重新开始答题。")
         return attempt
 
     def open_hint(self, attempt_id: str, item_id: str, *, learner: str) -> None:

@@ -328,9 +328,7 @@ attempt_id = state.get("quiz_attempt")
 if attempt_id is None:
     start_screen()
 try:
-    attempt = bank.attempt(attempt_id)
-    if attempt.trainee != learner:  # an attempt left in the browser session by someone else
-        raise UserError("这次答题记录不属于当前账号，请重新开始答题。")
+    attempt = bank.own_attempt(attempt_id, learner)  # one left in the browser session by someone else is refused
     session = bank.session(attempt.session_id)
 except UserError as exc:
     st.error(safe_md(str(exc)))
