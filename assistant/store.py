@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 
 _RETRY_DELAYS = (0.5, 1.0, 2.0)  # a restarting Chroma server is back within seconds
+_MAX_REOPENS = 8  # rebuilds followed during one call
 
 
 class StoreUnavailable(RuntimeError):
@@ -39,6 +40,14 @@ class StoreOutage(UserError):
 
 class StoreDamaged(UserError):
     """The embedded store's files are corrupt."""
+
+
+class IndexChanging(UserError):
+    """Search results kept pointing at records another process was deleting."""
+
+
+class _RecordsVanished(Exception):
+    """A query found ids whose records were deleted while it ran: a rebuild swapped collections, or a delete."""
 
 
 DAMAGED_MESSAGE = "本地索引文件已损坏，请运行 policy-assistant index --rebuild 重建索引（损坏的文件会移到一旁保留）。"
@@ -175,21 +184,35 @@ class VectorStore:
 
     def _retrying(self, call: Callable[[], T]) -> T:
         """Follow a swapped-in rebuild; wait briefly for a restarting server, then say which server is down."""
-        for delay in (*_RETRY_DELAYS, None):
+        delays = iter((*_RETRY_DELAYS, None))
+        reopened = 0
+        while True:
             try:
                 return call()
             except Exception as exc:
                 chroma_error = type(exc).__module__.startswith("chromadb")
-                # A swapped-out collection shows as NotFoundError here, or as InternalError "Missing metadata
-                # segment" in a process that had it open; the generation file tells which.
-                maybe_swapped = chroma_error or _is_missing_collection(exc)
-                if maybe_swapped and self.on_missing is not None and self.on_missing():
+                vanished = isinstance(exc, _RecordsVanished)
+                # A swapped-out collection shows as NotFoundError here, as InternalError "Missing metadata
+                # segment" in a process that had it open, or as results without records; the generation file
+                # tells which. Several rebuilds can land during one search: follow each.
+                maybe_swapped = chroma_error or vanished or _is_missing_collection(exc)
+                if maybe_swapped and self.on_missing is not None and reopened < _MAX_REOPENS and self.on_missing():
+                    reopened += 1
                     log.info("index generation changed; reopened collections generation=%d", self.generation)
-                    return call()
+                    continue
+                if vanished:
+                    delay = next(delays)
+                    if delay is None:
+                        log.error("query results kept naming deleted records: %s", exc)
+                        raise IndexChanging("索引正在更新，请稍后重试。") from exc
+                    log.info("query results named deleted records (%s); retrying in %.1f s", exc, delay)
+                    time.sleep(delay)
+                    continue
                 if self.local_path is not None and chroma_error and local_store_damaged(self.local_path):
                     raise StoreDamaged(DAMAGED_MESSAGE) from exc
                 if self.where is None or not _is_connection_error(exc):
                     raise
+                delay = next(delays)
                 if delay is None:
                     log.error("chroma server %s unreachable: %s", self.where, exc)
                     raise StoreOutage(
@@ -197,7 +220,6 @@ class VectorStore:
                     ) from exc
                 log.warning("chroma server %s not answering, retrying in %.1f s", self.where, delay)
                 time.sleep(delay)
-        raise AssertionError("unreachable")
 
     def counts(self) -> tuple[int, int]:
         """Chunks and sentences stored."""
@@ -354,11 +376,7 @@ class VectorStore:
             # A Chroma filter costs ~10x the search itself (it lists every matching id first). Leaving out a few
             # documents is cheaper after a wider search; it is the same top n whenever that search holds n others.
             wide = collection.query(query_embeddings=[vector], n_results=SKIP_WIDENING * n, include=include)
-            found = [
-                (meta, distance)
-                for meta, distance in zip(wide["metadatas"][0], wide["distances"][0])
-                if str(meta["doc_id"]) not in skip
-            ]
+            found = [(meta, distance) for meta, distance in _present(wide) if str(meta["doc_id"]) not in skip]
             if len(found) >= n or len(wide["ids"][0]) < SKIP_WIDENING * n:
                 return _grouped(found[:n])
             doc_ids = None
@@ -371,7 +389,7 @@ class VectorStore:
             conditions.append({"doc_id": {"$nin": sorted(skip)}})
         where = conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
         result = collection.query(query_embeddings=[vector], n_results=n, where=where, include=include)
-        return _grouped(list(zip(result["metadatas"][0], result["distances"][0])))
+        return _grouped(_present(result))
 
     def sentence_vectors(self, clause_keys: list[str]) -> dict[str, np.ndarray]:
         """Sentence embeddings of the given clauses, keyed by `clause_key:s<index>`."""
@@ -381,6 +399,15 @@ class VectorStore:
             lambda: self.sentences.get(where={"clause_key": {"$in": clause_keys}}, include=["embeddings"])
         )
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
+
+def _present(result: Any) -> list[tuple[dict[str, Any], float]]:
+    """(metadata, distance) of a one-vector query; raises if a found id has lost its record meanwhile."""
+    found = list(zip(result["metadatas"][0], result["distances"][0]))
+    missing = [i for i, (meta, _) in zip(result["ids"][0], found) if meta is None]
+    if missing:
+        raise _RecordsVanished(f"{len(missing)} of {len(found)} ids without records, e.g. {missing[0]}")
+    return found
 
 
 def _grouped(found: list[tuple[Any, float]]) -> list[tuple[str, float]]:

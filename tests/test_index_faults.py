@@ -265,6 +265,64 @@ def test_questions_in_one_process_survive_rebuilds_in_another(tmp_path: Path, em
     assert reader.store.generation == 3
 
 
+class RecordsDeletedMidQuery:
+    """A Chroma collection as a query sees it while another process deletes its records: the HNSW segment still
+    returns the ids, the metadata segment no longer has them, so metadatas come back None."""
+
+    def __init__(self, collection, times: int, meanwhile=lambda: None):
+        self.collection, self.times, self.meanwhile = collection, times, meanwhile
+
+    def __getattr__(self, name):
+        return getattr(self.collection, name)
+
+    def query(self, **kwargs):
+        result = self.collection.query(**kwargs)
+        if self.times > 0:
+            self.times -= 1
+            self.meanwhile()
+            result["metadatas"] = [[None] * len(ids) for ids in result["ids"]]
+        return result
+
+
+def test_a_query_racing_a_rebuild_follows_the_new_generation(tmp_path: Path, embedder):
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "flood-law.md", LAW)
+    write_doc(corpus, "care.txt", CARE)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    PolicyIndex(settings, embedder).sync()
+    reader = PolicyIndex(settings, embedder)
+    searcher = HybridSearcher.from_index(reader)
+    assert reader.store.generation == 0
+    # Another process swaps in generation 1 while the query runs.
+    rebuild = lambda: PolicyIndex(settings, embedder).sync(rebuild=True)  # noqa: E731
+    reader.store.chunks = RecordsDeletedMidQuery(reader.store.chunks, times=1, meanwhile=rebuild)
+    hit = searcher.search("防汛工作的方针", 3).hits[0]
+    assert (hit.doc_id, hit.clause) == ("flood-law", "第三条")
+    assert reader.store.generation == 1
+
+
+def test_a_query_racing_a_delete_retries_then_says_the_index_is_changing(tmp_path: Path, embedder, monkeypatch):
+    from assistant import store
+
+    monkeypatch.setattr(store, "_RETRY_DELAYS", (0.0, 0.0))
+    corpus = tmp_path / "corpus"
+    write_doc(corpus, "flood-law.md", LAW)
+    write_doc(corpus, "care.txt", CARE)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    PolicyIndex(settings, embedder).sync()
+    reader = PolicyIndex(settings, embedder)
+    searcher = HybridSearcher.from_index(reader)
+    real_chunks = reader.store.chunks
+    reader.store.chunks = RecordsDeletedMidQuery(real_chunks, times=2)  # gone by the second retry
+    hit = searcher.search("防汛工作的方针", 3).hits[0]
+    assert (hit.doc_id, hit.clause) == ("flood-law", "第三条")
+    assert reader.store.generation == 0
+    reader.store.chunks = RecordsDeletedMidQuery(real_chunks, times=10**6)
+    with pytest.raises(UserError) as refused:
+        searcher.search("防汛工作的方针", 3)
+    assert str(refused.value) == "索引正在更新，请稍后重试。"
+
+
 def test_read_only_data_dir_answers_and_index_names_it_with_the_right_advice(tmp_path: Path, embedder):
     # A read-only bind mount, as when a data volume is mounted read-only (root ignores file modes).
     corpus, data, mounted = tmp_path / "corpus", tmp_path / "data", tmp_path / "read-only"
