@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from assistant.answer.wordlists import table
 from assistant.chinese import cn_to_int
+from assistant.ingest.versions import same_text
 from assistant.types import Clause, Document, clause_key
 
 _NUM = r"[零〇一二两三四五六七八九十百千\d]+"
@@ -96,15 +97,15 @@ def version_date(document: Document) -> str:
 
 
 def current_versions(documents: Iterable[Document]) -> list[Document]:
-    """Per title, the version in force; where several claim it, the newest version date."""
+    """Per title, the version in force; where several claim it, the newest version date. A code that comes as
+    one file per 编 has several documents in force."""
     groups: dict[str, list[Document]] = {}
     for document in documents:
         groups.setdefault(document.title, []).append(document)
     chosen: list[Document] = []
     for versions in groups.values():
         live = [d for d in versions if d.in_force] or versions
-        newest = max(version_date(d) for d in live)
-        chosen += [d for d in live if version_date(d) == newest]
+        chosen += [d for d in live if not any(version_date(o) > version_date(d) and same_text(o, d) for o in live)]
     return chosen
 
 

@@ -126,3 +126,14 @@ def test_a_type_word_inside_another_phrase_names_nothing(directive_and_laws, que
 
 def test_the_question_without_document_names_is_its_focus(names):
     assert names.resolve("《烟叶税法》规定的税率是多少？").focus.strip() == "规定的税率是多少？"
+
+
+def test_articles_of_a_code_resolve_to_the_volume_file_that_holds_them():
+    from assistant.ingest import load_corpus
+    from tests.test_versions import CODE_PARTS
+
+    parts = DocumentNames(load_corpus(CODE_PARTS).documents)
+    assert parts.superseded == set()
+    assert parts.resolve("《民法典》第一千一百二十三条怎么规定遗嘱继承？").articles == ("继承编#第一千一百二十三条",)
+    assert parts.resolve("民法典第一千二百六十条").articles == ("附则#第一千二百六十条",)
+    assert set(parts.resolve("《民法典》关于继承是怎么规定的").doc_ids) == {"继承编", "附则"}

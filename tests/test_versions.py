@@ -78,3 +78,29 @@ def test_a_mentioned_year_finds_the_older_version(documents):
     ((name, year),) = version_mentions("2016年版《对外贸易法》第十条是怎么规定的？")
     found = find_version(documents, name, year)
     assert found is not None and found.doc_id == "对外贸易法-2016-11-07" and not found.in_force
+
+
+CODE_PARTS = Path(__file__).parent / "fixtures" / "code_parts"
+
+
+def test_the_files_of_a_code_split_by_volume_are_all_in_force_and_name_their_volume():
+    documents = {d.doc_id: d for d in load_corpus(CODE_PARTS).documents}
+    assert sorted(documents) == ["继承编", "附则"]
+    for document in documents.values():
+        assert (document.title, document.in_force) == ("中华人民共和国民法典", True)
+    assert [c.clause for c in documents["附则"].clauses] == ["第一千二百五十九条", "第一千二百六十条"]  # no "##" clause
+    inheritance = documents["继承编"].clauses
+    assert (inheritance[0].clause, inheritance[0].part) == ("第一千一百一十九条", "继承编 / 第一章\u2002\u2002一般规定")
+    assert inheritance[0].label == "《民法典》第一千一百一十九条"
+    assert {c.part for c in documents["附则"].clauses} == {"附则"}
+
+
+def test_a_newer_version_of_one_volume_replaces_that_volume_only(tmp_path: Path):
+    for path in CODE_PARTS.glob("民法典/*.md"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    older = (tmp_path / "附则.md").read_text(encoding="utf-8")
+    (tmp_path / "附则(2030-01-01).md").write_text(
+        older.replace("2021年1月1日 施行", "2030年1月1日 施行"), encoding="utf-8"
+    )
+    in_force = {d.doc_id: d.in_force for d in load_corpus(tmp_path).documents}
+    assert in_force == {"继承编": True, "附则": False, "附则-2030-01-01": True}

@@ -33,6 +33,8 @@ class FrontMatter:
     title: str | None
     lines: list[str] = field(default_factory=list)
     body_start: int = 0
+    # A second "# …" line: the part of the titled work this file holds (民法典 split into 合同编.md, 物权编.md …).
+    volume: str | None = None
 
 
 @dataclass
@@ -58,6 +60,7 @@ def split_front_matter(source: str) -> FrontMatter:
     if marker < 0:
         return FrontMatter(title=None)
     title: str | None = None
+    volume: str | None = None
     lines: list[str] = []
     for line in source[:marker].splitlines():
         stripped = line.strip()
@@ -65,9 +68,11 @@ def split_front_matter(source: str) -> FrontMatter:
             continue
         if title is None and stripped.startswith("# "):
             title = stripped[2:].strip()
+        elif title is not None and volume is None and not lines and stripped.startswith("# "):
+            volume = stripped[2:].strip() or None
         else:
             lines.append(stripped)
-    return FrontMatter(title=title, lines=_rejoin_lines(lines), body_start=marker + len(INFO_END))
+    return FrontMatter(title=title, lines=_rejoin_lines(lines), body_start=marker + len(INFO_END), volume=volume)
 
 
 def _rejoin_lines(lines: list[str]) -> list[str]:

@@ -84,7 +84,7 @@ def split_paragraphs(source: str, base: int = 0) -> list[Paragraph]:
     for line in source.splitlines(keepends=True):
         content = line.rstrip("\r\n")
         stripped = content.strip()
-        if stripped:
+        if stripped.strip("#"):  # a bare "##" heading carries nothing
             start = offset + (len(content) - len(content.lstrip()))
             paragraphs.append(Paragraph(stripped, start, start + len(stripped)))
         offset += len(line)
@@ -257,8 +257,9 @@ def parse_structure(source: str, fallback_title: str, short_title: str | None = 
     clause_kind = next((k for k in CLAUSE_KINDS if k in kinds), None)
 
     drafts: list[_Draft] = []
-    open_parts: list[tuple[int, str]] = []  # (level, heading) of the enclosing 编 / 章 / 节
-    part = ""
+    # (level, heading) of the enclosing 编 / 章 / 节; a file holding one 编 of a code names it above all of them.
+    open_parts: list[tuple[int, str]] = [(-1, front.volume)] if front.volume else []
+    part = front.volume or ""
     part_name = ""  # the part's title without its numeral
     current: _Draft | None = None
     for block in blocks:
@@ -279,12 +280,12 @@ def parse_structure(source: str, fallback_title: str, short_title: str | None = 
         if current is not None and current.part == part:
             current.blocks.append(block)
             continue
-        name = part_name if part else "序言"
+        name = part_name or "序言"
         if drafts and drafts[-1].part == part and drafts[-1].number is None and drafts[-1].clause == name:
             drafts[-1].blocks.append(block)
             continue
         current = None
-        drafts.append(_Draft(name, part, part_name or "序言", "", None, [block], "part_body" if part else "preamble"))
+        drafts.append(_Draft(name, part, name, "", None, [block], "part_body" if part_name else "preamble"))
 
     _split_closing(drafts, clause_kind)
     _qualify_duplicates(drafts)

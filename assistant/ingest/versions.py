@@ -1,4 +1,4 @@
-"""Versions of one document: same title, different version dates. The newest is in force (现行)."""
+"""Versions of one document: same title, different version dates, the same articles. The newest is in force (现行)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,39 @@ def _date_key(document: Document) -> str:
     return document.version_date or ""
 
 
+def _article_numbers(document: Document) -> frozenset[str]:
+    return frozenset(c.clause for c in document.clauses if c.is_article)
+
+
+def same_text(a: Document, b: Document, numbers: dict[str, frozenset[str]] | None = None) -> bool:
+    """Versions of one text share article numbers; the files of one code split by 编 (民法典's 合同编.md,
+    物权编.md …) share a title but not a single article, and are all in force."""
+    first = numbers[a.doc_id] if numbers else _article_numbers(a)
+    second = numbers[b.doc_id] if numbers else _article_numbers(b)
+    return not first or not second or bool(first & second)
+
+
 def mark_versions(documents: list[Document]) -> list[Document]:
-    """Every document but the newest of its title gets in_force=False; order and ids are kept."""
-    newest: dict[str, Document] = {}
+    """A document is in force unless a newer version of its text stands beside it (same title, shared article
+    numbers; on equal dates the first listed wins). Order and ids are kept."""
+    groups: dict[str, list[Document]] = defaultdict(list)
     for document in documents:
-        best = newest.get(document.title)
-        if best is None or _date_key(document) > _date_key(best):
-            newest[document.title] = document
+        groups[document.title].append(document)
+    numbers = {d.doc_id: _article_numbers(d) for d in documents}
+    position = {d.doc_id: n for n, d in enumerate(documents)}
+
+    def newer(other: Document, document: Document) -> bool:
+        if _date_key(other) != _date_key(document):
+            return _date_key(other) > _date_key(document)
+        return position[other.doc_id] < position[document.doc_id]
+
+    in_force = {
+        d.doc_id: not any(o is not d and newer(o, d) and same_text(o, d, numbers) for o in groups[d.title])
+        for d in documents
+    }
     # Unchanged documents stay the same objects, so an update can tell what it has to rewrite.
     return [
-        d if d.in_force == (newest[d.title] is d) else d.model_copy(update={"in_force": newest[d.title] is d})
+        d if d.in_force == in_force[d.doc_id] else d.model_copy(update={"in_force": in_force[d.doc_id]})
         for d in documents
     ]
 
