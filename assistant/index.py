@@ -10,7 +10,7 @@ import os
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from assistant.atomic import write_text_atomic
+from assistant.catalog import Catalog, header_of
 from assistant.chunking import chunk_clause
 from assistant.embeddings import Embedder
 from assistant.errors import UserError
@@ -33,7 +34,7 @@ from assistant.passage_vectors import document_vectors
 from assistant.read_only import WriteBlock, low_space, snapshot_store, unwritable
 from assistant.settings import Settings
 from assistant.store import SCHEMA_VERSION, VectorStore, collection_name, open_client
-from assistant.types import Chunk, Clause, Document, IngestError
+from assistant.types import Chunk, Clause, ClauseOutline, Document, DocumentHeader, IngestError
 from assistant.vector_cache import CachedEmbedder, VectorCache
 
 log = logging.getLogger(__name__)
@@ -43,16 +44,6 @@ _TOKEN_BATCH = 64  # documents whose stored BM25 tokens are read at once while t
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): stage is Chinese, for a progress bar."""
-
-
-class Catalog(BaseModel):
-    """What is indexed, held in memory; on disk it is one row per document in the index state database."""
-
-    schema_version: int = SCHEMA_VERSION
-    model_id: str
-    corpus_dir: str
-    corpus_fingerprint: str
-    documents: list[Document] = Field(default_factory=list)
 
 
 class SyncReport(BaseModel):
@@ -72,11 +63,6 @@ class SyncReport(BaseModel):
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
-
-
-def text_digest(text: str) -> int:
-    """64 bits of the text's SHA-256, never 0 (0 marks a clause whose text is unknown)."""
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little") or 1
 
 
 def corpus_fingerprint(*folders: Path) -> str:
@@ -130,8 +116,6 @@ class PolicyIndex:
         self.state = self._open_state(self.store)
         self.catalog: Catalog | None = None
         self.lexical: LexicalIndex | None = None
-        self.clauses: dict[str, Clause] = {}
-        self._by_id: dict[str, Document] = {}
         self._parse_cache: ParseCache | None = None
         self._loaded_version = -1
         self._load()
@@ -183,22 +167,25 @@ class PolicyIndex:
         corpus_dir = self.state.get_meta("corpus_dir")
         if corpus_dir is None:
             return
-        records = {d.doc_id: d for d in self.state.records()}
+        # Headers and clause outlines only: whole documents are decoded when a search or a caller needs them.
+        by_id = {h.doc_id: h for h in self.state.headers()}
         order = json.loads(self.state.get_meta("order") or "[]")
-        documents = [records.pop(i) for i in order if i in records] + list(records.values())
+        headers = [by_id.pop(i) for i in order if i in by_id] + list(by_id.values())
         catalog = Catalog(
-            model_id=self.embedder.model_id,
-            corpus_dir=corpus_dir,
-            corpus_fingerprint=self.state.get_meta("corpus_fingerprint") or "",
-            documents=documents,
+            self.embedder.model_id,
+            corpus_dir,
+            self.state.get_meta("corpus_fingerprint") or "",
+            headers,
+            self._read_records,
         )
         self._install(catalog, save_lexical)
 
+    def _read_records(self, doc_ids: list[str]) -> list[Document]:
+        return self.state.records(doc_ids)  # the state of the live generation (a rebuild swaps it)
+
     def _install(self, catalog: Catalog, save_lexical: bool = True) -> None:
-        self.clauses = {c.key: c for d in catalog.documents for c in d.clauses}
-        self._by_id = {d.doc_id: d for d in catalog.documents}
-        keys = list(self.clauses)
-        digests = np.array([text_digest(c.text) for c in self.clauses.values()], dtype=np.uint64)
+        keys = list(catalog.outline)
+        digests = np.array([c.digest for c in catalog.outline.values()], dtype=np.uint64)
         fingerprint = self._clauses_fingerprint(keys, digests)
         lexical = self.lexical if self.lexical and self.lexical.fingerprint == fingerprint else None
         lexical = lexical or self.lexical or LexicalIndex.load(self._lexical_path)
@@ -217,12 +204,13 @@ class PolicyIndex:
 
         Read a few documents at a time: the whole library's tokens as strings would take over a gigabyte.
         """
-        doc_ids = {self.clauses[k].doc_id for k in keys}
-        wanted = [d for d in catalog.documents if d.doc_id in doc_ids]
+        doc_ids = {catalog.outline[k].doc_id for k in keys}
+        wanted = [h.doc_id for h in catalog.headers if h.doc_id in doc_ids]
         for start in range(0, len(wanted), _TOKEN_BATCH):
             batch = wanted[start : start + _TOKEN_BATCH]
-            stored = self.state.tokens([d.doc_id for d in batch])
-            for document in batch:
+            stored = self.state.tokens(batch)
+            catalog.materialize(batch)
+            for document in filter(None, map(catalog.document, batch)):
                 mine = stored.get(document.doc_id)
                 if mine is None or len(mine) != len(document.clauses):
                     mine = LexicalIndex.tokenize([c.text for c in document.clauses])
@@ -241,10 +229,35 @@ class PolicyIndex:
 
     @property
     def documents(self) -> list[Document]:
-        return self.catalog.documents if self.catalog else []
+        """Every indexed document in corpus order, all decoded (the first call on a large library takes seconds:
+        `headers` are enough for names, versions and outlines, `document()` decodes one)."""
+        return list(self.catalog.documents) if self.catalog else []
+
+    @property
+    def clauses(self) -> Mapping[str, Clause]:
+        """Every indexed clause by key; a lookup decodes its document, iterating values decodes them all."""
+        return self.catalog.clauses if self.catalog else {}
+
+    @property
+    def outline(self) -> Mapping[str, ClauseOutline]:
+        """Every indexed clause's outline (no text) by key: membership, document, part, number, order."""
+        return self.catalog.outline if self.catalog else {}
+
+    @property
+    def headers(self) -> list[DocumentHeader]:
+        """Every indexed document without its text (title, version, status, clause outline), in corpus order."""
+        return self.catalog.headers if self.catalog else []
+
+    def header(self, doc_id: str) -> DocumentHeader | None:
+        return self.catalog.header(doc_id) if self.catalog else None
 
     def document(self, doc_id: str) -> Document | None:
-        return self._by_id.get(doc_id) if self.catalog else None
+        return self.catalog.document(doc_id) if self.catalog else None
+
+    @property
+    def materialized(self) -> int:
+        """How many whole documents are decoded in memory (start-up decodes none)."""
+        return self.catalog.materialized if self.catalog else 0
 
     def corpus_dir(self, corpus_dir: Path | None = None) -> Path:
         """The folder to index: the one given, else the one last indexed with `index --corpus`, else the setting."""
@@ -315,7 +328,7 @@ class PolicyIndex:
             self._load(save_lexical=False)
         if not self.ready:  # nothing indexed yet by the other process: wait for it
             return self.sync(progress=progress)
-        log.info("index is being updated by another process; answering from %d documents", len(self.documents))
+        log.info("index is being updated by another process; answering from %d documents", len(self.headers))
         return None
 
     def _read_as_is(self, block: WriteBlock) -> None:
@@ -471,10 +484,12 @@ class PolicyIndex:
             self._swap(store, state)
         self._remember_corpus(corpus)
         catalog = Catalog(
-            model_id=self.embedder.model_id,
-            corpus_dir=str(corpus),
-            corpus_fingerprint=fingerprint,
-            documents=loaded.documents,
+            self.embedder.model_id,
+            str(corpus),
+            fingerprint,
+            [header_of(d) for d in loaded.documents],
+            self._read_records,
+            loaded.documents,
         )
         job.update("正在更新关键词索引", 0, 0)
         self._install(catalog)
@@ -502,7 +517,7 @@ class PolicyIndex:
             self.settings.upload_dir,
             limits=self.settings.ingest,
             cache=self._parse_cache,
-            known=dict(self._by_id) if self.catalog else None,
+            known=self.catalog.loaded() if self.catalog else None,
             refresh=refresh,
         )
 
@@ -531,11 +546,11 @@ class PolicyIndex:
 
     def _refresh_record(self, document: Document, state: IndexState) -> None:
         """Keep cross-document metadata (e.g. which version is in force) current without re-indexing."""
-        old = self.document(document.doc_id) if state is self.state else None
-        if old is document:
+        if self.catalog is not None and self.catalog.held(document.doc_id) is document:
             return
+        old = self.header(document.doc_id) if state is self.state else None
         skip = {"clauses", "source_text", "page_breaks"}
-        if old is None or old.model_dump(exclude=skip) != document.model_dump(exclude=skip):
+        if old is None or old.model_dump(exclude={"clauses"}) != document.model_dump(exclude=skip):
             state.update_record(document)
 
     def _check_vectors(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from assistant.answer.wordlists import table
 from assistant.chinese import cn_to_int
 from assistant.ingest.versions import same_text
-from assistant.types import Clause, Document, clause_key
+from assistant.types import Clause, ClauseOutline, Document, DocumentHeader, clause_key
 
 _NUM = r"[零〇一二两三四五六七八九十百千\d]+"
 ARTICLE = re.compile(rf"第[（(]?(?P<num>{_NUM})[）)]?条(?:之(?P<sub>{_NUM}))?")
@@ -18,6 +19,10 @@ _YEAR_AFTER = re.compile(r"^》?\s*[（(](?P<year>(?:19|20)\d{2})\s*年?(?:版|�
 _BETWEEN = re.compile(r"^》?\s*(?:[（(](?:19|20)\d{2}\s*年?[^）)]{0,4}[）)])?\s*(?:的|中|里|中的|规定的)?\s*$")
 _STATE_PREFIX = "中华人民共和国"
 MIN_NAME_CHARS = 3  # 法, 条例, 意见 alone name no document
+
+Named = Document | DocumentHeader
+"""A whole document or its header: names, versions and article numbers are in both."""
+D = TypeVar("D", bound=Document | DocumentHeader)
 
 
 def numeral(text: str) -> int:
@@ -74,7 +79,7 @@ class Resolution:
 _INNER_MARKS = str.maketrans({"〈": "《", "〉": "》"})
 
 
-def document_names(document: Document) -> set[str]:
+def document_names(document: Named) -> set[str]:
     """Full title, short title, aliases; each also without 中华人民共和国 and with its inner title marks
     written 《》, 〈〉 or left out (最高人民法院关于适用外商投资法若干问题的解释)."""
     names = {document.title, document.short_title, *document.aliases}
@@ -88,7 +93,7 @@ def document_names(document: Document) -> set[str]:
 _PATH_DATE = re.compile(r"((?:19|20)\d{2}-\d{2}-\d{2})")
 
 
-def version_date(document: Document) -> str:
+def version_date(document: Named) -> str:
     """The version date; the date in the file name (烟叶税法(2017-12-27).md) when the parser gave none."""
     if document.version_date:
         return document.version_date
@@ -96,20 +101,20 @@ def version_date(document: Document) -> str:
     return found[-1] if found else ""
 
 
-def current_versions(documents: Iterable[Document]) -> list[Document]:
+def current_versions(documents: Iterable[D]) -> list[D]:
     """Per title, the version in force; where several claim it, the newest version date. A code that comes as
     one file per 编 has several documents in force."""
-    groups: dict[str, list[Document]] = {}
+    groups: dict[str, list[D]] = {}
     for document in documents:
         groups.setdefault(document.title, []).append(document)
-    chosen: list[Document] = []
+    chosen: list[D] = []
     for versions in groups.values():
         live = [d for d in versions if d.in_force] or versions
         chosen += [d for d in live if not any(version_date(o) > version_date(d) and same_text(o, d) for o in live)]
     return chosen
 
 
-def version_of_year(documents: Sequence[Document], year: int) -> list[Document]:
+def version_of_year(documents: Sequence[D], year: int) -> list[D]:
     """The version of that year, else the latest one before it, else all of them."""
     dated = [(version_date(d), d) for d in documents]
     exact = [d for date, d in dated if date[:4] == str(year)]
@@ -121,7 +126,7 @@ def version_of_year(documents: Sequence[Document], year: int) -> list[Document]:
     return list(documents)
 
 
-def _type_word_owners(documents: Sequence[Document]) -> dict[str, str]:
+def _type_word_owners(documents: Sequence[Named]) -> dict[str, str]:
     """意见 → the one current document whose title ends with 意见 (none when two do)."""
     owners: dict[str, list[str]] = {}
     for word in table("document_type_words.toml")["words"]:
@@ -148,8 +153,9 @@ def _type_word_mentions(question: str, owners: dict[str, str]) -> list[tuple[str
 class DocumentNames:
     """Finds the documents and articles a question names, over the indexed documents."""
 
-    def __init__(self, documents: Sequence[Document]):
-        self.documents = {d.doc_id: d for d in documents}
+    def __init__(self, documents: Sequence[Named]):
+        """`documents`: whole documents or their headers (the index gives headers: no text is needed)."""
+        self.documents: dict[str, Named] = {d.doc_id: d for d in documents}
         self._by_name: dict[str, list[str]] = {}
         for document in documents:
             for name in document_names(document):
@@ -158,7 +164,9 @@ class DocumentNames:
         # Longest first, so 车船税法实施条例 wins over 车船税法 inside it.
         self._names = sorted(self._by_name, key=len, reverse=True)
         self._current = {d.doc_id for d in current_versions(documents)}
-        self._clauses: dict[str, dict[str, Clause]] = {d.doc_id: {c.clause: c for c in d.clauses} for d in documents}
+        self._clauses: dict[str, dict[str, Clause | ClauseOutline]] = {
+            d.doc_id: {c.clause: c for c in d.clauses} for d in documents
+        }
 
     @property
     def superseded(self) -> set[str]:
@@ -201,7 +209,7 @@ class DocumentNames:
         current = [d.doc_id for d in documents if d.doc_id in self._current]
         return tuple(current or mention.doc_ids)
 
-    def clause(self, doc_id: str, number: int, sub: int | None) -> Clause | None:
+    def clause(self, doc_id: str, number: int, sub: int | None) -> Clause | ClauseOutline | None:
         """第N条 of the document; in a directive, the clause numbered N (（十七） for 第十七条)."""
         clauses = self._clauses.get(doc_id, {})
         found = clauses.get(article_name(number, sub))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -12,7 +13,7 @@ from assistant.embeddings import embed_queries
 from assistant.index import PolicyIndex
 from assistant.references import DocumentNames, Resolution
 from assistant.scoped_search import ScopedVectors
-from assistant.types import Clause, Document, Hit, SearchResult
+from assistant.types import Clause, ClauseOutline, Document, DocumentHeader, Hit, SearchResult
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class SearchFilter:
     def _doc_set(self) -> frozenset[str]:
         return frozenset(self.doc_ids)  # all but the superseded versions can be thousands of ids
 
-    def allows(self, clause: Clause) -> bool:
+    def allows(self, clause: Clause | ClauseOutline) -> bool:
         if self.doc_ids and clause.doc_id not in self._doc_set:
             return False
         return not self.parts or any(_part_matches(clause.part, p) for p in self.parts)
@@ -54,6 +55,32 @@ class RankedClause:
     dense_rank: int | None = None
     sentence_rank: int | None = None
     bm25_rank: int | None = None
+
+
+@dataclass
+class _Candidate:
+    """A clause during fusion, known by its outline: only the clauses finally returned are read whole."""
+
+    outline: ClauseOutline
+    score: float
+    dense: float | None = None
+    sentence: float | None = None
+    bm25: float | None = None
+    dense_rank: int | None = None
+    sentence_rank: int | None = None
+    bm25_rank: int | None = None
+
+    def ranked(self, clause: Clause) -> RankedClause:
+        return RankedClause(
+            clause,
+            self.score,
+            self.dense,
+            self.sentence,
+            self.bm25,
+            self.dense_rank,
+            self.sentence_rank,
+            self.bm25_rank,
+        )
 
 
 @dataclass
@@ -117,7 +144,7 @@ class HybridSearcher:
         """Document names of the indexed corpus, rebuilt when the catalog changes."""
         catalog = self.index.catalog
         if self._names is None or self._names_for is not catalog:
-            self._names, self._names_for = DocumentNames(self.index.documents), catalog
+            self._names, self._names_for = DocumentNames(self.index.headers), catalog
         return self._names
 
     @classmethod
@@ -147,7 +174,6 @@ class HybridSearcher:
         timings = SearchTimings()
         vector: np.ndarray | None = None
         started = time.perf_counter()
-        clauses = self.index.clauses
         names = self.names()
         fixed = where.doc_ids if where and len(where.doc_ids) == 1 else scope
         resolution = names.resolve(query, fixed)
@@ -169,22 +195,30 @@ class HybridSearcher:
             for key, entry in self._fuse(focus, focus_vector, named_where, timings).items():
                 entry.score += lift
                 ranked[key] = entry
-        result = sorted(ranked.values(), key=lambda r: (-r.score, r.clause.order))
-        result = pin(result, resolution.articles, clauses)[:k]
+        result = sorted(ranked.values(), key=lambda r: (-r.score, r.outline.order))
+        top = pin(result, resolution.articles, self.index.outline)[:k]
         timings.total_ms = (time.perf_counter() - started) * 1000
-        return Retrieval(query, vector, result, timings, resolution)
+        return Retrieval(query, vector, self._read(top), timings, resolution)
+
+    def _read(self, candidates: list[_Candidate]) -> list[RankedClause]:
+        """The candidates with their clauses' text (their documents are decoded now, in one read)."""
+        if self.index.catalog is not None:
+            self.index.catalog.materialize(c.outline.doc_id for c in candidates)
+        clauses = self.index.clauses
+        found = [(c, clauses.get(c.outline.key)) for c in candidates]
+        return [c.ranked(clause) for c, clause in found if clause is not None]  # None: removed meanwhile
 
     def _topical(self, text: str) -> str:
         return self.index.lexical.topical(text) if self.index.lexical else text
 
     def _fuse(
         self, query: str, vector: np.ndarray | None, where: SearchFilter | None, timings: SearchTimings
-    ) -> dict[str, RankedClause]:
+    ) -> dict[str, _Candidate]:
         """Reciprocal rank fusion of the dense chunk, best-sentence and BM25 rankings within the filter."""
-        clauses = self.index.clauses
+        clauses = self.index.outline
         allowed, doc_ids, parts, skip = self._scope(where)
 
-        ranked: dict[str, RankedClause] = {}
+        ranked: dict[str, _Candidate] = {}
         if vector is not None:
             t = time.perf_counter()
             # Clause chunks capture the topic; the best single sentence captures a specific statement.
@@ -207,7 +241,7 @@ class HybridSearcher:
                     if key not in clauses or (allowed is not None and key not in allowed):
                         continue
                     position += 1
-                    entry = ranked.setdefault(key, RankedClause(clauses[key], 0.0))
+                    entry = ranked.setdefault(key, _Candidate(clauses[key], 0.0))
                     setattr(entry, field_name, similarity)
                     setattr(entry, field_name + "_rank", position)
                     entry.score += weight / (self.rrf_k + position)
@@ -219,7 +253,7 @@ class HybridSearcher:
             for position, (key, score) in enumerate(lexical):
                 if key not in clauses:  # the index was swapped by a concurrent sync
                     continue
-                entry = ranked.setdefault(key, RankedClause(clauses[key], 0.0))
+                entry = ranked.setdefault(key, _Candidate(clauses[key], 0.0))
                 entry.bm25, entry.bm25_rank = score, position + 1
                 entry.score += self.bm25_weight / (self.rrf_k + position + 1)
         return ranked
@@ -259,8 +293,8 @@ class HybridSearcher:
         found = self._scopes.get(where)
         if found is not None:
             return found
-        clauses = self.index.clauses
-        named = [self.index.document(d) for d in where.doc_ids] if len(where.doc_ids) <= _NAMED_AT_MOST else []
+        clauses = self.index.outline
+        named = [self.index.header(d) for d in where.doc_ids] if len(where.doc_ids) <= _NAMED_AT_MOST else []
         if named and all(named):
             # A few named documents: their own clauses, not a pass over the whole library's.
             allowed = {c.key for d in named if d is not None for c in d.clauses if where.allows(c)}
@@ -279,29 +313,27 @@ class HybridSearcher:
         return found
 
     def search(self, query: str, k: int, where: SearchFilter | None = None) -> SearchResult:
-        hits = [
-            to_hit(i + 1, r, self.index.document(r.clause.doc_id)) for i, r in enumerate(self.rank(query, k, where))
-        ]
+        hits = [to_hit(i + 1, r, self.index.header(r.clause.doc_id)) for i, r in enumerate(self.rank(query, k, where))]
         return SearchResult(query=query, hits=hits)
 
 
-def pin(ranked: list[RankedClause], keys: tuple[str, ...], clauses: dict[str, Clause]) -> list[RankedClause]:
+def pin(ranked: list[_Candidate], keys: tuple[str, ...], clauses: Mapping[str, ClauseOutline]) -> list[_Candidate]:
     """The named articles first, in the order the question names them, above every fused score."""
     if not keys:
         return ranked
     top = ranked[0].score if ranked else 0.0
-    by_key = {r.clause.key: r for r in ranked}
+    by_key = {r.outline.key: r for r in ranked}
     first = []
     for i, key in enumerate(keys):
         if key not in clauses:
             continue
-        entry = by_key.pop(key, None) or RankedClause(clauses[key], 0.0)
+        entry = by_key.pop(key, None) or _Candidate(clauses[key], 0.0)
         entry.score = top + 1.0 - i * 1e-3
         first.append(entry)
-    return first + [r for r in ranked if r.clause.key in by_key]
+    return first + [r for r in ranked if r.outline.key in by_key]
 
 
-def to_hit(rank: int, ranked: RankedClause, document: Document | None = None) -> Hit:
+def to_hit(rank: int, ranked: RankedClause, document: Document | DocumentHeader | None = None) -> Hit:
     """A ranked clause as the CLI, API and UI show it; `document` adds its kind, issuer, version and status."""
     c = ranked.clause
     return Hit(

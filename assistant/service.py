@@ -164,12 +164,12 @@ class PolicyAssistant:
         """An unknown document or part is the user's mistake, not an empty result."""
         if where is None:
             return
-        known = [d.doc_id for d in self.index.documents]
+        known = [d.doc_id for d in self.index.headers]
         unknown = [d for d in where.doc_ids if d not in known]
         if unknown:
             shown = "、".join(known[:8]) + ("…" if len(known) > 8 else "")
             raise UserError(f"没有编号为 {'、'.join(unknown)} 的文档，可用的文档编号：{shown or '（无）'}。")
-        scope = [c for c in self.index.clauses.values() if not where.doc_ids or c.doc_id in where.doc_ids]
+        scope = [c for c in self.index.outline.values() if not where.doc_ids or c.doc_id in where.doc_ids]
         for part in where.parts:
             if not any(SearchFilter(parts=(part,)).allows(c) for c in scope):
                 raise UserError(f"所选文档中没有“{part}”这一部分，请写部分的序号（如 二）或完整标题。")
@@ -187,7 +187,7 @@ class PolicyAssistant:
                 origin=d.origin,
                 clauses=len(d.clauses),
             )
-            for d in self.index.documents
+            for d in self.index.headers
         ]
 
     def clause(self, doc_id: str, clause: str) -> ClauseView:
@@ -235,7 +235,7 @@ class PolicyAssistant:
         return {
             "status": "ok" if self.index.ready else "no_index",
             "index_ready": self.index.ready,
-            "documents": len(self.index.documents),
+            "documents": len(self.index.headers),
             "clauses": len(self.index.clauses),
             "embedding_model": self.embedder.model_id,
             "answer_mode": self.engine.default_mode,

@@ -218,3 +218,44 @@ class ClauseView(Model):
     version_date: str | None = None
     in_force: bool = True
     status: str = Field(description="现行有效, or 已被新版本取代 for an older version.")
+
+
+class ClauseOutline(Model):
+    """A clause without its text: what start-up, document names, scope filters and pinning need."""
+
+    doc_id: str
+    clause: str
+    part: str
+    order: int
+    number: int | None = None
+    kind: ClauseKind = "item"
+    digest: int = Field(description="64 bits of the text's SHA-256: the lexical index's change detector.")
+
+    @property
+    def key(self) -> str:
+        return clause_key(self.doc_id, self.clause)
+
+    @property
+    def is_article(self) -> bool:
+        return self.kind == "article"
+
+
+class DocumentHeader(Model):
+    """A document without its text (read at start-up); `clauses` is its outline, in order."""
+
+    doc_id: str
+    title: str
+    short_title: str
+    kind: DocumentKind = ""
+    issuer: str = ""
+    promulgated: str | None = None
+    effective: str | None = None
+    doc_number: str | None = None
+    version_date: str | None = None
+    in_force: bool = True
+    aliases: list[str] = Field(default_factory=list)
+    path: str
+    origin: Literal["corpus", "uploaded"] = "corpus"
+    format: str
+    sha256: str
+    clauses: list[ClauseOutline]

@@ -57,7 +57,7 @@ def save_upload(index: PolicyIndex, name: str, data: bytes) -> Path:
     if not parse_structure(text, fallback_title=Path(safe).stem).clauses:
         raise UserError(f"“{safe}”中没有可索引的正文。")
     doc_id = doc_id_for(Path(safe))
-    shipped = {d.doc_id for d in index.documents if d.origin == "corpus"}
+    shipped = {d.doc_id for d in index.headers if d.origin == "corpus"}
     if doc_id in shipped:
         raise UserError(f"“{safe}”与系统自带文档同名，请改名后再上传。")
     target = settings.upload_dir / safe
@@ -68,7 +68,7 @@ def save_upload(index: PolicyIndex, name: str, data: bytes) -> Path:
 
 def remove_uploaded(index: PolicyIndex, doc_id: str) -> None:
     """Delete an uploaded document's file and forget it in the index; shipped documents are read-only."""
-    document = index.document(doc_id)
+    document = index.header(doc_id)
     if document is None:
         raise UserError("找不到该文档，可能已被删除。")
     if document.origin != "uploaded":

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -267,7 +267,7 @@ def dataset_corpus(dataset_path: Path, override: Path | None = None) -> Path | N
     return folder.resolve()
 
 
-def qualify_gold(names: Sequence[str], clauses: dict[str, Clause]) -> list[str]:
+def qualify_gold(names: Sequence[str], clauses: Mapping[str, Clause]) -> list[str]:
     """Gold as doc_id#clause keys: a bare name (十六) is resolved when exactly one document has it."""
     keys = []
     for name in names:
@@ -276,7 +276,7 @@ def qualify_gold(names: Sequence[str], clauses: dict[str, Clause]) -> list[str]:
     return keys
 
 
-def resolve_clause(name: str, clauses: dict[str, Clause]) -> list[Clause]:
+def resolve_clause(name: str, clauses: Mapping[str, Clause]) -> list[Clause]:
     """A gold clause given as 十七 (any document) or doc_id#十七."""
     if "#" in name:
         found = clauses.get(name)
@@ -284,7 +284,7 @@ def resolve_clause(name: str, clauses: dict[str, Clause]) -> list[Clause]:
     return [c for c in clauses.values() if c.clause == name]
 
 
-def check_dataset(dataset: Dataset, clauses: dict[str, Clause]) -> list[DatasetProblem]:
+def check_dataset(dataset: Dataset, clauses: Mapping[str, Clause]) -> list[DatasetProblem]:
     """Every gold clause exists, every key fact stands verbatim in a gold clause, answerability is consistent."""
     problems: list[DatasetProblem] = []
 

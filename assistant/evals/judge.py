@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -77,7 +78,7 @@ class Judge:
         self.chat = chat
         self.prompts = prompts
 
-    def judge(self, item: EvalItem, answer: Answer, clauses: dict[str, Clause]) -> JudgeVerdict:
+    def judge(self, item: EvalItem, answer: Answer, clauses: Mapping[str, Clause]) -> JudgeVerdict:
         from assistant.llm import LLMUnavailable
 
         cited = [clauses.get(f"{c.doc_id}#{c.clause}") for c in answer.citations]

@@ -8,6 +8,7 @@ import os
 import platform
 import sqlite3
 import subprocess
+from collections.abc import Mapping
 from contextlib import closing
 from datetime import UTC, datetime
 from importlib import metadata
@@ -162,7 +163,7 @@ class RunStore:
         raise UserError(f"找不到评测运行“{reference}”，请给出运行编号或运行目录（见 policy-assistant eval history）。")
 
 
-def index_fingerprint(clauses: dict[str, Clause]) -> str:
+def index_fingerprint(clauses: Mapping[str, Clause]) -> str:
     """Hash of every indexed clause key and text: two runs with equal fingerprints searched the same clauses."""
     digest = hashlib.sha256()
     for key in sorted(clauses):

@@ -6,18 +6,20 @@ import re
 from collections import defaultdict
 
 from assistant.ingest.labels import label_rules
-from assistant.types import Document
+from assistant.types import Document, DocumentHeader
 
 
 def _date_key(document: Document) -> str:
     return document.version_date or ""
 
 
-def _article_numbers(document: Document) -> frozenset[str]:
+def _article_numbers(document: Document | DocumentHeader) -> frozenset[str]:
     return frozenset(c.clause for c in document.clauses if c.is_article)
 
 
-def same_text(a: Document, b: Document, numbers: dict[str, frozenset[str]] | None = None) -> bool:
+def same_text(
+    a: Document | DocumentHeader, b: Document | DocumentHeader, numbers: dict[str, frozenset[str]] | None = None
+) -> bool:
     """Versions of one text share article numbers; the files of one code split by 编 (民法典's 合同编.md,
     物权编.md …) share a title but not a single article, and are all in force."""
     first = numbers[a.doc_id] if numbers else _article_numbers(a)
