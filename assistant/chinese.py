@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -176,8 +177,22 @@ _STOPWORDS = frozenset(
 BIGRAM_MARK = "§"
 
 
+_JIEBA_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Load jieba's dictionary (~0.4 s) in a thread now, for a process that opens an index and will tokenise."""
+    if _jieba.cache_info().currsize == 0:
+        threading.Thread(target=_jieba, name="load-jieba").start()
+
+
 @lru_cache(maxsize=1)
 def _jieba():
+    with _JIEBA_LOCK:  # the warm-up thread and a first query may both ask
+        return _load_jieba()
+
+
+def _load_jieba():
     # jieba imports pkg_resources (~0.2 s, deprecated) only to open its own data files, and opens them by path
     # without it: hide it during the import, unless something already loaded it.
     hidden = "pkg_resources" not in sys.modules

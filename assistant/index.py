@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from assistant.atomic import write_text_atomic
 from assistant.catalog import Catalog, header_of
+from assistant.chinese import warm_up
 from assistant.chunking import chunk_clause
 from assistant.embeddings import Embedder
 from assistant.errors import UserError
@@ -110,6 +112,8 @@ class PolicyIndex:
             local_path=self.directory / "chroma" if local else None,
             hnsw=settings.chroma.hnsw_metadata,
         )
+        self._warming = self._start_warming()
+        warm_up()  # jieba, for the first query's BM25 tokens
         # The cache outlives rebuilds and collections: keyed by model and text, never by document.
         cache = VectorCache(self.directory / "vectors.sqlite3", read_only=self.read_only is not None)
         self.passages = CachedEmbedder(embedder, cache)
@@ -126,6 +130,26 @@ class PolicyIndex:
         if self.read_only is None or self.settings.chroma.host:
             return open_client_repairing(self.settings, repair)
         return open_client(self.settings, snapshot_store(self.directory / "chroma"))
+
+    def _start_warming(self) -> threading.Thread | None:
+        """Load the local vector indexes in a thread while start-up goes on (the integrity check and the first
+        query wait for it); a Chroma server keeps its own loaded."""
+        if self.store.where is not None:
+            return None
+        thread = threading.Thread(target=self._warm, name="warm-vector-store", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm(self) -> None:
+        try:
+            self.store.warm()
+        except Exception as exc:  # the check or the query that follows reports it, with its retries
+            log.debug("vector store warm-up failed: %s", exc)
+
+    def _warmed(self) -> None:
+        if self._warming is not None:
+            self._warming.join()
+            self._warming = None
 
     def _open_state(self, store: VectorStore) -> IndexState:
         path = self.directory / f"state-{store.chunks.name}.sqlite3"
@@ -346,6 +370,7 @@ class PolicyIndex:
 
     def vectors_intact(self) -> bool:
         """The vector store holds as many chunks and sentences as the index state says (two counts, no scan)."""
+        self._warmed()
         counts = self.store.counts()  # may follow a swapped-in rebuild, which replaces self.state
         intact = self.state.totals() == counts
         if not intact:
@@ -422,6 +447,7 @@ class PolicyIndex:
     def _run_sync(
         self, corpus: Path, rebuild: bool, job: JobWriter, read: tuple[str, IngestReport] | None = None
     ) -> SyncReport:
+        self._warmed()  # its queries are not left running beside the writes
         store, state = self.store, self.state
         if rebuild:
             # Build beside the live index and swap at the end: readers keep answering from the old one meanwhile.

@@ -174,6 +174,15 @@ class VectorStore:
             metadata=space,
         )
 
+    def warm(self) -> None:
+        """Load the collections' vector indexes now: the first query or count pays for it otherwise (about a second
+        on a large library). The load runs without holding the GIL, so a thread can do it during start-up."""
+        for collection in (self.chunks, self.sentences):
+            got = collection.get(limit=1, include=["embeddings"])
+            embeddings = got.get("embeddings")
+            if embeddings is not None and len(embeddings):
+                collection.query(query_embeddings=[list(embeddings[0])], n_results=1, include=["distances"])
+
     def drop(self) -> None:
         for collection in (self.chunks, self.sentences):
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -73,6 +74,18 @@ def read_model_file(path: Path) -> ModelFile:
         raise ModelFileError(f"truncated or damaged model file {path}: {exc}") from exc
 
 
+def model_width(path: Path) -> int:
+    """The vector size (hidden width) from the file's header alone, without reading the rest."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(12)
+    except OSError as exc:
+        raise ModelFileError(f"cannot read model file {path}: {exc}") from exc
+    if len(head) < 12 or head[:4] != b"E5S1":
+        raise ModelFileError(f"not an E5S1 model file: {path}")
+    return int(struct.unpack_from("<i", head, 8)[0])
+
+
 def _parse(raw: memoryview, data: np.ndarray) -> ModelFile:
     position = 8  # magic and version
     hidden, layers, heads, ffn, vocab_size, max_positions, _type_vocab = struct.unpack_from("<7i", raw, position)
@@ -89,7 +102,8 @@ def _parse(raw: memoryview, data: np.ndarray) -> ModelFile:
     position += 4 * n_pieces
     blob = bytes(raw[position : position + blob_length])
     position += blob_length
-    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8", "surrogateescape") for i in range(n_pieces)]
+    bounds = offsets.tolist()  # Python ints: indexing the array 250,000 times took a tenth of a second
+    pieces = [blob[a:b].decode("utf-8", "surrogateescape") for a, b in pairwise(bounds)]
     n_norm, norm_bytes = struct.unpack_from("<iI", raw, position)
     position += 8
     normalization = {}
