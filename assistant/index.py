@@ -220,6 +220,8 @@ class PolicyIndex:
             lexical = (lexical or LexicalIndex.empty()).update(keys, tokens, digests, fingerprint)
             if save_lexical and self.read_only is None:
                 lexical.save(self._lexical_path)
+        elif lexical is not self.lexical and not lexical.mapped and save_lexical and self.read_only is None:
+            lexical.save(self._lexical_path)  # saved before its postings were mapped files: once, mapped next time
         self.lexical = lexical
         self.catalog = catalog
 

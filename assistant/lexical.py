@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 _KEYS_FILE = "keys.json"
 _ARRAYS_FILE = "postings.npz"
+# The postings themselves (tens of MB for a large library), memory-mapped: a query reads the pages of its terms.
+_MAPPED = ("positions", "frequencies")
 _MASKS_KEPT = 4  # clause filters whose masks are kept (the library's and a few named documents')
 _ABANDONED_AFTER = 3600  # seconds; a staging folder this old belongs to a save that was killed
 K1, B = 1.2, 0.75
@@ -75,6 +77,7 @@ class LexicalIndex:
         self._norm = (K1 * ((1 - B) + B * lengths / max(average, 1e-9))).astype(np.float32)
         self._idf = np.log1p((n - self._df + 0.5) / (self._df + 0.5)).astype(np.float32)
         self._masks: tuple[tuple[set[str], np.ndarray], ...] = ()
+        self.mapped = False  # loaded with its postings memory-mapped (saved as files of their own)
         self.common_words: frozenset[str] = frozenset()
         if n >= MIN_CLAUSES_FOR_COMMON:
             common = np.nonzero(self._df / n > COMMON_SHARE)[0]
@@ -222,14 +225,9 @@ class LexicalIndex:
         directory.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".lexical-", dir=directory.parent))
         try:
-            np.savez(
-                staging / _ARRAYS_FILE,
-                indptr=self._indptr,
-                positions=self._positions,
-                frequencies=self._frequencies,
-                lengths=self._lengths,
-                digests=self._digests,
-            )
+            np.savez(staging / _ARRAYS_FILE, indptr=self._indptr, lengths=self._lengths, digests=self._digests)
+            np.save(staging / "positions.npy", self._positions)
+            np.save(staging / "frequencies.npy", self._frequencies)
             (staging / _KEYS_FILE).write_text(
                 json.dumps(
                     {"fingerprint": self.fingerprint, "keys": self.keys, "terms": self._terms}, ensure_ascii=False
@@ -254,14 +252,25 @@ class LexicalIndex:
         try:
             meta = json.loads((directory / _KEYS_FILE).read_text("utf-8"))
             with np.load(directory / _ARRAYS_FILE) as arrays:
-                indptr, positions, frequencies = arrays["indptr"], arrays["positions"], arrays["frequencies"]
-                lengths, digests = arrays["lengths"], arrays["digests"]
+                indptr, lengths, digests = arrays["indptr"], arrays["lengths"], arrays["digests"]
+                mapped = "positions" not in arrays.files  # else saved before the postings were files of their own
+                if not mapped:
+                    positions, frequencies = arrays["positions"], arrays["frequencies"]
+                else:
+                    positions, frequencies = (np.load(directory / f"{name}.npy", mmap_mode="r") for name in _MAPPED)
             terms, keys = list(meta["terms"]), list(meta["keys"])
             index = cls(keys, terms, indptr, positions, frequencies, lengths, digests, str(meta["fingerprint"]))
         except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError, zipfile.BadZipFile) as exc:
             log.info("lexical index not loaded from %s: %s", directory, exc)
             return None
-        if len(index._indptr) != len(index._terms) + 1 or len(index._lengths) != len(index.keys):
+        index.mapped = mapped
+        postings = int(indptr[-1]) if len(indptr) else 0
+        if (
+            len(index._indptr) != len(index._terms) + 1
+            or len(index._lengths) != len(index.keys)
+            or len(positions) != postings
+            or len(frequencies) != postings
+        ):
             log.info("lexical index at %s is inconsistent; rebuilding it", directory)
             return None
         return index

@@ -106,3 +106,32 @@ def test_a_stream_of_clauses_indexes_like_a_mapping(clauses):
         expected = from_mapping.scores(query)
         assert np.allclose(from_stream.scores(query), expected, atol=1e-6), query
         assert np.allclose(topped_up.scores(query), expected, atol=1e-6), query
+
+
+def test_postings_are_memory_mapped_and_damaged_ones_are_not_loaded(clauses, tmp_path: Path):
+    keys, tokens = clauses
+    index = LexicalIndex.build_from_tokens(keys, tokens, "saved")
+    index.save(tmp_path / "lexical")
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert loaded is not None and loaded.mapped
+    assert loaded.top("防汛物资", 5) == index.top("防汛物资", 5)
+    positions = tmp_path / "lexical" / "positions.npy"
+    positions.write_bytes(positions.read_bytes()[:-8])
+    assert LexicalIndex.load(tmp_path / "lexical") is None
+
+
+def test_postings_saved_inside_the_archive_still_load(clauses, tmp_path: Path):
+    # The layout before the postings were files of their own: one .npz with every array.
+    keys, tokens = clauses
+    index = LexicalIndex.build_from_tokens(keys, tokens, "old layout")
+    index.save(tmp_path / "lexical")
+    folder = tmp_path / "lexical"
+    with np.load(folder / "postings.npz") as arrays:
+        kept = {name: arrays[name] for name in arrays.files}
+    for name in ("positions", "frequencies"):
+        kept[name] = np.load(folder / f"{name}.npy")
+        (folder / f"{name}.npy").unlink()
+    np.savez(folder / "postings.npz", **kept)
+    loaded = LexicalIndex.load(folder)
+    assert loaded is not None and not loaded.mapped
+    assert loaded.top("行政首长负责制", 5) == index.top("行政首长负责制", 5)
