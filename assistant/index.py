@@ -142,7 +142,7 @@ class PolicyIndex:
 
     def _warm(self) -> None:
         try:
-            self.store.warm()
+            self.store.warm(self.embedder.dim)
         except Exception as exc:  # the check or the query that follows reports it, with its retries
             log.debug("vector store warm-up failed: %s", exc)
 

@@ -174,14 +174,12 @@ class VectorStore:
             metadata=space,
         )
 
-    def warm(self) -> None:
-        """Load the collections' vector indexes now: the first query or count pays for it otherwise (about a second
-        on a large library). The load runs without holding the GIL, so a thread can do it during start-up."""
+    def warm(self, dim: int) -> None:
+        """Load the collections' vector indexes now: the first query, get or count pays for it otherwise (about a
+        second on a large library). The load runs without holding the GIL, so a thread can do it during start-up."""
+        probe = [1.0 / dim**0.5] * dim
         for collection in (self.chunks, self.sentences):
-            got = collection.get(limit=1, include=["embeddings"])
-            embeddings = got.get("embeddings")
-            if embeddings is not None and len(embeddings):
-                collection.query(query_embeddings=[list(embeddings[0])], n_results=1, include=["distances"])
+            collection.query(query_embeddings=[probe], n_results=1, include=["distances"])
 
     def drop(self) -> None:
         for collection in (self.chunks, self.sentences):

@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.atomic import write_bytes_atomic
 from assistant.e5.encoder import E5Encoder, Layer
-from assistant.e5.model_file import read_model_file
+from assistant.e5.model_file import ModelFile, read_model_file
 from assistant.e5.onnx_graph import GRAPH_VERSION, build_graph, quantize_int8
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,11 @@ def _sha256(data: bytes | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def graph_bytes(model_path: Path, cache_dir: Path | None, precision: Precision) -> bytes:
-    """The serialised graph: from the cache when its checksum holds, else built (and cached when possible)."""
-    model = read_model_file(model_path)
+def graph_bytes(source: Path | ModelFile, cache_dir: Path | None, precision: Precision) -> bytes:
+    """The serialised graph: from the cache when its checksum holds, else built (and cached when possible).
+
+    `source`: the model file, or the model already read from it."""
+    model = read_model_file(source) if isinstance(source, Path) else source
     key = f"e5-{_sha256(model.data.data)[:16]}-g{GRAPH_VERSION}-{precision}"
     path = cache_dir / f"{key}.onnx" if cache_dir is not None else None
     if path is not None and path.exists():
@@ -82,7 +84,7 @@ class OnnxE5Encoder(E5Encoder):
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only: the CLI's stderr is for the user
         self._session = ort.InferenceSession(
-            graph_bytes(model_path, cache_dir, precision), options, providers=["CPUExecutionProvider"]
+            graph_bytes(self._model, cache_dir, precision), options, providers=["CPUExecutionProvider"]
         )
 
     def _load_layers(self) -> list[Layer]:
