@@ -163,8 +163,7 @@ with st.sidebar:
         st.markdown("**回答方式：** 离线摘录（逐字引用原文）")
     if store is not None:
         history_sidebar(store)
-    documents = assistant.index.documents
-    titles = {d.doc_id: d.title for d in documents}
+    titles = {d.doc_id: d.title for d in assistant.index.headers}  # headers: no document is decoded
     chosen = st.multiselect(
         "检索范围",
         options=list(titles),

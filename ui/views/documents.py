@@ -11,7 +11,7 @@ from assistant.types import Clause, LintFinding
 
 guard("views/documents.py")
 assistant = get_assistant()
-documents = assistant.index.documents
+documents = assistant.index.headers  # titles only; the one shown is decoded below
 if not documents:
     st.info("还没有索引任何文档。请在“管理”页上传文档，或把文件放入文档目录后重新索引。")
     st.stop()
@@ -21,7 +21,9 @@ titles = {d.doc_id: d.title for d in documents}
 requested = params.get("doc")
 default = list(titles).index(requested) if requested in titles else 0
 doc_id = st.selectbox("文档", options=list(titles), index=default, format_func=lambda d: titles[d])
-document = next(d for d in documents if d.doc_id == doc_id)
+document = assistant.index.document(doc_id)
+if document is None:  # removed by an update since the page was drawn
+    st.rerun()
 focus = params.get("clause") if requested == doc_id else None
 
 

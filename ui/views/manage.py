@@ -27,7 +27,7 @@ rows = [
         "条款数": len(d.clauses),
         "索引状态": "已索引",
     }
-    for d in index.documents
+    for d in index.headers
 ]
 st.dataframe(rows, hide_index=True, width="stretch")
 if index.read_only is not None:  # uploads, re-indexing and removal all write: the list is all this page offers
@@ -86,7 +86,7 @@ if st.button("重新索引全部文档"):
     st.rerun()
 
 st.subheader("删除文档", anchor=False)
-uploaded = {d.doc_id: d.title for d in index.documents if d.origin == "uploaded"}
+uploaded = {d.doc_id: d.title for d in index.headers if d.origin == "uploaded"}
 if not uploaded:
     st.caption("没有可删除的上传文档（系统自带文档不能删除）。")
 else:
