@@ -112,7 +112,8 @@ class PolicyIndex:
             local_path=self.directory / "chroma" if local else None,
             hnsw=settings.chroma.hnsw_metadata,
         )
-        self._warming = self._start_warming()
+        # Not for a rebuild (`repair`): it writes a new generation and would only hold the old one in memory.
+        self._warming = None if repair else self._start_warming()
         warm_up()  # jieba, for the first query's BM25 tokens
         # The cache outlives rebuilds and collections: keyed by model and text, never by document.
         cache = VectorCache(self.directory / "vectors.sqlite3", read_only=self.read_only is not None)
