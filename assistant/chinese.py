@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.gc_pause import long_lived
+
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_NUMERAL = "[零〇一二两三四五六七八九十百千]+"
@@ -188,7 +190,7 @@ def warm_up() -> None:
 
 @lru_cache(maxsize=1)
 def _jieba():
-    with _JIEBA_LOCK:  # the warm-up thread and a first query may both ask
+    with _JIEBA_LOCK, long_lived():  # the warm-up thread and a first query may both ask; its dictionary is kept
         return _load_jieba()
 
 

@@ -25,6 +25,7 @@ from assistant.chinese import warm_up
 from assistant.chunking import chunk_clause
 from assistant.embeddings import Embedder
 from assistant.errors import UserError
+from assistant.gc_pause import long_lived
 from assistant.index_repair import open_client_repairing, write_failure
 from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import IngestReport, corpus_files, load_corpus
@@ -189,6 +190,10 @@ class PolicyIndex:
         return self.directory / "corpus.json"
 
     def _load(self, save_lexical: bool = True) -> None:
+        with long_lived():  # the catalog and the BM25 vocabulary: millions of objects, kept
+            self._load_catalog(save_lexical)
+
+    def _load_catalog(self, save_lexical: bool) -> None:
         corpus_dir = self.state.get_meta("corpus_dir")
         if corpus_dir is None:
             return
@@ -512,16 +517,13 @@ class PolicyIndex:
         if rebuild:
             self._swap(store, state)
         self._remember_corpus(corpus)
-        catalog = Catalog(
-            self.embedder.model_id,
-            str(corpus),
-            fingerprint,
-            [header_of(d) for d in loaded.documents],
-            self._read_records,
-            loaded.documents,
-        )
         job.update("正在更新关键词索引", 0, 0)
-        self._install(catalog)
+        with long_lived():
+            headers = [header_of(d) for d in loaded.documents]
+            catalog = Catalog(
+                self.embedder.model_id, str(corpus), fingerprint, headers, self._read_records, loaded.documents
+            )
+            self._install(catalog)
         report.documents = len(loaded.documents)
         report.clauses = len(self.clauses)
         return report

@@ -15,6 +15,7 @@ import numpy as np
 
 from assistant.e5.model_file import ModelFile, dequantize, read_model_file
 from assistant.e5.tokenizer import UnigramTokenizer
+from assistant.gc_pause import long_lived
 
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 _GELU_C = np.float32(np.sqrt(2.0 / np.pi))
@@ -70,7 +71,8 @@ class E5Encoder:
         self.batch_tokens = max(batch_tokens, model.max_positions)
         # Attention scores take batch x heads x length² floats: long texts go in smaller batches.
         self.attention_floats = attention_mb * 2**20 // 4
-        self.tokenizer = UnigramTokenizer(model.vocabulary)
+        with long_lived():  # 250,000 pieces' tables, kept
+            self.tokenizer = UnigramTokenizer(model.vocabulary)
         self._eps = np.float32(model.eps)
         self._word_blocks = model.q4_blocks("emb.word").reshape(model.vocab_size, -1)
         self._positions = model.floats("emb.pos").reshape(model.max_positions, model.hidden)
