@@ -94,6 +94,7 @@ class Checker:
             ("listed", lambda item: sound["listed"](self.verified(item))),
             ("edit", sound["edit"]),
             ("range", sound["range"]),
+            ("numeric", sound["numeric"]),
             ("options", self.options_are_sound),
             ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item)),
             ("open", sound["open"]),

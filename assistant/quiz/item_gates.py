@@ -22,6 +22,7 @@ from assistant.quiz.gazetteer import (
     load_data,
     term_class,
 )
+from assistant.quiz.number_cues import numeric_item_sound
 from assistant.quiz.numerals import number_value
 from assistant.quiz.soundness import (
     corrupt_word,
@@ -120,6 +121,7 @@ class ItemGates:
             ("listed", self.open_list_asked_as_list),
             ("edit", self.plausible_edit),
             ("range", self.ranges_hold),
+            ("numeric", numeric_item_sound),
             ("echo", self.no_echo),
             ("open", self.blank_anchored),
         ]
