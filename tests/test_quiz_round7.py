@@ -8,6 +8,7 @@ and `clean`. Each test re-gates them with the real checker over the real parsed 
 from __future__ import annotations
 
 import json
+import random
 from functools import cache
 from pathlib import Path
 
@@ -15,8 +16,10 @@ import pytest
 
 from assistant.quiz.build import checker_for
 from assistant.quiz.gates import Checker
+from assistant.quiz.generate import OfflineGenerator
 from assistant.quiz.number_cues import fixed_by_conversion, leaked_by_neighbour, swap_plausible
-from assistant.quiz.types import QuizItem
+from assistant.quiz.stems import needs_premise, noun_phrase, objectless_disposal
+from assistant.quiz.types import BuildRequest, QuizItem
 from tests.quiz_builds import parsed, whole_quiz
 from tests.quiz_judge import FIXTURES
 
@@ -101,3 +104,35 @@ def test_no_built_numeric_item_is_given_away(path: Path) -> None:
     for seed in (2713, 4421):
         for item in whole_quiz(path, seed):
             assert "numeric" not in _problems(item.model_dump(exclude={"id"})), item.stem
+
+
+# --- rule 4: a stem is a statement, not a condition or a noun phrase; back-references carry their sentence -------
+
+
+def test_a_stem_without_its_rule_or_its_antecedent_is_not_asked() -> None:
+    assert noun_phrase("涉及国防、甲等的档案的目录数据")
+    assert not noun_phrase("国家保障人民陪审员依法参加审判活动所需的经费")  # a subject before the verb: a statement
+    assert not noun_phrase("制定本条例")
+    assert objectless_disposal("档案主管部门应当在职责范围内予以指导")
+    assert not objectless_disposal("人民陪审员因参加审判活动而支出的交通、就餐等费用，由人民法院依照有关规定给予补助")
+    assert not objectless_disposal("县级以上人民政府对违法行为予以处罚")
+    text = "生产者应当配备随车文件。随车提供工具、附件等物品的，还应当附随车物品清单。"
+    assert needs_premise(text, text.index("随车提供"), len(text))
+    text = "修理者应当提供备用车。经营者与消费者另有约定的，按照约定的方式予以补偿。"
+    assert needs_premise(text, text.index("经营者"), len(text))
+    cut = _defects("G")
+    assert len(cut) == 9
+    for defect in cut:
+        assert _problems(defect["item"]), (defect["quiz"], defect["index"])
+
+
+def test_a_stem_that_needs_the_sentence_before_carries_it() -> None:
+    """第八条's 还应当附随车物品清单 is still asked, with the sentence that names 生产者 (within carry_max_chars)."""
+    document = parsed(CAR)
+    checker = _checker(document.doc_id)
+    candidates = OfflineGenerator(checker.lexicon).candidates(
+        document.clauses, BuildRequest(n=10, seed=1), random.Random(1)
+    )
+    kept = [c.stem for c in candidates if "随车物品清单" in c.stem and not checker.problems(checker.verified(c))]
+    assert kept
+    assert all("生产者" in stem for stem in kept), kept

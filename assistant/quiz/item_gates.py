@@ -227,8 +227,11 @@ class ItemGates:
         if not stems.self_contained(text[item.span_start : item.span_end]):
             return False
         body = match_key(_body(item)).rstrip("。；;！？!?")
-        if body.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
+        bare = re.sub(r"[（(][^（()）]*[)）]$", "", body)  # …3000公里之内（以先到者为准）: the aside is no predicate
+        if bare.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
             return False  # 在…分配中，| 继续…: the predicate was left out
+        if text[item.span_end : item.span_end + 1] in ",，" and stems.noun_phrase(bare.replace(BLANK, "甲")):
+            return False  # 涉及国防、____等的档案的目录数据，| 其汇集范围由…确定: only the subject is asked
         rest = text[item.span_end :].lstrip(",， ")
         if text[item.span_end : item.span_end + 1] in ",，" and rest.startswith(_MODALS):
             return False  # 设立政府性基金…，| 应当有法律依据: the stem is only the subject
