@@ -136,3 +136,25 @@ def test_a_stem_that_needs_the_sentence_before_carries_it() -> None:
     kept = [c.stem for c in candidates if "随车物品清单" in c.stem and not checker.problems(checker.verified(c))]
     assert kept
     assert all("生产者" in stem for stem in kept), kept
+
+
+# --- rule 5: a law's time limits are asked; the article number in the label tells nothing ------------------------
+
+
+def test_a_time_limit_is_asked_although_the_label_holds_its_numeral() -> None:
+    """《档案法实施条例》第二十条's 满二十年/满十年 were rejected as giveaways because the label says 第二十条."""
+    document = parsed(ARCHIVES)
+    checker = _checker(document.doc_id)
+    candidates = OfflineGenerator(checker.lexicon).candidates(
+        document.clauses, BuildRequest(n=10, seed=1), random.Random(1)
+    )
+    asked = {
+        (c.type, c.answer[0])
+        for c in candidates
+        if c.type in ("single", "blank") and "第二十条" in c.stem and not checker.problems(checker.verified(c))
+    }
+    assert {("single", "二十"), ("blank", "二十"), ("single", "十"), ("blank", "十")} <= asked
+    # A number the statement itself states is still a giveaway.
+    leaked = next(c for c in candidates if c.type == "blank" and c.answer == ["二十"])
+    stated = leaked.model_copy(update={"stem": leaked.stem.replace("。", "，满二十年。")})
+    assert "giveaway" in checker.problems(checker.verified(stated))
