@@ -195,7 +195,9 @@ def stem_keeps_the_answer(item: QuizItem) -> bool:
     if item.type == "tf":
         if item.swap is None:
             return True
-        return not _states(item.swap.original, item, stem) if numeric else match_key(item.swap.original) not in stem
+        if numeric:  # the label's 第二十条 tells nothing; 3岁 → 13岁 in the statement itself does (a typo, not a rule)
+            return match_key(item.swap.original) not in match_key(split_stem(item.stem)[1])
+        return match_key(item.swap.original) not in stem
     if numeric:
         return not any(_states(a, item, stem) for a in item.answer if match_key(a))
     return not any(match_key(a) in stem for a in item.answer if match_key(a))

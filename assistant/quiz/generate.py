@@ -118,7 +118,7 @@ class _ClauseWriter:
     def _specific(self, term: Term) -> bool:
         """A term worth asking about: a meaningful kind, and not repeated all over the document."""
         if term.kind == "number":  # a count is specific with its unit: 45日 once, although 5 stands everywhere
-            return self.lexicon.corpus.count(match_key(term.text + term.family)) <= 2
+            return self.lexicon.corpus.count(match_key(term.text + term.family)) <= gate_settings().number_repeat_max
         return term.kind in BLANKABLE and self.lexicon.clause_count.get(match_key(term.text), 0) <= 2
 
     def _sentence(self, start: int, end: int) -> Sentence | None:

@@ -6,6 +6,7 @@ The units, conversions, ranges and definition markers are data (data/numbers.tom
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -97,12 +98,11 @@ def leaked_by_neighbour(text: str, at: int) -> bool:
     if own is None:
         return False
     gap = _data().max_gap
-    return any(
-        c is not own
-        and c.unit == own.unit
-        and (c.value == own.value or ((c.related or own.related) and abs(c.value - own.value) <= gap))
-        for c in found
-    )
+    others = [c for c in found if c is not own and c.unit == own.unit]
+    if any(c.value == own.value or ((c.related or own.related) and abs(c.value - own.value) <= gap) for c in others):
+        return True
+    # 法官三人与人民陪审员四人组成七人合议庭: two numbers of the unit add up to it.
+    return any(a.value + b.value == own.value for a, b in itertools.combinations(others, 2))
 
 
 def fixed_by_conversion(text: str, at: int) -> bool:

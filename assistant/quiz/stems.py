@@ -239,6 +239,9 @@ def needs_premise(text: str, start: int, end: int) -> bool:
     words = {token.word for token in tokenize(head)}
     if any(a in words or (len(a) > 1 and a in head) for a in settings.additive_adverbs):
         return True  # 当事人也可以直接向人民法院提起诉讼: "also" beside the sentence before
+    # 还应当附随车物品清单 (not 还 in 退耕还林还草): "also" before a modal.
+    if any(a + m in head for a in settings.additive_before_modal for m in settings.modals):
+        return True
     if objectless_disposal(text[start:end]):
         return True
     return any(re.search(pattern, text[start:end]) for pattern in settings.back_references)
