@@ -256,8 +256,12 @@ def objectless_disposal(stretch: str) -> bool:
         if at < 0:
             continue
         own = re.split(r"[，,；;。]", stretch[:at])[-1]
-        if any(t.word in settings.object_markers for t in tokenize(own)):
-            continue
+        if any(
+            t.word in settings.object_markers
+            or (t.flag[:1] in "dcp" and any(m in t.word for m in settings.object_markers))
+            for t in tokenize(stretch[:at])
+        ):
+            continue  # 对…予以处罚, 并对…予以保密 (jieba reads 并对 as one adverb)
         if any(head in own for head in settings.agent_heads):
             return True
     return False
