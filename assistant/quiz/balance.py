@@ -36,10 +36,12 @@ def even_out(ordered: list[QuizItem], n: int, report: GateReport, seed: int = 0)
         # Modal words are evened out only while spare items refill the quiz (build.py relaxed them to fill it);
         # 正确/错误 always are.
         victim = _majority_item(quiz, cue_counts(quiz), seed) if len(pool) > n else None
+        if victim is not None and len(pool) == n + 1 and _tf_heavy(_without(pool, victim)[:n], surplus):
+            victim = None  # the last spare would refill the quiz only to be dropped for 正确/错误: the quiz stays full
         if victim is None:
             tf = Counter(i.answer[0] for i in quiz if i.type == "tf")
             heavy = max(tf, key=lambda k: tf[k], default=None)
-            if heavy is None or 2 * tf[heavy] - sum(tf.values()) <= surplus:
+            if heavy is None or not _tf_heavy(quiz, surplus):
                 return pool
             heavy_side = [i for i in reversed(quiz) if i.type == "tf" and i.answer == [heavy]]
             victim = next((i for i in heavy_side if not cue_words(i)), heavy_side[0] if heavy_side else None)
@@ -48,6 +50,16 @@ def even_out(ordered: list[QuizItem], n: int, report: GateReport, seed: int = 0)
         pool.remove(victim)
         report.removed["cue"] += 1
     return pool
+
+
+def _without(pool: list[QuizItem], victim: QuizItem) -> list[QuizItem]:
+    return [i for i in pool if i is not victim]
+
+
+def _tf_heavy(quiz: list[QuizItem], surplus: int) -> bool:
+    """正确 and 错误 differ by more than the surplus."""
+    tf = Counter(i.answer[0] for i in quiz if i.type == "tf")
+    return bool(tf) and 2 * max(tf.values()) - sum(tf.values()) > surplus
 
 
 def _majority_item(quiz: list[QuizItem], counts: Counter[tuple[str, bool]], seed: int) -> QuizItem | None:

@@ -12,6 +12,7 @@ import random
 
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import institution_class, load_data, place_class, places_of_region, region_of
+from assistant.quiz.number_cues import in_range
 from assistant.quiz.numerals import number_value, written_like
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.terms import Lexicon, PoolEntry
@@ -106,7 +107,9 @@ class Distractors:
             if len(chosen) == count:
                 break
         if len(chosen) < count and kind in ("year", "number"):
-            chosen += self.numeric(answer, kind, count - len(chosen), avoid + [match_key(c) for c in chosen])
+            chosen += self.numeric(
+                answer, kind, count - len(chosen), avoid + [match_key(c) for c in chosen], unit=family
+            )
         return chosen
 
     def _in_field(self, answer: str, family: str, entry: PoolEntry) -> bool:
@@ -145,8 +148,11 @@ class Distractors:
             score += 1.0
         return score
 
-    def numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False) -> list[str]:
-        """Nearby years or numbers the clause does not state (steps from data/edits.toml)."""
+    def numeric(
+        self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False, unit: str = ""
+    ) -> list[str]:
+        """Nearby years or numbers the clause does not state (steps from data/edits.toml), within the range of the
+        count's unit (data/numbers.toml: no 150%)."""
         value = number_value(answer)
         if value is None:
             return []
@@ -162,7 +168,7 @@ class Distractors:
         out = []
         for step in steps:
             candidate = value + step
-            if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100):
+            if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100) or not in_range(candidate, unit):
                 continue
             written = written_like(candidate, answer) if kind == "number" else str(int(candidate))
             if written is None:

@@ -22,6 +22,7 @@ from assistant.quiz.gazetteer import (
     load_data,
     term_class,
 )
+from assistant.quiz.number_cues import numeric_item_sound
 from assistant.quiz.numerals import number_value
 from assistant.quiz.soundness import (
     corrupt_word,
@@ -120,6 +121,7 @@ class ItemGates:
             ("listed", self.open_list_asked_as_list),
             ("edit", self.plausible_edit),
             ("range", self.ranges_hold),
+            ("numeric", numeric_item_sound),
             ("echo", self.no_echo),
             ("open", self.blank_anchored),
         ]
@@ -225,8 +227,11 @@ class ItemGates:
         if not stems.self_contained(text[item.span_start : item.span_end]):
             return False
         body = match_key(_body(item)).rstrip("。；;！？!?")
-        if body.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
+        bare = re.sub(r"[（(][^（()）]*[)）]$", "", body)  # …3000公里之内（以先到者为准）: the aside is no predicate
+        if bare.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
             return False  # 在…分配中，| 继续…: the predicate was left out
+        if text[item.span_end : item.span_end + 1] in ",，" and stems.noun_phrase(bare.replace(BLANK, "甲")):
+            return False  # 涉及国防、____等的档案的目录数据，| 其汇集范围由…确定: only the subject is asked
         rest = text[item.span_end :].lstrip(",， ")
         if text[item.span_end : item.span_end + 1] in ",，" and rest.startswith(_MODALS):
             return False  # 设立政府性基金…，| 应当有法律依据: the stem is only the subject
@@ -377,8 +382,8 @@ class ItemGates:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，
         统筹安排检查工作 with 检查制度 among 会计制度, 责任制度 gives the key away. (A listed member that echoes
         the stem gives away only itself, so lists are left be.)"""
-        if item.type not in ("single", "blank"):
-            return True
+        if item.type not in ("single", "blank") or item.kind in ("number", "year"):
+            return True  # a count is told only by a number of the statement (gates.stem_keeps_the_answer, number_cues)
         settings = gate_settings()
         body = _body(item)
         rest = item.label + body.replace(BLANK, "|")

@@ -66,6 +66,12 @@ class GateSettings:
     blank_stretch_anchors: int = 0
     open_kinds: tuple[str, ...] = ()
     additive_adverbs: tuple[str, ...] = ()
+    additive_before_modal: tuple[str, ...] = ()
+    objectless_auxiliaries: tuple[str, ...] = ()
+    object_markers: tuple[str, ...] = ()
+    agent_heads: tuple[str, ...] = ()
+    noun_phrase_rule: bool = False
+    number_repeat_max: int = 2
     statute_cut_rule: bool = True
     time_clause_endings: tuple[str, ...] = ()
 
@@ -110,6 +116,12 @@ def gate_settings() -> GateSettings:
         blank_stretch_anchors=int(data["blank_stretch_anchors"]),
         open_kinds=tuple(data["open_kinds"]),
         additive_adverbs=tuple(data["additive_adverbs"]),
+        additive_before_modal=tuple(data.get("additive_before_modal", ())),
+        objectless_auxiliaries=tuple(data.get("objectless_auxiliaries", ())),
+        object_markers=tuple(data.get("object_markers", ())),
+        agent_heads=tuple(data.get("agent_heads", ())),
+        noun_phrase_rule=bool(data.get("noun_phrase_rule", False)),
+        number_repeat_max=int(data.get("number_repeat_max", 2)),
         statute_cut_rule=bool(data.get("statute_cut_rule", True)),
         time_clause_endings=tuple(data.get("time_clause_endings", ())),
     )
