@@ -13,7 +13,6 @@ import json
 import random
 from collections import Counter
 from functools import cache
-from pathlib import Path
 
 from assistant.quiz.balance import cue_counts
 from assistant.quiz.build import checker_for
