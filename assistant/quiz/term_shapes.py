@@ -83,12 +83,15 @@ def cuts_joined_name(body: str) -> bool:
 
 
 def bare_action_blank(body: str, stretch_marks: str) -> bool:
-    """The blank's own stretch between punctuation is only an action verb and the blank (开展____，稳步推进…): the
-    learner must supply a whole action, and many fit."""
+    """The statement opens on a stretch that is only an action verb and the blank (开展____，稳步推进…): the learner
+    must supply a whole action, and many fit. (After a stretch that names the field, 推进增量配电业务改革试点，开展____,
+    the blank is pinned by it.)"""
     if BLANK not in body:
         return False
     at = body.index(BLANK)
     left = max(body.rfind(mark, 0, at) for mark in stretch_marks) + 1
+    if body[:left].strip():
+        return False
     rights = [i for i in (body.find(mark, at + len(BLANK)) for mark in stretch_marks) if i >= 0]
     own = body[left : min(rights) if rights else len(body)].replace(BLANK, "")
     words = [t.word for t in tokenize(own) if t.word.strip()]
