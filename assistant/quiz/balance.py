@@ -4,17 +4,38 @@ the statements holding each modal word (可以, 应当 …), so "a stem with 可
 from __future__ import annotations
 
 from collections import Counter
+from functools import cache
 
+from assistant.quiz.gazetteer import load_data
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.types import TRUE, GateReport, QuizItem, split_stem
 
 
+@cache
+def _group() -> tuple[str, tuple[str, ...]]:
+    data = load_data("gates")
+    return str(data["cue_group"]), tuple(data["cue_group_words"])
+
+
+def cue_names() -> tuple[str, ...]:
+    """The cues a quiz evens out: the group of modal words first, then each word."""
+    return (_group()[0], *gate_settings().cue_words)
+
+
 def cue_words(item: QuizItem) -> list[str]:
-    """The modal words of a true/false statement (none for other types)."""
+    """The modal cues of a true/false statement (none for other types): the group's name when it holds any of the
+    group's words (可以 or 应当), then each modal word it holds."""
     if item.type != "tf":
         return []
     body = split_stem(item.stem)[1]
-    return [word for word in gate_settings().cue_words if word in body]
+    name, members = _group()
+    group = [name] if any(word in body for word in members) else []
+    return group + [word for word in gate_settings().cue_words if word in body]
+
+
+def group_cue(item: QuizItem) -> list[str]:
+    """Only the group cue of a statement (the last balance kept when a quiz cannot even each word)."""
+    return [w for w in cue_words(item) if w == _group()[0]]
 
 
 def cue_counts(items: list[QuizItem]) -> Counter[tuple[str, bool]]:
@@ -64,7 +85,7 @@ def _tf_heavy(quiz: list[QuizItem], surplus: int) -> bool:
 
 def _majority_item(quiz: list[QuizItem], counts: Counter[tuple[str, bool]], seed: int) -> QuizItem | None:
     """The last statement on the larger side of a modal word that is not even (beyond the seed's one), if any."""
-    for number, word in enumerate(gate_settings().cue_words):
+    for number, word in enumerate(cue_names()):
         true, false = counts[(word, True)], counts[(word, False)]
         favoured = (seed + number) % 2 == 0  # the side allowed one statement more: 正确 for even, 错误 for odd
         if true != false and not (abs(true - false) == 1 and (true > false) == favoured):

@@ -15,6 +15,7 @@ from assistant.quiz.gazetteer import institution_class, load_data, place_class, 
 from assistant.quiz.number_cues import in_range
 from assistant.quiz.numerals import number_value, written_like
 from assistant.quiz.soundness import gate_settings
+from assistant.quiz.term_shapes import clause_option
 from assistant.quiz.terms import Lexicon, PoolEntry
 from assistant.quiz.types import Difficulty, TermKind
 from assistant.types import Clause
@@ -83,6 +84,8 @@ class Distractors:
             key = match_key(entry.text)
             if entry.clause_key == self.clause.key or key in self.text or key in self.lexicon.suspect:
                 continue
+            if clause_option(entry.text):
+                continue  # 国家维护国家基本经济制度 is a statement, not a system's name
             if any(key in a or a in key for a in avoid):
                 continue
             if kind == "measure" and not 0.5 <= len(entry.text) / max(len(answer), 1) <= 2:

@@ -16,6 +16,7 @@ from assistant.quiz.distractors import Distractors
 from assistant.quiz.gazetteer import (
     INSTITUTIONS,
     NAME_PREFIXES,
+    aliases_of,
     load_data,
 )
 from assistant.quiz.number_cues import swap_plausible
@@ -232,7 +233,7 @@ class _ClauseWriter:
             return [other] if other and other != term.text else []
         if term.kind not in ("institution", "measure"):
             return []
-        out = []
+        out = [alias for alias in aliases_of(term.text) if alias != term.text]
         for prefix in NAME_PREFIXES:
             rest = term.text.removeprefix(prefix)
             if rest == term.text or len(rest) < 4:
@@ -242,7 +243,9 @@ class _ClauseWriter:
             # A body's name stands without its parent organ (国务院|西部地区开发领导小组), not without an
             # adjective (全国|人民代表大会专门委员会 is no name); a measure only as the text cites it.
             parent = prefix in INSTITUTIONS
-            if cited or (term.kind == "institution" and parent and "institution" in kinds_of(rest)):
+            if (
+                cited or (term.kind == "institution" and parent and "institution" in kinds_of(rest))
+            ) and rest not in out:
                 out.append(rest)
         return out
 

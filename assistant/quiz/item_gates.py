@@ -34,6 +34,7 @@ from assistant.quiz.soundness import (
     political,
 )
 from assistant.quiz.stems import body_start
+from assistant.quiz.term_shapes import bare_action_blank, clause_option, cuts_joined_name, shared_head_list
 from assistant.quiz.terms import Lexicon, kinds_of, tokenize, whole_at
 from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
 from assistant.types import Clause
@@ -189,6 +190,12 @@ class ItemGates:
             words += [item.swap.original, item.swap.replacement]
         if any(fragment(w) or _opens_on_a_verb(w) or _spans_a_predicate(w) for w in words):
             return False
+        if item.type != "tf" and any(clause_option(w) for w in words):
+            return False  # 国家维护国家基本经济制度 offered for a system's name: a clause, not a term
+        if cuts_joined_name(_body(item)):
+            return False  # 加快珠江—____和北部湾经济区建设: the blank is half a joined name
+        if item.type == "multi" and shared_head_list(_body(item), item.answer):
+            return False  # 情报信息收集、研判和使用制度: one term whose members share 制度, no list
         clause = self.clauses.get(item.key)
         if clause is None:
             return True
@@ -362,6 +369,8 @@ class ItemGates:
             return False  # 建立____，对受教育者实施奖励或者处分: 学籍管理制度 and 奖惩制度 both fit; asked as a choice
         settings = gate_settings()
         body = _body(item)
+        if item.kind in settings.open_kinds and bare_action_blank(body, _STRETCH_MARKS):
+            return False  # 开展____，稳步推进…: a whole action phrase, which many answers fit
         at = body.index(BLANK) if BLANK in body else 0
         # The blank's own stretch (between punctuation) names something specific too: 按照____建设要求 in a long
         # sentence, 支持建设一批优势明显的____ or 加快中国—____建设 admit many answers.

@@ -40,6 +40,10 @@ class _Data:
     anchor_values: frozenset[float]
     anchor_prefixes: tuple[str, ...]
     ranges: dict[str, tuple[float, float]]
+    small_max: float = 10
+    small_step: float = 2
+    noun_window: int = 8
+    noun_ranges: tuple[tuple[str, str, float, float], ...] = ()
 
 
 @cache
@@ -63,6 +67,12 @@ def _data() -> _Data:
         anchor_values=frozenset(float(v) for v in swaps["anchor_values"]),
         anchor_prefixes=tuple(swaps["anchor_prefixes"]),
         ranges={unit: (float(low), float(high)) for unit, (low, high) in data["ranges"].items()},
+        small_max=float(data["small"]["max_value"]),
+        small_step=float(data["small"]["max_step"]),
+        noun_window=int(data["noun_range"]["window"]),
+        noun_ranges=tuple(
+            (str(r["noun"]), str(r["unit"]), float(r["low"]), float(r["high"])) for r in data["noun_ranges"]
+        ),
     )
 
 
@@ -88,6 +98,23 @@ def in_range(value: float, unit: str) -> bool:
     """A changed number stays within what its unit allows (no 150%, no 3 日 for a day's hours)."""
     bounds = _data().ranges.get(unit_of(unit))
     return bounds is None or bounds[0] <= value <= bounds[1]
+
+
+def noun_range_holds(text: str, own: Count, value: float) -> bool:
+    """`value` in place of the count `own` stays in the common range of the noun it measures (data: noun_ranges):
+    8岁以下婴幼儿 does not."""
+    data = _data()
+    after = re.split(r"[，,；;。：:]", text[own.end : own.end + data.noun_window])[0]
+    for noun, unit, low, high in data.noun_ranges:
+        if unit_of(unit) == own.unit and noun in after and not low <= value <= high:
+            return False
+    return True
+
+
+def near_small_count(own: Count, value: float) -> bool:
+    """A small count (data: small.max_value) is changed by at most small.max_step: 3 → 5, never 3 → 8."""
+    data = _data()
+    return own.value > data.small_max or abs(value - own.value) <= data.small_step
 
 
 def leaked_by_neighbour(text: str, at: int) -> bool:
@@ -141,6 +168,8 @@ def swap_plausible(statement: str, at: int, original: str, replacement: str) -> 
     value = number_value(replacement)
     if value is not None and not in_range(value, own.unit):
         return False
+    if value is not None and not (near_small_count(own, value) and noun_range_holds(statement, own, value)):
+        return False  # 3岁以下婴幼儿 → 8岁以下婴幼儿: another thing, not a misremembered rule
     return not fixed_by_conversion(statement, at) and not leaked_by_neighbour(statement, at)
 
 
@@ -163,7 +192,7 @@ def numeric_item_sound(item: QuizItem) -> bool:
         own = next((c for c in counts(filled) if c.start == at), None)
         if own is not None and item.type == "single":
             values = [number_value(o) for o in item.options]
-            return all(v is None or in_range(v, own.unit) for v in values)
+            return all(v is None or (in_range(v, own.unit) and noun_range_holds(filled, own, v)) for v in values)
         return True
     if item.type == "tf" and item.swap is not None:
         original, replacement = item.swap.original, item.swap.replacement
