@@ -144,3 +144,16 @@ def test_invalid_setting_exits_2_naming_the_field(tmp_path):
     result = run(env, "search", "防汛", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("错误：设置有误（retrieval.k）")
+
+
+def test_index_progress_is_one_line_however_many_documents(tmp_path):
+    """The bar is relabelled per document; a row per document was re-drawn ten times a second (half a core on a
+    1,500-document library) and left one finished row per document behind."""
+    env = make_home(tmp_path)
+    for n in range(4):
+        write_doc(tmp_path / "corpus", f"flood-{n}.txt", FLOOD.replace("沙袋", f"沙袋{n}号"))
+    indexed = run_cli(env, "index")
+    assert indexed.returncode == 0, indexed.stderr
+    assert "新增 5" in indexed.stderr
+    bar_lines = [line for line in indexed.stderr.splitlines() if "━" in line]
+    assert len(bar_lines) == 1, indexed.stderr

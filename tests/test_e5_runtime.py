@@ -136,3 +136,24 @@ def test_long_texts_go_in_batches_whose_attention_fits_the_budget(encoder):
     # The short texts (200 x 32 tokens, within both budgets) share one batch; the long ones are split.
     assert sorted(len(batch) for batch in batches)[-1] == 200
     assert len(batches) > 1 + 40 * 502 // encoder.batch_tokens
+
+
+def test_the_fast_tokenizer_gives_the_ids_and_starts_of_the_python_viterbi():
+    """Hugging Face's lattice against the search written out in Python, on real text and on the cases where
+    they could part: runs of unknown characters (砗磲, fused into one token by `tokenizers`), characters that
+    normalise to several or to none (㈠, ﬁ, zero-width), runs of full-width spaces."""
+    tokenizer = E5Encoder(MODEL).tokenizer
+    laws = [line for path in LAW_TEXT for line in path.read_text("utf-8").splitlines() if line.strip()]
+    tricky = [
+        "非法采捕珊瑚、砗磲或者其他珍贵、濒危水生野生动物",
+        "砗磲砗磲 x 砗",
+        "㈠㈡ ａｂｃ  x\u3000\u3000y",
+        "½ ﬁ ™",
+        "<s> </s>",
+    ]
+    texts = [prefix + t for t in sample_texts() + laws + tricky for prefix in ("passage: ", "query: ")]
+    assert len(texts) > 400
+    mismatched = [t for t in texts if tokenizer.tokenize(t) != tokenizer.tokenize_reference(t)]
+    assert mismatched == []
+    ids, _ = tokenizer.tokenize("砗磲")
+    assert ids.count(tokenizer.unk) == 2  # one unknown piece per character, as the engine reads it

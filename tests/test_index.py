@@ -112,6 +112,23 @@ def test_deleted_document_leaves_catalog_search_and_chroma(index, corpus):
     assert stored_texts(index, "care") == []
 
 
+def test_the_parsed_library_is_left_out_of_garbage_collection_during_a_sync_only(settings, embedder):
+    import gc
+
+    frozen_while_indexing: list[int] = []
+    before = gc.get_freeze_count()
+    PolicyIndex(settings, embedder).sync(progress=lambda *_: frozen_while_indexing.append(gc.get_freeze_count()))
+    assert min(frozen_while_indexing) > before  # the documents already parsed are frozen
+    assert gc.get_freeze_count() == before
+
+    def fail(stage: str, done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        PolicyIndex(settings, embedder).sync(rebuild=True, progress=fail)
+    assert gc.get_freeze_count() == before
+
+
 def test_interrupted_sync_is_repaired_by_the_next_one(settings, embedder):
     stages: list[str] = []
 

@@ -8,7 +8,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Literal
 
 from assistant.errors import UserError
-from assistant.quiz.balance import cue_words, even_out
+from assistant.quiz.balance import cue_words, even_out, group_cue
 from assistant.quiz.gates import Checker, Deduplicator, apply_gates, summary
 from assistant.quiz.generate import OfflineGenerator
 from assistant.quiz.scope import resolve_scope
@@ -182,21 +182,27 @@ def _interleave(
             return False
         mine, other = (TRUE, FALSE) if item.answer == [TRUE] else (FALSE, TRUE)
         true = item.answer == [TRUE]
-        tipped = not relaxed and any(cue[(w, true)] + 1 - cue[(w, not true)] > 1 for w in cue_words(item))
+        # Each modal word is evened first; then (level 1) only the group 可以/应当; then (level 2) nothing.
+        words = cue_words(item) if relaxed == 0 else group_cue(item) if relaxed == 1 else []
+        tipped = any(cue[(w, true)] + 1 - cue[(w, not true)] > 1 for w in words)
         return tipped or tf_count[mine] + 1 - tf_count[other] > surplus
 
     def cue_cost(item: QuizItem) -> int:
         """How much the statement would tip its modal words towards one key (0 when it evens them out)."""
         true = item.answer == [TRUE]
         cost = 0
+        group = group_cue(item)
         for word in cue_words(item):
             mine, other = cue[(word, true)], cue[(word, not true)]
-            cost += abs(mine + 1 - other) - abs(mine - other)
+            # The group 可以/应当 weighs double: a true 应当 statement evens it even though it tips 应当 by one.
+            cost += (2 if word in group else 1) * (abs(mine + 1 - other) - abs(mine - other))
         return cost
 
-    def rank(item: QuizItem, position: int) -> tuple[bool, int, bool, int, int]:
+    def rank(item: QuizItem, position: int) -> tuple[bool, int, bool, bool, int, int]:
         repeat = item.type == "tf" and item.answer == last_tf  # so a quiz is never all 正确
-        return (item.kind in _WEAK_KINDS, cue_cost(item), repeat, used[item.key], position)
+        # A false statement that changes a body, period or place before one that only swaps its modal word.
+        modal_edit = item.type == "tf" and item.answer == [FALSE] and item.kind is None
+        return (item.kind in _WEAK_KINDS, cue_cost(item), modal_edit, repeat, used[item.key], position)
 
     def admitted(item: QuizItem) -> None:
         nonlocal last_tf
@@ -236,11 +242,12 @@ def _interleave(
                 if deduplicator.admit(item):
                     admitted(item)
 
-    relaxed = False
+    relaxed = 0
     fill()
-    if len(ordered) < request.n:
-        # Too few statements keep every modal word even: a full quiz is worth more than a perfectly even one.
-        relaxed = True
+    while len(ordered) < request.n and relaxed < 2:
+        # Too few statements keep every modal word even: the group 可以/应当 is still kept even; a full quiz is worth
+        # more than a perfectly even one only after that.
+        relaxed += 1
         fill()
     report.removed["balance"] += sum(len(q) for q in queues.values())  # held back to keep 正确/错误 even
     report.removed["clause_cap"] += len(held)

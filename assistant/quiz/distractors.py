@@ -12,8 +12,10 @@ import random
 
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import institution_class, load_data, place_class, places_of_region, region_of
+from assistant.quiz.number_cues import in_range
 from assistant.quiz.numerals import number_value, written_like
 from assistant.quiz.soundness import gate_settings
+from assistant.quiz.term_shapes import clause_option
 from assistant.quiz.terms import Lexicon, PoolEntry
 from assistant.quiz.types import Difficulty, TermKind
 from assistant.types import Clause
@@ -82,6 +84,8 @@ class Distractors:
             key = match_key(entry.text)
             if entry.clause_key == self.clause.key or key in self.text or key in self.lexicon.suspect:
                 continue
+            if clause_option(entry.text):
+                continue  # 国家维护国家基本经济制度 is a statement, not a system's name
             if any(key in a or a in key for a in avoid):
                 continue
             if kind == "measure" and not 0.5 <= len(entry.text) / max(len(answer), 1) <= 2:
@@ -106,7 +110,9 @@ class Distractors:
             if len(chosen) == count:
                 break
         if len(chosen) < count and kind in ("year", "number"):
-            chosen += self.numeric(answer, kind, count - len(chosen), avoid + [match_key(c) for c in chosen])
+            chosen += self.numeric(
+                answer, kind, count - len(chosen), avoid + [match_key(c) for c in chosen], unit=family
+            )
         return chosen
 
     def _in_field(self, answer: str, family: str, entry: PoolEntry) -> bool:
@@ -145,8 +151,11 @@ class Distractors:
             score += 1.0
         return score
 
-    def numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False) -> list[str]:
-        """Nearby years or numbers the clause does not state (steps from data/edits.toml)."""
+    def numeric(
+        self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False, unit: str = ""
+    ) -> list[str]:
+        """Nearby years or numbers the clause does not state (steps from data/edits.toml), within the range of the
+        count's unit (data/numbers.toml: no 150%)."""
         value = number_value(answer)
         if value is None:
             return []
@@ -162,7 +171,7 @@ class Distractors:
         out = []
         for step in steps:
             candidate = value + step
-            if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100):
+            if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100) or not in_range(candidate, unit):
                 continue
             written = written_like(candidate, answer) if kind == "number" else str(int(candidate))
             if written is None:

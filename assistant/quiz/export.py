@@ -216,6 +216,7 @@ HEADERS = [
     "状态",
     "出题人",
     "创建时间",
+    "其他可接受答案",
 ]
 SHEET = "题目"
 
@@ -249,6 +250,7 @@ def _row(item: QuizItem) -> list[object]:
         STATUS_LABELS[item.status],
         item.author,
         item.created_at or "",
+        "；".join(item.accepted),
     ]
 
 
@@ -392,6 +394,7 @@ def _item_from_cells(cells: dict[str, Any], row: int) -> QuizItem:
         "status": _lookup(STATUS_LABELS, text("状态") or "待审核", "状态", row),
         "author": text("出题人"),
         "created_at": text("创建时间") or None,
+        "accepted": [a.strip() for a in re.split(r"[；;]", text("其他可接受答案")) if a.strip()],
     }
     try:
         return QuizItem.model_validate(fields)

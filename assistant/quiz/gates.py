@@ -7,6 +7,7 @@ citations of an answer; the other gates judge the question as a question.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from assistant.chinese import char_bigrams, match_key
 from assistant.cite import locate_quote, make_citation
 from assistant.quiz.gazetteer import term_class
 from assistant.quiz.item_gates import ItemGates
+from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.stems import sentence_group
 from assistant.quiz.terms import Lexicon
@@ -94,6 +96,7 @@ class Checker:
             ("listed", lambda item: sound["listed"](self.verified(item))),
             ("edit", sound["edit"]),
             ("range", sound["range"]),
+            ("numeric", sound["numeric"]),
             ("options", self.options_are_sound),
             ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item)),
             ("open", sound["open"]),
@@ -184,11 +187,27 @@ class Checker:
 
 
 def stem_keeps_the_answer(item: QuizItem) -> bool:
-    """The stem must not state the answer (or, for a false statement, the term it replaced)."""
+    """The stem must not state the answer (or, for a false statement, the term it replaced). A number is stated only
+    as a whole count of the statement: 十 in the label's 第二十条 or inside 二十年 tells nothing (round 6: every number
+    of 《档案法实施条例》第二十条 was rejected so)."""
     stem = match_key(item.stem)
+    numeric = item.kind in ("number", "year")
     if item.type == "tf":
-        return item.swap is None or match_key(item.swap.original) not in stem
+        if item.swap is None:
+            return True
+        if numeric:  # the label's 第二十条 tells nothing; 3岁 → 13岁 in the statement itself does (a typo, not a rule)
+            return match_key(item.swap.original) not in match_key(split_stem(item.stem)[1])
+        return match_key(item.swap.original) not in stem
+    if numeric:
+        return not any(_states(a, item, stem) for a in item.answer if match_key(a))
     return not any(match_key(a) in stem for a in item.answer if match_key(a))
+
+
+def _states(number: str, item: QuizItem, stem: str) -> bool:
+    """The number stands as a whole count in the statement (not in its label, not inside a longer numeral)."""
+    body = match_key(split_stem(item.stem)[1])
+    digits = "0-9.０-９" + CHINESE_NUMERAL_CHARS + "万亿"
+    return re.search(rf"(?<![{digits}]){re.escape(match_key(number))}(?![{digits}])", body) is not None
 
 
 def _blank_fits(item: QuizItem, span: str) -> bool:

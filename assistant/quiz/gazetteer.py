@@ -96,3 +96,13 @@ def term_class(text: str, kind: str) -> str:
     if kind == "measure":
         return next((suffix for suffix in MEASURE_SUFFIXES if text.endswith(suffix)), "")
     return ""
+
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    name: tuple(group) for group in load_data("aliases")["groups"] for name in group
+}
+
+
+def aliases_of(name: str) -> tuple[str, ...]:
+    """The other names of the body `name` (国家发展改革委 → 国家发展和改革委员会, 发改委 …), from data/aliases.toml."""
+    return tuple(a for a in _ALIASES.get(name, ()) if a != name)

@@ -16,8 +16,10 @@ from assistant.quiz.distractors import Distractors
 from assistant.quiz.gazetteer import (
     INSTITUTIONS,
     NAME_PREFIXES,
+    aliases_of,
     load_data,
 )
+from assistant.quiz.number_cues import swap_plausible
 from assistant.quiz.numerals import chinese_value, number_value, written_like
 from assistant.quiz.soundness import gate_settings, inside_formula, modal_editable
 from assistant.quiz.stems import body_start, stem_verb
@@ -117,7 +119,7 @@ class _ClauseWriter:
     def _specific(self, term: Term) -> bool:
         """A term worth asking about: a meaningful kind, and not repeated all over the document."""
         if term.kind == "number":  # a count is specific with its unit: 45日 once, although 5 stands everywhere
-            return self.lexicon.corpus.count(match_key(term.text + term.family)) <= 2
+            return self.lexicon.corpus.count(match_key(term.text + term.family)) <= gate_settings().number_repeat_max
         return term.kind in BLANKABLE and self.lexicon.clause_count.get(match_key(term.text), 0) <= 2
 
     def _sentence(self, start: int, end: int) -> Sentence | None:
@@ -231,7 +233,7 @@ class _ClauseWriter:
             return [other] if other and other != term.text else []
         if term.kind not in ("institution", "measure"):
             return []
-        out = []
+        out = [alias for alias in aliases_of(term.text) if alias != term.text]
         for prefix in NAME_PREFIXES:
             rest = term.text.removeprefix(prefix)
             if rest == term.text or len(rest) < 4:
@@ -241,7 +243,9 @@ class _ClauseWriter:
             # A body's name stands without its parent organ (国务院|西部地区开发领导小组), not without an
             # adjective (全国|人民代表大会专门委员会 is no name); a measure only as the text cites it.
             parent = prefix in INSTITUTIONS
-            if cited or (term.kind == "institution" and parent and "institution" in kinds_of(rest)):
+            if (
+                cited or (term.kind == "institution" and parent and "institution" in kinds_of(rest))
+            ) and rest not in out:
                 out.append(rest)
         return out
 
@@ -359,6 +363,11 @@ class _ClauseWriter:
             if self._listed(term.end):
                 continue  # 支援新疆、西藏和青海等 → 重庆、西藏和青海等 is not false: the list is open
             replacement = self._false_term(term)
+            source = self.clause.text[sentence.start : sentence.end]
+            if replacement and term.kind == "number":
+                at = term.start - sentence.start
+                if not swap_plausible(source, at, term.text, replacement):
+                    continue  # 每满24小时，为3日: a definition, a unit anchor or a conversion is not edited
             if replacement:
                 edits.append((term.start, term.end, replacement, term.kind))
         for modal, negated in OBLIGATIONS.items():
@@ -416,7 +425,7 @@ class _ClauseWriter:
     def _false_term(self, term: Term) -> str | None:
         """The term a false statement uses instead: a nearby year or number, or a same-class place or body."""
         if term.kind in ("year", "number"):
-            found = self._numeric(term.text, term.kind, 1, [match_key(term.text)], shuffle=True)
+            found = self._numeric(term.text, term.kind, 1, [match_key(term.text)], shuffle=True, unit=term.family)
         else:
             found = self._distractors(term.text, term.kind, term.family, 1)
         return found[0] if found else None
@@ -434,8 +443,10 @@ class _ClauseWriter:
     ) -> list[str]:
         return self.distractors.pick(answer, kind, family, count, exclude, like)
 
-    def _numeric(self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False) -> list[str]:
-        return self.distractors.numeric(answer, kind, count, avoid, shuffle)
+    def _numeric(
+        self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False, unit: str = ""
+    ) -> list[str]:
+        return self.distractors.numeric(answer, kind, count, avoid, shuffle, unit)
 
 
 def source_line(label: str, span: str) -> str:

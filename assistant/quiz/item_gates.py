@@ -22,6 +22,7 @@ from assistant.quiz.gazetteer import (
     load_data,
     term_class,
 )
+from assistant.quiz.number_cues import numeric_item_sound
 from assistant.quiz.numerals import number_value
 from assistant.quiz.soundness import (
     corrupt_word,
@@ -33,6 +34,7 @@ from assistant.quiz.soundness import (
     political,
 )
 from assistant.quiz.stems import body_start
+from assistant.quiz.term_shapes import bare_action_blank, clause_option, cuts_joined_name, shared_head_list
 from assistant.quiz.terms import Lexicon, kinds_of, tokenize, whole_at
 from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
 from assistant.types import Clause
@@ -120,6 +122,7 @@ class ItemGates:
             ("listed", self.open_list_asked_as_list),
             ("edit", self.plausible_edit),
             ("range", self.ranges_hold),
+            ("numeric", numeric_item_sound),
             ("echo", self.no_echo),
             ("open", self.blank_anchored),
         ]
@@ -187,6 +190,12 @@ class ItemGates:
             words += [item.swap.original, item.swap.replacement]
         if any(fragment(w) or _opens_on_a_verb(w) or _spans_a_predicate(w) for w in words):
             return False
+        if item.type != "tf" and any(clause_option(w) for w in words):
+            return False  # 国家维护国家基本经济制度 offered for a system's name: a clause, not a term
+        if cuts_joined_name(_body(item)):
+            return False  # 加快珠江—____和北部湾经济区建设: the blank is half a joined name
+        if item.type == "multi" and shared_head_list(_body(item), item.answer):
+            return False  # 情报信息收集、研判和使用制度: one term whose members share 制度, no list
         clause = self.clauses.get(item.key)
         if clause is None:
             return True
@@ -225,8 +234,11 @@ class ItemGates:
         if not stems.self_contained(text[item.span_start : item.span_end]):
             return False
         body = match_key(_body(item)).rstrip("。；;！？!?")
-        if body.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
+        bare = re.sub(r"[（(][^（()）]*[)）]$", "", body)  # …3000公里之内（以先到者为准）: the aside is no predicate
+        if bare.endswith(settings.dangling_endings) and text[item.span_end : item.span_end + 1] in ",，":
             return False  # 在…分配中，| 继续…: the predicate was left out
+        if text[item.span_end : item.span_end + 1] in ",，" and stems.noun_phrase(bare.replace(BLANK, "甲")):
+            return False  # 涉及国防、____等的档案的目录数据，| 其汇集范围由…确定: only the subject is asked
         rest = text[item.span_end :].lstrip(",， ")
         if text[item.span_end : item.span_end + 1] in ",，" and rest.startswith(_MODALS):
             return False  # 设立政府性基金…，| 应当有法律依据: the stem is only the subject
@@ -357,6 +369,8 @@ class ItemGates:
             return False  # 建立____，对受教育者实施奖励或者处分: 学籍管理制度 and 奖惩制度 both fit; asked as a choice
         settings = gate_settings()
         body = _body(item)
+        if item.kind in settings.open_kinds and bare_action_blank(body, _STRETCH_MARKS):
+            return False  # 开展____，稳步推进…: a whole action phrase, which many answers fit
         at = body.index(BLANK) if BLANK in body else 0
         # The blank's own stretch (between punctuation) names something specific too: 按照____建设要求 in a long
         # sentence, 支持建设一批优势明显的____ or 加快中国—____建设 admit many answers.
@@ -377,8 +391,8 @@ class ItemGates:
         """The stem (with its label) does not repeat a word of the key that no distractor shares: 建立科学的____，
         统筹安排检查工作 with 检查制度 among 会计制度, 责任制度 gives the key away. (A listed member that echoes
         the stem gives away only itself, so lists are left be.)"""
-        if item.type not in ("single", "blank"):
-            return True
+        if item.type not in ("single", "blank") or item.kind in ("number", "year"):
+            return True  # a count is told only by a number of the statement (gates.stem_keeps_the_answer, number_cues)
         settings = gate_settings()
         body = _body(item)
         rest = item.label + body.replace(BLANK, "|")

@@ -66,6 +66,12 @@ class GateSettings:
     blank_stretch_anchors: int = 0
     open_kinds: tuple[str, ...] = ()
     additive_adverbs: tuple[str, ...] = ()
+    additive_before_modal: tuple[str, ...] = ()
+    objectless_auxiliaries: tuple[str, ...] = ()
+    object_markers: tuple[str, ...] = ()
+    agent_heads: tuple[str, ...] = ()
+    noun_phrase_rule: bool = False
+    number_repeat_max: int = 2
     statute_cut_rule: bool = True
     time_clause_endings: tuple[str, ...] = ()
 
@@ -110,6 +116,12 @@ def gate_settings() -> GateSettings:
         blank_stretch_anchors=int(data["blank_stretch_anchors"]),
         open_kinds=tuple(data["open_kinds"]),
         additive_adverbs=tuple(data["additive_adverbs"]),
+        additive_before_modal=tuple(data.get("additive_before_modal", ())),
+        objectless_auxiliaries=tuple(data.get("objectless_auxiliaries", ())),
+        object_markers=tuple(data.get("object_markers", ())),
+        agent_heads=tuple(data.get("agent_heads", ())),
+        noun_phrase_rule=bool(data.get("noun_phrase_rule", False)),
+        number_repeat_max=int(data.get("number_repeat_max", 2)),
         statute_cut_rule=bool(data.get("statute_cut_rule", True)),
         time_clause_endings=tuple(data.get("time_clause_endings", ())),
     )
@@ -199,6 +211,23 @@ def _state_verbs() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _rights() -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    data = load_data("edits")
+    return tuple(data["private_parties"]), tuple(data["right_verbs"]), int(data["right_verb_window"])
+
+
+def private_right(text: str, at: int, sentence_start: int, sentence_end: int) -> bool:
+    """The 可以 at text[at:] grants a private party a right (当事人可以申请更换调解员): its subject, the sentence
+    before it, names a private party and the words after it exercise a right."""
+    parties, verbs, window = _rights()
+    subject = re.split(r"[，,；;。：:]", text[sentence_start:at])[-1]  # 当事人申请…的，人民法院可以: the body acts
+    if not any(party in subject for party in parties):
+        return False
+    after = re.split(r"[，,；;。：:]", text[at + len("可以") : sentence_end], maxsplit=1)[0][:window]
+    return any(verb in after for verb in verbs)
+
+
+@lru_cache(maxsize=1)
 def _cap_words() -> tuple[str, ...]:
     return tuple(load_data("edits")["cap_words"])
 
@@ -215,6 +244,8 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
         return False  # 经…许可，…可以 → 应当 contradicts itself
     if modal == "可以" and any(cap in after for cap in _cap_words()):
         return False  # 每人可以…发言两次，第一次不超过十五分钟: a capped right is no duty
+    if modal == "可以" and private_right(text, at, sentence_start, sentence_end):
+        return False  # 当事人可以申请更换调解员 → 应当申请: a private party's right made a duty is absurd
     stretch = re.split(r"[，,；;。：:]", after, maxsplit=1)[0]
     prohibitions, wrongful = _prohibition_words()
     if _other_duty(text[sentence_start:sentence_end], at - sentence_start, modal, prohibitions):

@@ -232,10 +232,52 @@ def needs_premise(text: str, start: int, end: int) -> bool:
     first = _first_token(text[start:end])
     if first is not None and first.word in settings.premise_openers:
         return True
-    head = re.split(r"[，,；;。]", text[start:end], maxsplit=1)[0]
-    if any(token.word in settings.additive_adverbs for token in tokenize(head)):
+    stretches = re.split(r"[，,；;。]", text[start:end])
+    head = stretches[0]
+    if head.endswith("的") and len(stretches) > 1:
+        head += "，" + stretches[1]  # 随车提供工具…的，还应当附…: the adverb opens the rule after its condition
+    words = {token.word for token in tokenize(head)}
+    if any(a in words or (len(a) > 1 and a in head) for a in settings.additive_adverbs):
         return True  # 当事人也可以直接向人民法院提起诉讼: "also" beside the sentence before
+    # 还应当附随车物品清单 (not 还 in 退耕还林还草): "also" before a modal.
+    if any(a + m in head for a in settings.additive_before_modal for m in settings.modals):
+        return True
+    if objectless_disposal(text[start:end]):
+        return True
     return any(re.search(pattern, text[start:end]) for pattern in settings.back_references)
+
+
+def objectless_disposal(stretch: str) -> bool:
+    """档案主管部门应当在职责范围内予以指导: an acting body disposes (予以…) of something the stretch does not name,
+    and no object marker (对…, 将…) names it: what is guided or compensated is in the sentence before."""
+    settings = gate_settings()
+    for auxiliary in settings.objectless_auxiliaries:
+        at = stretch.find(auxiliary)
+        if at < 0:
+            continue
+        own = re.split(r"[，,；;。]", stretch[:at])[-1]
+        if any(
+            t.word in settings.object_markers
+            or (t.flag[:1] in "dcp" and any(m in t.word for m in settings.object_markers))
+            for t in tokenize(stretch[:at])
+        ):
+            continue  # 对…予以处罚, 并对…予以保密 (jieba reads 并对 as one adverb)
+        if any(head in own for head in settings.agent_heads):
+            return True
+    return False
+
+
+def noun_phrase(body: str) -> bool:
+    """The stem is a noun phrase, not a statement: it opens on a verb and every verb stands before a 的 that leads
+    to the head noun (涉及国防、外交等的档案的目录数据). Modals, 是 and 为 make a predicate."""
+    settings = gate_settings()
+    if not settings.noun_phrase_rule or re.search(r"[，,；;：:]", body):
+        return False
+    tokens = [t for t in tokenize(body) if t.word.strip()]
+    if not tokens or tokens[0].flag != "v" or any(t.word in (*settings.modals, "是", "为") for t in tokens):
+        return False
+    last_de = max((i for i, t in enumerate(tokens) if t.word == "的"), default=-1)
+    return last_de > 0 and all(i < last_de for i, t in enumerate(tokens) if t.flag == "v")
 
 
 def continued_after_semicolon(text: str, end: int) -> bool:

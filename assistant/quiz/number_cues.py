@@ -1,0 +1,205 @@
+"""Numeric items an exam writer rejects: the answer follows from another number of the stem (超过____日……自第6日起),
+from common knowledge (每满____小时，为1日), or a changed number breaks the unit's sense (每满24小时，为3日).
+
+The units, conversions, ranges and definition markers are data (data/numbers.toml); nothing here names a document.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from assistant.quiz.gazetteer import load_data
+from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS, number_value
+from assistant.quiz.types import BLANK, QuizItem, split_stem
+
+
+@dataclass(frozen=True)
+class Count:
+    """A number with its unit in a text: 第6日 (ordinal), 24小时, 三十日."""
+
+    value: float
+    unit: str
+    start: int
+    end: int
+    related: bool = False
+    """Written as a step of a period (第6日, 满5年, 不足1日): it counts in the same period as a number beside it."""
+
+
+@dataclass(frozen=True)
+class _Data:
+    units: dict[str, str]
+    pattern: re.Pattern[str]
+    max_gap: float
+    relation_prefixes: tuple[str, ...]
+    conversions: tuple[tuple[float, str, str], ...]
+    definition_markers: tuple[str, ...]
+    anchor_units: frozenset[str]
+    anchor_values: frozenset[float]
+    anchor_prefixes: tuple[str, ...]
+    ranges: dict[str, tuple[float, float]]
+    small_max: float = 10
+    small_step: float = 2
+    noun_window: int = 8
+    noun_ranges: tuple[tuple[str, str, float, float], ...] = ()
+
+
+@cache
+def _data() -> _Data:
+    data = load_data("numbers")
+    units: dict[str, str] = dict(data["units"])
+    alternatives = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+    # Not a date's day or month (12月1日, 2020年) nor part of a longer number.
+    pattern = re.compile(
+        rf"(?<![\d.月])(\d+(?:\.\d+)?|(?<![{CHINESE_NUMERAL_CHARS}月])[{CHINESE_NUMERAL_CHARS}]+)\s*({alternatives})"
+    )
+    swaps = data["swaps"]
+    return _Data(
+        units=units,
+        pattern=pattern,
+        max_gap=float(data["leak"]["max_gap"]),
+        relation_prefixes=tuple(data["leak"]["relation_prefixes"]),
+        conversions=tuple((float(c["count"]), str(c["unit"]), str(c["partner"])) for c in data["conversions"]),
+        definition_markers=tuple(swaps["definition_markers"]),
+        anchor_units=frozenset(swaps["anchor_units"]),
+        anchor_values=frozenset(float(v) for v in swaps["anchor_values"]),
+        anchor_prefixes=tuple(swaps["anchor_prefixes"]),
+        ranges={unit: (float(low), float(high)) for unit, (low, high) in data["ranges"].items()},
+        small_max=float(data["small"]["max_value"]),
+        small_step=float(data["small"]["max_step"]),
+        noun_window=int(data["noun_range"]["window"]),
+        noun_ranges=tuple(
+            (str(r["noun"]), str(r["unit"]), float(r["low"]), float(r["high"])) for r in data["noun_ranges"]
+        ),
+    )
+
+
+def unit_of(word: str) -> str:
+    """The unit a unit word counts in (天 → 日, 个工作日 → 工作日); the word itself when it is not listed."""
+    return _data().units.get(word, word)
+
+
+def counts(text: str) -> list[Count]:
+    """Every number of the text that stands before a unit (years of the calendar left out)."""
+    out = []
+    for match in _data().pattern.finditer(text):
+        value = number_value(match.group(1))
+        unit = unit_of(match.group(2))
+        if value is None or (unit == "年" and 1900 <= value <= 2100):
+            continue
+        related = text[: match.start(1)].endswith(_data().relation_prefixes)
+        out.append(Count(value, unit, match.start(1), match.end(1), related))
+    return out
+
+
+def in_range(value: float, unit: str) -> bool:
+    """A changed number stays within what its unit allows (no 150%, no 3 日 for a day's hours)."""
+    bounds = _data().ranges.get(unit_of(unit))
+    return bounds is None or bounds[0] <= value <= bounds[1]
+
+
+def noun_range_holds(text: str, own: Count, value: float) -> bool:
+    """`value` in place of the count `own` stays in the common range of the noun it measures (data: noun_ranges):
+    8岁以下婴幼儿 does not."""
+    data = _data()
+    after = re.split(r"[，,；;。：:]", text[own.end : own.end + data.noun_window])[0]
+    for noun, unit, low, high in data.noun_ranges:
+        if unit_of(unit) == own.unit and noun in after and not low <= value <= high:
+            return False
+    return True
+
+
+def near_small_count(own: Count, value: float) -> bool:
+    """A small count (data: small.max_value) is changed by at most small.max_step: 3 → 5, never 3 → 8."""
+    data = _data()
+    return own.value > data.small_max or abs(value - own.value) <= data.small_step
+
+
+def leaked_by_neighbour(text: str, at: int) -> bool:
+    """The number at `at` has a neighbour of its unit that tells it: a step of the same period within the leak gap
+    (超过5日……自第6日起), or the same value again."""
+    found = counts(text)
+    own = next((c for c in found if c.start == at), None)
+    if own is None:
+        return False
+    gap = _data().max_gap
+    others = [c for c in found if c is not own and c.unit == own.unit]
+    if any(c.value == own.value or ((c.related or own.related) and abs(c.value - own.value) <= gap) for c in others):
+        return True
+    # 法官三人与人民陪审员四人组成七人合议庭: two numbers of the unit add up to it.
+    return any(a.value + b.value == own.value for a, b in itertools.combinations(others, 2))
+
+
+def fixed_by_conversion(text: str, at: int) -> bool:
+    """The number at `at` belongs to a conversion every reader knows that the text states (每满24小时，为1日)."""
+    found = counts(text)
+    own = next((c for c in found if c.start == at), None)
+    if own is None:
+        return False
+    for count, unit, partner in _data().conversions:
+        whole = [c for c in found if c.value == count and c.unit == unit]
+        if not whole:
+            continue
+        if not partner:
+            if own in whole:
+                return True
+            continue
+        partners = [c for c in found if c.unit == partner]
+        if partners and (own in whole or own in partners):
+            return True
+    return False
+
+
+def swap_plausible(statement: str, at: int, original: str, replacement: str) -> bool:
+    """Whether changing the number `original` at `at` of the source statement to `replacement` is an edit a careless
+    reader could believe: not in a definition, not a unit anchor (为1日), not out of the unit's range, not against a
+    conversion or a neighbour that fixes it."""
+    data = _data()
+    if any(marker in statement for marker in data.definition_markers):
+        return False
+    own = next((c for c in counts(statement) if c.start == at), None)
+    if own is None:
+        return True  # not a count with a unit (a sum of 万, a share): the generator's steps judge it
+    anchored = statement[:at].endswith(data.anchor_prefixes)
+    if anchored and own.unit in data.anchor_units and own.value in data.anchor_values:
+        return False
+    value = number_value(replacement)
+    if value is not None and not in_range(value, own.unit):
+        return False
+    if value is not None and not (near_small_count(own, value) and noun_range_holds(statement, own, value)):
+        return False  # 3岁以下婴幼儿 → 8岁以下婴幼儿: another thing, not a misremembered rule
+    return not fixed_by_conversion(statement, at) and not leaked_by_neighbour(statement, at)
+
+
+def _body(item: QuizItem) -> str:
+    return split_stem(item.stem)[1]
+
+
+def numeric_item_sound(item: QuizItem) -> bool:
+    """The gate: a number asked in a single choice or fill-in is not given away by a neighbour or a conversion, and
+    its options stay in the unit's range; a false statement's changed number is plausible (swap_plausible)."""
+    if item.kind != "number":
+        return True
+    body = _body(item)
+    if item.type in ("single", "blank") and BLANK in body and item.answer:
+        at = body.index(BLANK)
+        answer = item.answer[0]
+        filled = body[:at] + answer + body[at + len(BLANK) :]
+        if leaked_by_neighbour(filled, at) or fixed_by_conversion(filled, at):
+            return False
+        own = next((c for c in counts(filled) if c.start == at), None)
+        if own is not None and item.type == "single":
+            values = [number_value(o) for o in item.options]
+            return all(v is None or (in_range(v, own.unit) and noun_range_holds(filled, own, v)) for v in values)
+        return True
+    if item.type == "tf" and item.swap is not None:
+        original, replacement = item.swap.original, item.swap.replacement
+        span = item.answer_span.rstrip("。；;")
+        for match in re.finditer(re.escape(replacement), body):
+            at = match.start()
+            source = body[:at] + original + body[match.end() :]
+            if span in source:
+                return swap_plausible(source, at, original, replacement)
+    return True
