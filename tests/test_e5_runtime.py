@@ -64,7 +64,8 @@ def test_token_starts_point_at_the_characters_each_token_spells():
 
 
 def tokenizer_piece(tokenizer, token_id: int) -> str:
-    return next(piece for piece, i in tokenizer._ids.items() if i == token_id)
+    ids = tokenizer._reference_tables[0]
+    return next(piece for piece, i in ids.items() if i == token_id)
 
 
 def test_passage_and_query_vectors_match_the_c_engine(encoder, reference):

@@ -1,4 +1,4 @@
-"""Start-up's large builds run without cyclic collections and are frozen afterwards; the collector's state is kept."""
+"""Start-up's large builds run without cyclic collections; the collector's own state is kept."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import threading
 from assistant.gc_pause import long_lived
 
 
-def test_the_collector_is_off_while_any_load_runs_and_what_was_built_is_frozen():
+def test_the_collector_is_off_while_any_load_runs_and_on_again_after_the_last():
     assert gc.isenabled()
     frozen = gc.get_freeze_count()
     inside = threading.Event()
@@ -23,14 +23,12 @@ def test_the_collector_is_off_while_any_load_runs_and_what_was_built_is_frozen()
     with long_lived():
         worker.start()
         inside.wait(10)
-        built = [{"n": i} for i in range(1000)]
         assert not gc.isenabled()
     assert not gc.isenabled()  # the other thread's load is still under way
     release.set()
     worker.join()
     assert gc.isenabled()
-    assert gc.get_freeze_count() >= frozen + len(built)
-    gc.unfreeze()
+    assert gc.get_freeze_count() == frozen  # freezing is the short-lived process's choice, not the library's
 
 
 def test_a_collector_turned_off_by_the_caller_stays_off():

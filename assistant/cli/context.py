@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -93,6 +94,9 @@ class Context:
         if notice and self.__dict__.get("shown_notice") != notice:  # once per command, however many questions
             self.__dict__["shown_notice"] = notice
             err.print(f"[yellow]提示：[/yellow]{escape(notice)}", highlight=False)
+        # A command's process ends soon: what start-up built (catalog, BM25, tokenizer, jieba) lives until then, so
+        # later collections and the one at exit skip it (it still is freed by reference counting if replaced).
+        gc.freeze()
         return self.assistant
 
 

@@ -7,6 +7,7 @@ faster than the Python one kept here as the reference (`tokenize_reference`); te
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from tokenizers import Tokenizer, models
 
@@ -19,22 +20,28 @@ _SPACE_RUN = re.compile(" {2,}")
 class UnigramTokenizer:
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.bos, self.eos, self.unk = vocabulary.bos, vocabulary.eos, vocabulary.unk
-        # Built from the end so that a piece listed twice keeps its first id and score (dict() of pairs, not a
-        # Python loop: this runs at every start-up, 250,000 pieces).
-        pairs = [(piece, index) for index, piece in enumerate(vocabulary.pieces) if piece and index != self.unk]
-        scores = vocabulary.scores.tolist()
-        self._ids: dict[str, int] = dict(reversed(pairs))
-        self._scores: dict[str, float] = {piece: scores[index] for piece, index in self._ids.items()}
-        # The longest piece starting with each character bounds the search (longer pieces are written last).
-        self._longest = {piece[0]: len(piece) for piece in sorted(self._ids, key=len)}
+        self._vocabulary = vocabulary
         self._unk_score = float(vocabulary.scores.min()) - 10.0
         self._normalization = vocabulary.normalization
         self._translation = {ord(char): out for char, out in vocabulary.normalization.items()}
         # Characters that normalise to none or to several: their origins need the character-by-character walk.
         irregular = "".join(re.escape(c) for c, out in vocabulary.normalization.items() if len(out) != 1)
         self._irregular = re.compile(f"[{irregular}]") if irregular else None
-        vocab = [(piece, float(score)) for piece, score in zip(vocabulary.pieces, vocabulary.scores)]
+        vocab = list(zip(vocabulary.pieces, vocabulary.scores.tolist()))  # Python floats without 250,000 float()s
         self._lattice = Tokenizer(models.Unigram(vocab, unk_id=self.unk, byte_fallback=False))
+
+    @cached_property
+    def _reference_tables(self) -> tuple[dict[str, int], dict[str, float], dict[str, int]]:
+        """Piece ids, scores and the longest piece per first character, for the Python search only (built on
+        first use: start-up does not pay for 250,000 pieces' tables the Rust search does not need)."""
+        vocabulary = self._vocabulary
+        # From the end, so that a piece listed twice keeps its first id and score.
+        pairs = [(piece, index) for index, piece in enumerate(vocabulary.pieces) if piece and index != self.unk]
+        all_scores = vocabulary.scores.tolist()
+        ids = dict(reversed(pairs))
+        scores = {piece: all_scores[index] for piece, index in ids.items()}
+        longest = {piece[0]: len(piece) for piece in sorted(ids, key=len)}  # the longest is written last
+        return ids, scores, longest
 
     def normalize(self, text: str) -> tuple[str, list[int]]:
         """The normalised text the pieces are matched against, and for each of its characters the index of the
@@ -94,7 +101,7 @@ class UnigramTokenizer:
         best[0] = 0.0
         back_piece = [0] * (n + 1)
         back_from = [0] * (n + 1)
-        ids, scores, longest, unk_score = self._ids, self._scores, self._longest, self._unk_score
+        (ids, scores, longest), unk_score = self._reference_tables, self._unk_score
         for i in range(n):
             here = best[i]
             if here == float("-inf"):
