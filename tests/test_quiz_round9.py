@@ -14,6 +14,7 @@ from functools import cache
 from assistant.quiz.build import checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.numerals import bound_numeral, same_script
+from assistant.quiz.soundness import modal_editable
 from assistant.quiz.terms import clause_terms
 from assistant.quiz.types import QuizItem
 from tests.quiz_builds import parsed
@@ -82,3 +83,17 @@ def test_the_reviewers_bound_numeral_items_are_rejected() -> None:
 def test_number_options_share_the_keys_script() -> None:
     assert same_script("两", "一") and same_script("5", "45")
     assert not same_script("5", "一")
+
+
+# --- rule 2: a modal inside a fixed legal phrase (知道或者应当知道) is not swapped ----------------------------------
+
+
+def test_presumed_knowledge_is_no_duty_to_swap() -> None:
+    text = "保证人知道或者应当知道主债权诉讼时效期间届满仍然提供保证的，人民法院不予支持。"
+    assert not modal_editable(text, text.index("应当"), "应当", 0, len(text))
+    duty = "债权人应当在保证期间内对债务人提起诉讼。"
+    assert modal_editable(duty, duty.index("应当"), "应当", 0, len(duty))  # a real duty still is
+
+
+def test_the_reviewers_presumed_knowledge_item_is_rejected() -> None:
+    assert _problems(_defect("law3_s1847", 4))
