@@ -15,6 +15,7 @@ from assistant.quiz.build import checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.numerals import bound_numeral, same_script
 from assistant.quiz.soundness import modal_editable
+from assistant.quiz.stems import needs_premise
 from assistant.quiz.terms import clause_terms
 from assistant.quiz.types import QuizItem
 from tests.quiz_builds import parsed
@@ -97,3 +98,23 @@ def test_presumed_knowledge_is_no_duty_to_swap() -> None:
 
 def test_the_reviewers_presumed_knowledge_item_is_rejected() -> None:
     assert _problems(_defect("law3_s1847", 4))
+
+
+# --- rule 3: a half after ； that says 经审查…的，人民法院应予支持 carries what was examined, or is not asked ---------
+
+
+def test_an_examined_request_after_a_semicolon_needs_its_premise() -> None:
+    text = (
+        "预告登记权利人请求就抵押财产优先受偿，经审查存在预告登记已经失效等情形的，人民法院不予支持；"
+        "经审查已经办理建筑物所有权首次登记，且不存在预告登记失效等情形的，人民法院应予支持，并应当认定抵押权自"
+        "预告登记之日起设立。"
+    )
+    half = text.index("；") + 1
+    assert needs_premise(text, half, len(text))
+    assert not needs_premise(text, 0, half)  # the first half names the request (请求…优先受偿)
+    own = "债权人请求保证人承担保证责任的，人民法院应予支持。"
+    assert not needs_premise(own, 0, len(own))
+
+
+def test_the_reviewers_semicolon_fragment_is_rejected() -> None:
+    assert _problems(_defect("law3_s6271", 6))
