@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
+from assistant.quiz.balance import cue_counts, holds_number
 from assistant.quiz.build import checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.numerals import bound_numeral, same_script
@@ -18,7 +19,7 @@ from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import needs_premise
 from assistant.quiz.terms import clause_terms
 from assistant.quiz.types import QuizItem
-from tests.quiz_builds import parsed
+from tests.quiz_builds import parsed, whole_quiz
 from tests.quiz_judge import FIXTURES
 
 LAWS = (
@@ -118,3 +119,21 @@ def test_an_examined_request_after_a_semicolon_needs_its_premise() -> None:
 
 def test_the_reviewers_semicolon_fragment_is_rejected() -> None:
     assert _problems(_defect("law3_s6271", 6))
+
+
+# --- rule 4: true statements with numbers stand beside numeric false ones ------------------------------------------
+
+
+def test_a_number_in_a_statement_does_not_tell_its_key() -> None:
+    """Round 8: 0 of 12 law statements with a number were true ("a number means 错误" scored 82%)."""
+    for path in LAWS:
+        for seed in (1847, 6271):
+            counts = cue_counts(list(whole_quiz(path, seed)))
+            true, false = counts[("数字", True)], counts[("数字", False)]
+            assert abs(true - false) <= 2 and (false < 2 or true >= 1), (path.stem, seed, counts)
+
+
+def test_the_number_cue_reads_digits_and_chinese_counts() -> None:
+    assert holds_number("应当自收到申请之日起45日内作出决定。")
+    assert holds_number("应当在三十日内作出决定。")
+    assert not holds_number("国家鼓励高等学校培养慈善专业人才。")
