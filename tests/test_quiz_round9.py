@@ -16,7 +16,7 @@ from assistant.quiz.build import checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.numerals import bound_numeral, same_script
 from assistant.quiz.soundness import modal_editable
-from assistant.quiz.stems import needs_premise
+from assistant.quiz.stems import needs_premise, self_contained
 from assistant.quiz.terms import clause_terms
 from assistant.quiz.types import QuizItem
 from tests.quiz_builds import parsed, whole_quiz
@@ -137,3 +137,14 @@ def test_the_number_cue_reads_digits_and_chinese_counts() -> None:
     assert holds_number("应当自收到申请之日起45日内作出决定。")
     assert holds_number("应当在三十日内作出决定。")
     assert not holds_number("国家鼓励高等学校培养慈善专业人才。")
+
+
+# --- rule 5: a case that is only another article's (有本法第九十八条、第九十九条规定的情形) is not asked -------------
+
+
+def test_a_case_defined_by_another_article_is_not_asked() -> None:
+    for quiz, index in (("law1_s1847", 7), ("law1_s6271", 7)):
+        assert _problems(_defect(quiz, index)), (quiz, index)
+    named = "慈善组织的决策机构应当在本法第十七条规定的终止情形出现之日起三十日内成立清算组进行清算。"
+    assert self_contained(named)  # the case is named (终止情形): the reference only says where it is defined
+    assert not self_contained("慈善组织有本法第九十八条、第九十九条规定的情形，有违法所得的，由民政部门予以没收。")
