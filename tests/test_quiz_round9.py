@@ -13,7 +13,7 @@ from functools import cache
 
 from assistant.quiz.balance import cue_counts, holds_number
 from assistant.quiz.build import checker_for
-from assistant.quiz.gates import Checker
+from assistant.quiz.gates import Checker, cognate_cue
 from assistant.quiz.numerals import bound_numeral, same_script
 from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import needs_premise, self_contained
@@ -148,3 +148,17 @@ def test_a_case_defined_by_another_article_is_not_asked() -> None:
     named = "慈善组织的决策机构应当在本法第十七条规定的终止情形出现之日起三十日内成立清算组进行清算。"
     assert self_contained(named)  # the case is named (终止情形): the reference only says where it is defined
     assert not self_contained("慈善组织有本法第九十八条、第九十九条规定的情形，有违法所得的，由民政部门予以没收。")
+
+
+# --- rule 5b: a key told by cognates in its stem (质押 beside 质权人…质权) is not asked ------------------------------
+
+
+def test_a_key_told_by_its_cognates_is_rejected() -> None:
+    for quiz, index in (("law3_s1847", 10), ("law3_s6271", 10)):
+        item = QuizItem.model_validate(_defect(quiz, index))
+        assert cognate_cue(item) and "giveaway" in _problems(_defect(quiz, index)), (quiz, index)
+    # 国务院 beside 全国人民代表大会: 国人 runs inside a longer word, no cognate.
+    body = "由全国人民代表大会、全国人民代表大会常务委员会或者____依照宪法和有关法律规定的权限和程序决定。"
+    item = QuizItem.model_validate({**_defect("law3_s1847", 10), "stem": "《国家安全法》第三十六条规定：" + body})
+    item = item.model_copy(update={"answer": ["国务院"]})
+    assert not cognate_cue(item)
