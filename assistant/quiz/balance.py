@@ -1,12 +1,15 @@
 """A quiz whose true/false keys cannot be guessed from its surface: 正确 and 错误 about even overall, and even among
-the statements holding each modal word (可以, 应当 …), so "a stem with 可以 is false" earns nothing."""
+the statements holding each modal word (可以, 应当 …) or a number, so "a stem with 可以 (or a number) is false" earns
+nothing."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from functools import cache
 
 from assistant.quiz.gazetteer import load_data
+from assistant.quiz.number_cues import counts
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.types import TRUE, GateReport, QuizItem, split_stem
 
@@ -17,25 +20,38 @@ def _group() -> tuple[str, tuple[str, ...]]:
     return str(data["cue_group"]), tuple(data["cue_group_words"])
 
 
+@cache
+def _number_cue() -> str:
+    return str(load_data("gates").get("number_cue", ""))
+
+
 def cue_names() -> tuple[str, ...]:
-    """The cues a quiz evens out: the group of modal words first, then each word."""
-    return (_group()[0], *gate_settings().cue_words)
+    """The cues a quiz evens out: the group of modal words and the number cue first, then each word."""
+    number = (_number_cue(),) if _number_cue() else ()
+    return (_group()[0], *number, *gate_settings().cue_words)
+
+
+def holds_number(body: str) -> bool:
+    """The statement shows a number: a digit (45日, 2025年) or a Chinese count before a unit (三十日)."""
+    return bool(re.search(r"\d", body)) or bool(counts(body))
 
 
 def cue_words(item: QuizItem) -> list[str]:
-    """The modal cues of a true/false statement (none for other types): the group's name when it holds any of the
-    group's words (可以 or 应当), then each modal word it holds."""
+    """The cues of a true/false statement (none for other types): the group's name when it holds any of the group's
+    words (可以 or 应当), the number cue when it shows a number, then each modal word it holds."""
     if item.type != "tf":
         return []
     body = split_stem(item.stem)[1]
     name, members = _group()
     group = [name] if any(word in body for word in members) else []
-    return group + [word for word in gate_settings().cue_words if word in body]
+    number = [_number_cue()] if _number_cue() and holds_number(body) else []
+    return group + number + [word for word in gate_settings().cue_words if word in body]
 
 
 def group_cue(item: QuizItem) -> list[str]:
-    """Only the group cue of a statement (the last balance kept when a quiz cannot even each word)."""
-    return [w for w in cue_words(item) if w == _group()[0]]
+    """Only the group cue and the number cue of a statement (the last balance kept when a quiz cannot even each
+    word)."""
+    return [w for w in cue_words(item) if w in (_group()[0], _number_cue())]
 
 
 def cue_counts(items: list[QuizItem]) -> Counter[tuple[str, bool]]:

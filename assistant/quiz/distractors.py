@@ -13,7 +13,7 @@ import random
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import institution_class, load_data, place_class, places_of_region, region_of
 from assistant.quiz.number_cues import in_range
-from assistant.quiz.numerals import number_value, written_like
+from assistant.quiz.numerals import number_value, same_script, written_like
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.term_shapes import clause_option
 from assistant.quiz.terms import Lexicon, PoolEntry
@@ -77,7 +77,11 @@ class Distractors:
             # The same unit and the same order of magnitude: 2000 元 or 10000 元 for 5000 元, never 3 人.
             value = number_value(answer) or 0.0
             pool = [
-                e for e in pool if e.family == family and 0.1 <= (number_value(e.text) or 0.0) / max(value, 1e-9) <= 10
+                e
+                for e in pool
+                if e.family == family
+                and same_script(e.text, answer)  # no 5 among 两｜六｜一: options are written as the key is
+                and 0.1 <= (number_value(e.text) or 0.0) / max(value, 1e-9) <= 10
             ]
         scored: list[tuple[float, float, str]] = []
         for entry in pool:

@@ -10,15 +10,16 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.cite import locate_quote, make_citation
-from assistant.quiz.gazetteer import term_class
+from assistant.quiz.gazetteer import load_data, term_class
 from assistant.quiz.item_gates import ItemGates
 from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.stems import sentence_group
-from assistant.quiz.terms import Lexicon
+from assistant.quiz.terms import Lexicon, tokenize
 from assistant.quiz.types import (
     BLANK,
     FALSE,
@@ -98,7 +99,7 @@ class Checker:
             ("range", sound["range"]),
             ("numeric", sound["numeric"]),
             ("options", self.options_are_sound),
-            ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item)),
+            ("giveaway", lambda item: stem_keeps_the_answer(item) and sound["echo"](item) and not cognate_cue(item)),
             ("open", sound["open"]),
         ]
 
@@ -201,6 +202,28 @@ def stem_keeps_the_answer(item: QuizItem) -> bool:
     if numeric:
         return not any(_states(a, item, stem) for a in item.answer if match_key(a))
     return not any(match_key(a) in stem for a in item.answer if match_key(a))
+
+
+def cognate_cue(item: QuizItem) -> bool:
+    """A short key is told by cognates in its stem (质押 beside 质权人…质权: its first character with 权/人/物), at
+    least cognate_min times (data: gates.toml)."""
+    if item.type not in ("single", "blank") or item.kind in ("number", "year") or len(item.answer) != 1:
+        return False
+    answer = item.answer[0]
+    suffixes, least, longest = _cognate_rule()
+    if not 2 <= len(answer) <= longest:
+        return False
+    # Words of the stem that open on a cognate (质权人, 质权), not a run inside a longer word (全国人民 for 国务院).
+    words = [t.word for t in tokenize(split_stem(item.stem)[1].replace(BLANK, "，"))]
+    cognates = [answer[0] + suffix for suffix in suffixes if not answer.startswith(answer[0] + suffix)]
+    return sum(any(w.startswith(c) for c in cognates) for w in words) >= least
+
+
+@cache
+def _cognate_rule() -> tuple[tuple[str, ...], int, int]:
+    data = load_data("gates")
+    suffixes = sorted(data.get("cognate_suffixes", []), key=len, reverse=True)
+    return tuple(suffixes), int(data.get("cognate_min", 2)), int(data.get("cognate_max_chars", 0))
 
 
 def _states(number: str, item: QuizItem, stem: str) -> bool:

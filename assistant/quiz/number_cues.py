@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from assistant.quiz.gazetteer import load_data
-from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS, number_value
+from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS, number_value, same_script
 from assistant.quiz.types import BLANK, QuizItem, split_stem
 
 
@@ -189,6 +189,8 @@ def numeric_item_sound(item: QuizItem) -> bool:
         filled = body[:at] + answer + body[at + len(BLANK) :]
         if leaked_by_neighbour(filled, at) or fixed_by_conversion(filled, at):
             return False
+        if item.type == "single" and not all(same_script(o, answer) for o in item.options):
+            return False  # 两｜5｜六｜一: a number written unlike the others is told apart by its script
         own = next((c for c in counts(filled) if c.start == at), None)
         if own is not None and item.type == "single":
             values = [number_value(o) for o in item.options]

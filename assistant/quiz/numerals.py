@@ -4,6 +4,9 @@ the key's own script, so a period's distractors read like the law (十五日, �
 from __future__ import annotations
 
 import re
+from functools import cache
+
+from assistant.quiz.gazetteer import load_data
 
 CHINESE_DIGITS = "零〇一二两三四五六七八九"
 CHINESE_NUMERAL_CHARS = CHINESE_DIGITS + "十百千"
@@ -63,3 +66,24 @@ def written_like(value: float, like: str) -> str | None:
     if chinese_value(like.strip()) is not None:
         return chinese_numeral(int(value)) if value.is_integer() and 0 < value <= 9999 else None
     return str(int(value)) if value.is_integer() else f"{value:g}"
+
+
+@cache
+def _bound() -> tuple[frozenset[float], tuple[str, ...]]:
+    data = load_data("numbers")["bound"]
+    return frozenset(float(v) for v in data["values"]), tuple(data["prefixes"])
+
+
+def bound_numeral(text: str, start: int, end: int) -> bool:
+    """text[start:end] is a Chinese numeral bound into a word (上一年度, 下一年, 同一): no count to ask or change
+    (data: numbers.toml [bound])."""
+    number = text[start:end]
+    if chinese_value(number) is None:
+        return False
+    values, prefixes = _bound()
+    return number_value(number) in values and text[:start].endswith(prefixes)
+
+
+def same_script(option: str, answer: str) -> bool:
+    """Both numbers are written alike: both Arabic or both Chinese (no 5 among 两｜六｜一)."""
+    return (chinese_value(option.strip()) is None) == (chinese_value(answer.strip()) is None)

@@ -211,6 +211,11 @@ def _state_verbs() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _presumption_verbs() -> tuple[str, ...]:
+    return tuple(load_data("edits")["presumption_verbs"])
+
+
+@lru_cache(maxsize=1)
 def _rights() -> tuple[tuple[str, ...], tuple[str, ...], int]:
     data = load_data("edits")
     return tuple(data["private_parties"]), tuple(data["right_verbs"]), int(data["right_verb_window"])
@@ -238,6 +243,8 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
     after = text[at + len(modal) : sentence_end]
     if after.startswith(bounds):
         return False  # 应当不少于 → 可以不少于
+    if after.startswith(_presumption_verbs()):
+        return False  # 知道或者应当知道 → 可以知道: presumed knowledge, a fixed phrase, not a duty
     if modal not in _prohibition_words()[0] and after.startswith(_state_verbs()):
         return False  # 应当具有…能力 → 可以具有, 应当符合国家标准 → 可以符合: a qualification, no option
     if modal == "可以" and any(m in text[sentence_start:sentence_end] for m in discretion):

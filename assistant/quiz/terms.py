@@ -27,7 +27,7 @@ from assistant.quiz.gazetteer import (
     PROVINCES,
     TERM_BREAKERS,
 )
-from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS, chinese_value, number_value
+from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS, bound_numeral, chinese_value, number_value
 from assistant.quiz.soundness import inside_formula, is_metadata, sound_term
 from assistant.quiz.types import TermKind
 from assistant.types import Clause
@@ -333,6 +333,8 @@ def whole_at(text: str, start: int, end: int, numeric: bool = False) -> bool:
     """text[start:end] is a whole term where it stands: on word boundaries, not glued to the words around it."""
     if numeric:  # 三十日: jieba may keep a numeral and its unit as one word; digits on either side cut it
         numeral = CHINESE_NUMERAL_CHARS + "0123456789."
+        if bound_numeral(text, start, end):
+            return False  # 上一年度: the numeral is part of a word
         return (start == 0 or text[start - 1] not in numeral) and (end == len(text) or text[end] not in numeral)
     tokens = tokenize(text)
     starts = {t.start for t in tokens} | {len(text)}
@@ -433,6 +435,8 @@ def _period(match: re.Match[str]) -> Term | None:
         return None
     if number == "一" and match.group(group + 1) in ("项", "人", "倍", "元"):
         return None  # 任何一项, 董事长一人: the indefinite "one", not a count worth asking
+    if bound_numeral(match.string, match.start(group), match.end(group)):
+        return None  # 上一年度, 下一年: a word, not a count
     return Term(number, "number", match.start(group), match.end(group), match.group(group + 1))
 
 
