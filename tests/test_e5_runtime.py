@@ -145,7 +145,14 @@ def test_normalising_by_translation_matches_the_character_walk():
     or to none (㈠, ﬁ, zero-width), runs of full-width spaces, leading spaces."""
     tokenizer = E5Encoder(MODEL).tokenizer
     laws = [line for path in LAW_TEXT for line in path.read_text("utf-8").splitlines() if line.strip()]
-    tricky = ["㈠㈡ ａｂｃ  x\u3000\u3000y", "½ ﬁ ™", "第一条\u3000\u3000国家", "  前导", "a \u3000 b", "零宽\u200b字符"]
+    tricky = [
+        "㈠㈡ ａｂｃ  x\u3000\u3000y",
+        "½ ﬁ ™",
+        "第一条\u3000\u3000国家",
+        "  前导",
+        "a \u3000 b",
+        "零宽\u200b字符",
+    ]
     texts = [prefix + t for t in sample_texts() + laws + tricky for prefix in ("passage: ", "query: ", "")]
     assert len(texts) > 400
     mismatched = [t for t in texts if tokenizer.normalize(t) != tokenizer._normalize_by_character(t)]
