@@ -12,10 +12,8 @@ import json
 from functools import cache
 
 from assistant.quiz.build import checker_for
-from assistant.quiz.distractors import without_key_cues
 from assistant.quiz.gates import Checker
 from assistant.quiz.number_cues import counts, keeps_list_order, list_neighbours, swap_plausible
-from assistant.quiz.numerals import number_value
 from assistant.quiz.term_shapes import cuts_noun_phrase, shared_object_list
 from assistant.quiz.types import QuizItem
 from tests.quiz_builds import parsed
@@ -97,19 +95,3 @@ def test_the_reviewers_reversed_age_is_rejected_and_a_plausible_edit_is_not() ->
     stem = item["stem"].replace("不满四周岁", "不满二十二周岁")
     plausible = {**item, "stem": stem, "swap": {"original": "二十", "replacement": "二十二"}}
     assert "numeric" not in _problems(plausible)
-
-
-# --- rule 4: numeric distractors do not make the key the divisor or the centre ------------------------------------
-
-
-def test_number_distractors_do_not_point_at_the_key() -> None:
-    # 二十一 with 四十二｜六十三｜一百零五: all multiples; a non-multiple near a factor's value is taken instead.
-    picked = without_key_cues(21, ["四十二", "六十三", "一百零五"], ["十", "三十二", "四"], 3, ())
-    assert len(picked) == 3 and sum(v % 21 == 0 for v in map(number_value, picked) if v) <= 1
-    # 十二 with 十一｜十三: the key would be the centre.
-    picked = without_key_cues(12, ["十三", "十一", "十四", "十七"], [], 3, ())
-    assert not {"十一", "十三"} <= set(picked) and len(picked) == 3
-    # Options already drawn from the document count too (七 beside 十四 and 二十一).
-    assert "十四" not in without_key_cues(7, ["八", "十四", "九", "十二"], [], 2, ("二十一",))
-    # With nothing else left the count is kept: no quiz gets short.
-    assert without_key_cues(21, ["四十二", "六十三"], [], 2, ()) == ["四十二", "六十三"]

@@ -200,26 +200,26 @@ class Distractors:
                 pool.append(written)
         if kind != "number":
             return candidates[:count]
-        return without_key_cues(value, candidates, rounded, count, beside)
+        return _without_key_cues(value, candidates, rounded, count, beside)
 
 
-def key_cue(key: float, value: float, taken: list[float]) -> bool:
+def _key_cue(key: float, value: float, taken: list[float]) -> bool:
     """`value` beside the options `taken` makes the key the obvious divisor or centre of the options."""
     multiple = value > key > 1 and (value / key).is_integer()
     multiples = sum(t > key > 1 and (t / key).is_integer() for t in taken)
     return (multiple and multiples >= int(_EDITS["max_key_multiples"])) or 2 * key - value in taken
 
 
-def without_key_cues(
+def _without_key_cues(
     key: float, candidates: list[str], rounded: list[str], count: int, beside: tuple[str, ...]
 ) -> list[str]:
-    """`count` of the candidates in order, passing over those that give the key away (key_cue); then whole
+    """`count` of the candidates in order, passing over those that give the key away (_key_cue); then whole
     numbers near the factors' values; the passed-over ones only when nothing else is left."""
     taken = [v for v in map(number_value, beside) if v is not None]
     out: list[str] = []
     for text in [*candidates, *rounded]:
         value = number_value(text)
-        if len(out) == count or value is None or text in out or key_cue(key, value, taken):
+        if len(out) == count or value is None or text in out or _key_cue(key, value, taken):
             continue
         out.append(text)
         taken.append(value)
