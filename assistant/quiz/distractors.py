@@ -115,12 +115,7 @@ class Distractors:
                 break
         if len(chosen) < count and kind in ("year", "number"):
             chosen += self.numeric(
-                answer,
-                kind,
-                count - len(chosen),
-                avoid + [match_key(c) for c in chosen],
-                unit=family,
-                beside=tuple(chosen),
+                answer, kind, count - len(chosen), avoid + [match_key(c) for c in chosen], unit=family
             )
         return chosen
 
@@ -161,14 +156,7 @@ class Distractors:
         return score
 
     def numeric(
-        self,
-        answer: str,
-        kind: TermKind,
-        count: int,
-        avoid: list[str],
-        shuffle: bool = False,
-        unit: str = "",
-        beside: tuple[str, ...] = (),
+        self, answer: str, kind: TermKind, count: int, avoid: list[str], shuffle: bool = False, unit: str = ""
     ) -> list[str]:
         """Nearby years or numbers the clause does not state (steps from data/edits.toml), within the range of the
         count's unit (data/numbers.toml: no 150%)."""
@@ -184,47 +172,22 @@ class Distractors:
             self.rng.shuffle(steps)
         elif self.difficulty == "easy":
             steps = list(reversed(steps))
-        candidates: list[str] = []
-        rounded: list[str] = []
+        out = []
         for step in steps:
             candidate = value + step
-            for pool, number in ((candidates, candidate), (rounded, float(round(candidate)))):
-                if number <= 0 or (kind == "year" and not 1949 <= number <= 2100) or not in_range(number, unit):
-                    continue
-                written = written_like(number, answer) if kind == "number" else str(int(number))
-                if written is None or written == answer:
-                    continue
-                key = match_key(written)
-                if key in avoid or key in self.text or written in candidates or written in pool:
-                    continue
-                pool.append(written)
-        if kind != "number":
-            return candidates[:count]
-        return _without_key_cues(value, candidates, rounded, count, beside)
-
-
-def _key_cue(key: float, value: float, taken: list[float]) -> bool:
-    """`value` beside the options `taken` makes the key the obvious divisor or centre of the options."""
-    multiple = value > key > 1 and (value / key).is_integer()
-    multiples = sum(t > key > 1 and (t / key).is_integer() for t in taken)
-    return (multiple and multiples >= int(_EDITS["max_key_multiples"])) or 2 * key - value in taken
-
-
-def _without_key_cues(
-    key: float, candidates: list[str], rounded: list[str], count: int, beside: tuple[str, ...]
-) -> list[str]:
-    """`count` of the candidates in order, passing over those that give the key away (_key_cue); then whole
-    numbers near the factors' values; the passed-over ones only when nothing else is left."""
-    taken = [v for v in map(number_value, beside) if v is not None]
-    out: list[str] = []
-    for text in [*candidates, *rounded]:
-        value = number_value(text)
-        if len(out) == count or value is None or text in out or _key_cue(key, value, taken):
-            continue
-        out.append(text)
-        taken.append(value)
-    out += [c for c in candidates if c not in out][: count - len(out)]
-    return out
+            if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100) or not in_range(candidate, unit):
+                continue
+            written = written_like(candidate, answer) if kind == "number" else str(int(candidate))
+            if written is None:
+                continue
+            text = written
+            key = match_key(text)
+            if key in avoid or key in self.text or text in out:
+                continue
+            out.append(text)
+            if len(out) == count:
+                break
+        return out
 
 
 def content_bigrams(name: str, family: str) -> set[str]:
