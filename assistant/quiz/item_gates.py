@@ -34,7 +34,14 @@ from assistant.quiz.soundness import (
     political,
 )
 from assistant.quiz.stems import body_start
-from assistant.quiz.term_shapes import bare_action_blank, clause_option, cuts_joined_name, shared_head_list
+from assistant.quiz.term_shapes import (
+    bare_action_blank,
+    clause_option,
+    cuts_joined_name,
+    cuts_noun_phrase,
+    shared_head_list,
+    shared_object_list,
+)
 from assistant.quiz.terms import Lexicon, kinds_of, tokenize, whole_at
 from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
 from assistant.types import Clause
@@ -196,6 +203,8 @@ class ItemGates:
             return False  # 加快珠江—____和北部湾经济区建设: the blank is half a joined name
         if item.type == "multi" and shared_head_list(_body(item), item.answer):
             return False  # 情报信息收集、研判和使用制度: one term whose members share 制度, no list
+        if item.type == "multi" and shared_object_list(item.answer):
+            return False  # 依照法定程序收集、审查、核实、认定证据: the verbs share 证据 and 法定程序
         clause = self.clauses.get(item.key)
         if clause is None:
             return True
@@ -209,8 +218,9 @@ class ItemGates:
         if item.type == "multi":
             return self._list_whole(item, clause) and _parallel_cut_kept(item)
         text = clause.text
+        numeric = item.kind in ("year", "number")
         return all(
-            whole_at(text, start, end, numeric=item.kind in ("year", "number"))
+            whole_at(text, start, end, numeric=numeric) and (numeric or not cuts_noun_phrase(text, start, end))
             for start, end in answer_offsets(item, clause)
         )
 

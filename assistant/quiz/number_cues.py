@@ -44,6 +44,7 @@ class _Data:
     small_step: float = 2
     noun_window: int = 8
     noun_ranges: tuple[tuple[str, str, float, float], ...] = ()
+    sequence_separators: str = "、"
 
 
 @cache
@@ -73,6 +74,7 @@ def _data() -> _Data:
         noun_ranges=tuple(
             (str(r["noun"]), str(r["unit"]), float(r["low"]), float(r["high"])) for r in data["noun_ranges"]
         ),
+        sequence_separators=str(data["sequence"]["separators"]),
     )
 
 
@@ -152,6 +154,45 @@ def fixed_by_conversion(text: str, at: int) -> bool:
     return False
 
 
+def _sign(x: float) -> int:
+    return (x > 0) - (x < 0)
+
+
+def list_neighbours(text: str, own: Count) -> list[Count]:
+    """The numbers of `own`'s unit listed right beside it (十四周岁、|十六|周岁、十八周岁): only unit words and list
+    separators stand between them."""
+    found = counts(text)
+    at = next((i for i, c in enumerate(found) if c.start == own.start), None)
+    if at is None:
+        return []
+    units = sorted((w for w, u in _data().units.items() if u == own.unit), key=len, reverse=True)
+
+    def joined(gap: str) -> bool:
+        for word in units:
+            gap = gap.replace(word, "")
+        return len(gap) <= 3 and all(ch in _data().sequence_separators for ch in gap)
+
+    out = []
+    if at > 0 and found[at - 1].unit == own.unit and joined(text[found[at - 1].end : own.start]):
+        out.append(found[at - 1])
+    if at + 1 < len(found) and found[at + 1].unit == own.unit and joined(text[own.end : found[at + 1].start]):
+        out.append(found[at + 1])
+    return out
+
+
+def keeps_list_order(text: str, own: Count, value: float) -> bool:
+    """`value` in place of `own` stands on the same side of each listed neighbour as `own` does: 十二、十四、____、十八
+    周岁 admits 十五 or 十七, never 二十一."""
+    return all(_sign(value - n.value) == _sign(own.value - n.value) for n in list_neighbours(text, own))
+
+
+def keeps_stated_order(text: str, own: Count, value: float) -> bool:
+    """A changed number keeps its order with every other number of its unit in the statement: 犯罪时不满十八周岁、
+    立案时不满二十周岁 is never edited to 不满四周岁 (the sentence itself says the second age is the larger)."""
+    others = [c for c in counts(text) if c.unit == own.unit and c.start != own.start]
+    return all(_sign(value - c.value) == _sign(own.value - c.value) for c in others)
+
+
 def swap_plausible(statement: str, at: int, original: str, replacement: str) -> bool:
     """Whether changing the number `original` at `at` of the source statement to `replacement` is an edit a careless
     reader could believe: not in a definition, not a unit anchor (为1日), not out of the unit's range, not against a
@@ -170,6 +211,8 @@ def swap_plausible(statement: str, at: int, original: str, replacement: str) -> 
         return False
     if value is not None and not (near_small_count(own, value) and noun_range_holds(statement, own, value)):
         return False  # 3岁以下婴幼儿 → 8岁以下婴幼儿: another thing, not a misremembered rule
+    if value is not None and not keeps_stated_order(statement, own, value):
+        return False  # 不满十八周岁、立案时不满二十周岁 → 不满四周岁: the error gives itself away
     return not fixed_by_conversion(statement, at) and not leaked_by_neighbour(statement, at)
 
 
@@ -194,7 +237,11 @@ def numeric_item_sound(item: QuizItem) -> bool:
         own = next((c for c in counts(filled) if c.start == at), None)
         if own is not None and item.type == "single":
             values = [number_value(o) for o in item.options]
-            return all(v is None or (in_range(v, own.unit) and noun_range_holds(filled, own, v)) for v in values)
+            return all(
+                v is None
+                or (in_range(v, own.unit) and noun_range_holds(filled, own, v) and keeps_list_order(filled, own, v))
+                for v in values
+            )
         return True
     if item.type == "tf" and item.swap is not None:
         original, replacement = item.swap.original, item.swap.replacement

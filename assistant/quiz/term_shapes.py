@@ -24,6 +24,9 @@ class Shapes:
     clause_rest_chars: int
     name_connectors: tuple[str, ...]
     action_verbs: frozenset[str]
+    noun_continuing_flags: frozenset[str]
+    list_verb_flags: frozenset[str]
+    list_noun_flags: frozenset[str]
 
 
 @cache
@@ -37,6 +40,9 @@ def shapes() -> Shapes:
         clause_rest_chars=int(data["clause_rest_chars"]),
         name_connectors=tuple(data["name_connectors"]),
         action_verbs=frozenset(data["action_verbs"]),
+        noun_continuing_flags=frozenset(data["noun_continuing_flags"]),
+        list_verb_flags=frozenset(data["list_verb_flags"]),
+        list_noun_flags=frozenset(data["list_noun_flags"]),
     )
 
 
@@ -96,3 +102,39 @@ def bare_action_blank(body: str, stretch_marks: str) -> bool:
     own = body[left : min(rights) if rights else len(body)].replace(BLANK, "")
     words = [t.word for t in tokenize(own) if t.word.strip()]
     return not words or (len(words) == 1 and words[0] in shapes().action_verbs)
+
+
+def cuts_noun_phrase(text: str, start: int, end: int) -> bool:
+    """The key text[start:end] ends on a noun that the source goes on with (义务兵享受供给制|生活待遇): the blank
+    ends inside a noun phrase, so the key is half a term."""
+    settings = shapes()
+    tokens = tokenize(text)
+    last = next((t for t in tokens if t.end == end), None)
+    after = next((t for t in tokens if t.start == end), None)
+    if last is None or after is None or last.start < start:
+        return False
+    return last.flag[:1] == "n" and after.flag in settings.noun_continuing_flags
+
+
+def _bare_verb(word: str) -> bool:
+    tokens = [t for t in tokenize(word) if t.word.strip()]
+    return len(tokens) == 1 and tokens[0].flag in shapes().list_verb_flags
+
+
+def shared_object_list(answers: list[str]) -> bool:
+    """Verbs that share one object or one modifier were split into keys (依照法定程序收集、审查、核实、认定证据 →
+    法定程序收集 | 审查 | 核实 | 认定证据): some members are a bare verb while another carries the shared object after
+    its verb, or the shared modifier before it."""
+    if len(answers) < 2 or not any(_bare_verb(a) for a in answers):
+        return False
+    settings = shapes()
+    for answer in answers:
+        tokens = [t for t in tokenize(answer) if t.word.strip()]
+        if len(tokens) < 2:
+            continue
+        first, last = tokens[0], tokens[-1]
+        if first.flag in settings.list_verb_flags and last.flag in settings.list_noun_flags and first.flag != "vn":
+            return True  # 认定证据: verb + the object every member takes
+        if last.flag in settings.list_verb_flags and last.flag != "vn" and first.flag in settings.list_noun_flags:
+            return True  # 法定程序收集: the modifier every member takes + verb
+    return False
