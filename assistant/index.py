@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import gc
 import hashlib
 import json
 import logging
@@ -26,7 +25,7 @@ from assistant.chinese import warm_up
 from assistant.chunking import chunk_clause
 from assistant.embeddings import Embedder
 from assistant.errors import UserError
-from assistant.gc_pause import long_lived
+from assistant.gc_pause import frozen_while, long_lived
 from assistant.index_repair import open_client_repairing, write_failure
 from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import IngestReport, corpus_files, load_corpus
@@ -82,18 +81,6 @@ def corpus_fingerprint(*folders: Path) -> str:
                 digest.update(os.fsencode(path.relative_to(folder)))
                 digest.update(f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
-
-
-@contextmanager
-def _parsed_library_left_out_of_gc() -> Iterator[None]:
-    """The parsed library (millions of objects) lives through the whole sync; every full garbage collection
-    walked all of it again (py-spy: about a sixth of the CPU of a full-library build). Frozen objects are still
-    freed by reference counting."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 class PolicyIndex:
@@ -438,7 +425,7 @@ class PolicyIndex:
         started = time.perf_counter()
         job = JobWriter(self.directory, progress)
         try:
-            with _parsed_library_left_out_of_gc():
+            with frozen_while():
                 report = self._run_sync(corpus, rebuild, job, read)
         except BaseException as exc:
             job.finish(error=type(exc).__name__)

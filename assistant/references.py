@@ -160,10 +160,11 @@ class DocumentNames:
         for document in documents:
             for name in document_names(document):
                 self._by_name.setdefault(name, []).append(document.doc_id)
-        self._type_words = _type_word_owners(current_versions(documents))
+        current = current_versions(documents)
+        self._type_words = _type_word_owners(current)
         # Longest first, so 车船税法实施条例 wins over 车船税法 inside it.
         self._names = sorted(self._by_name, key=len, reverse=True)
-        self._current = {d.doc_id for d in current_versions(documents)}
+        self._current = {d.doc_id for d in current}
         self._clauses: dict[str, dict[str, Clause | ClauseOutline]] = {
             d.doc_id: {c.clause: c for c in d.clauses} for d in documents
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 
 import numpy as np
@@ -45,10 +45,11 @@ class SearchTimings:
     total_ms: float = 0.0
 
 
-@dataclass
-class RankedClause:
-    clause: Clause
-    score: float
+@dataclass(kw_only=True)
+class FusionScores:
+    """A clause's fused score, and its score and rank in each retriever that found it."""
+
+    score: float = 0.0
     dense: float | None = None
     sentence: float | None = None
     bm25: float | None = None
@@ -57,30 +58,19 @@ class RankedClause:
     bm25_rank: int | None = None
 
 
-@dataclass
-class _Candidate:
+@dataclass(kw_only=True)
+class RankedClause(FusionScores):
+    clause: Clause
+
+
+@dataclass(kw_only=True)
+class _Candidate(FusionScores):
     """A clause during fusion, known by its outline: only the clauses finally returned are read whole."""
 
     outline: ClauseOutline
-    score: float
-    dense: float | None = None
-    sentence: float | None = None
-    bm25: float | None = None
-    dense_rank: int | None = None
-    sentence_rank: int | None = None
-    bm25_rank: int | None = None
 
     def ranked(self, clause: Clause) -> RankedClause:
-        return RankedClause(
-            clause,
-            self.score,
-            self.dense,
-            self.sentence,
-            self.bm25,
-            self.dense_rank,
-            self.sentence_rank,
-            self.bm25_rank,
-        )
+        return RankedClause(clause=clause, **{f.name: getattr(self, f.name) for f in fields(FusionScores)})
 
 
 @dataclass
@@ -241,7 +231,7 @@ class HybridSearcher:
                     if key not in clauses or (allowed is not None and key not in allowed):
                         continue
                     position += 1
-                    entry = ranked.setdefault(key, _Candidate(clauses[key], 0.0))
+                    entry = ranked.setdefault(key, _Candidate(outline=clauses[key]))
                     setattr(entry, field_name, similarity)
                     setattr(entry, field_name + "_rank", position)
                     entry.score += weight / (self.rrf_k + position)
@@ -253,7 +243,7 @@ class HybridSearcher:
             for position, (key, score) in enumerate(lexical):
                 if key not in clauses:  # the index was swapped by a concurrent sync
                     continue
-                entry = ranked.setdefault(key, _Candidate(clauses[key], 0.0))
+                entry = ranked.setdefault(key, _Candidate(outline=clauses[key]))
                 entry.bm25, entry.bm25_rank = score, position + 1
                 entry.score += self.bm25_weight / (self.rrf_k + position + 1)
         return ranked
@@ -327,7 +317,7 @@ def pin(ranked: list[_Candidate], keys: tuple[str, ...], clauses: Mapping[str, C
     for i, key in enumerate(keys):
         if key not in clauses:
             continue
-        entry = by_key.pop(key, None) or _Candidate(clauses[key], 0.0)
+        entry = by_key.pop(key, None) or _Candidate(outline=clauses[key])
         entry.score = top + 1.0 - i * 1e-3
         first.append(entry)
     return first + [r for r in ranked if r.outline.key in by_key]

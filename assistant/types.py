@@ -62,7 +62,9 @@ DocumentKind = str
 """法律 / 行政法规 / 部门规章 / 司法解释 / 意见 / 通知 / 规划 / 其他; a data file maps titles and folders to kinds."""
 
 
-class Document(Model):
+class DocumentFields(Model):
+    """What identifies a document and its version: shared by the whole Document and its DocumentHeader."""
+
     doc_id: str
     title: str = Field(description="Full title as the document gives it, e.g. 中华人民共和国社会保险法.")
     short_title: str = Field(description="The title legal writing cites by, e.g. 社会保险法 or 指导意见.")
@@ -80,6 +82,9 @@ class Document(Model):
     origin: Literal["corpus", "uploaded"] = "corpus"
     format: str
     sha256: str
+
+
+class Document(DocumentFields):
     source_text: str = Field(description="The decoded source as given.")
     clauses: list[Clause]
     page_breaks: list[int] = Field(
@@ -240,22 +245,7 @@ class ClauseOutline(Model):
         return self.kind == "article"
 
 
-class DocumentHeader(Model):
+class DocumentHeader(DocumentFields):
     """A document without its text (read at start-up); `clauses` is its outline, in order."""
 
-    doc_id: str
-    title: str
-    short_title: str
-    kind: DocumentKind = ""
-    issuer: str = ""
-    promulgated: str | None = None
-    effective: str | None = None
-    doc_number: str | None = None
-    version_date: str | None = None
-    in_force: bool = True
-    aliases: list[str] = Field(default_factory=list)
-    path: str
-    origin: Literal["corpus", "uploaded"] = "corpus"
-    format: str
-    sha256: str
     clauses: list[ClauseOutline]
