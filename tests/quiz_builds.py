@@ -6,7 +6,8 @@ from functools import cache
 from pathlib import Path
 
 from assistant.ingest import load_document
-from assistant.quiz.build import build_from_documents
+from assistant.quiz.build import build_from_documents, checker_for
+from assistant.quiz.gates import Checker
 from assistant.quiz.types import BuildRequest, QuizItem
 from assistant.types import Document
 
@@ -20,3 +21,22 @@ def parsed(path: Path) -> Document:
 def whole_quiz(path: Path, seed: int, n: int = 10) -> tuple[QuizItem, ...]:
     """The items of an n-item quiz over the whole document, as the builder makes it for this seed."""
     return tuple(build_from_documents([parsed(path)], BuildRequest(n=n, seed=seed)).items)
+
+
+@cache
+def source_checker(sources: tuple[Path, ...], doc_id: str) -> Checker:
+    """The builder's checker over the one source document with this id."""
+    documents = {d.doc_id: d for d in map(parsed, sources)}
+    return checker_for([documents[doc_id]])
+
+
+def gate_problems(data: dict, sources: tuple[Path, ...]) -> list[str]:
+    """What the builder's gates find wrong with an item as a reviewer's verdict file holds it."""
+    item = QuizItem.model_validate(data)
+    checker = source_checker(sources, item.doc_id)
+    return checker.problems(checker.verified(item))
+
+
+def reviewed_item(verdicts: dict, quiz: str, index: int) -> dict:
+    """A defective item of a review, by its quiz and number."""
+    return next(d["item"] for d in verdicts["defective"] if (d["quiz"], d["index"]) == (quiz, index))

@@ -284,14 +284,19 @@ class RecordsDeletedMidQuery:
         return result
 
 
-def test_a_query_racing_a_rebuild_follows_the_new_generation(tmp_path: Path, embedder):
+def indexed_reader(tmp_path: Path, embedder) -> tuple[Settings, PolicyIndex, HybridSearcher]:
+    """Two documents indexed, and an index opened on them as a second process would."""
     corpus = tmp_path / "corpus"
     write_doc(corpus, "flood-law.md", LAW)
     write_doc(corpus, "care.txt", CARE)
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
     PolicyIndex(settings, embedder).sync()
     reader = PolicyIndex(settings, embedder)
-    searcher = HybridSearcher.from_index(reader)
+    return settings, reader, HybridSearcher.from_index(reader)
+
+
+def test_a_query_racing_a_rebuild_follows_the_new_generation(tmp_path: Path, embedder):
+    settings, reader, searcher = indexed_reader(tmp_path, embedder)
     assert reader.store.generation == 0
     # Another process swaps in generation 1 while the query runs.
     rebuild = lambda: PolicyIndex(settings, embedder).sync(rebuild=True)  # noqa: E731
@@ -305,13 +310,7 @@ def test_a_query_racing_a_delete_retries_then_says_the_index_is_changing(tmp_pat
     from assistant import store
 
     monkeypatch.setattr(store, "_RETRY_DELAYS", (0.0, 0.0))
-    corpus = tmp_path / "corpus"
-    write_doc(corpus, "flood-law.md", LAW)
-    write_doc(corpus, "care.txt", CARE)
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=corpus)
-    PolicyIndex(settings, embedder).sync()
-    reader = PolicyIndex(settings, embedder)
-    searcher = HybridSearcher.from_index(reader)
+    _, reader, searcher = indexed_reader(tmp_path, embedder)
     real_chunks = reader.store.chunks
     reader.store.chunks = RecordsDeletedMidQuery(real_chunks, times=2)  # gone by the second retry
     hit = searcher.search("防汛工作的方针", 3).hits[0]

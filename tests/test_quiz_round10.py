@@ -9,30 +9,21 @@ with the real checker over the real parsed excerpt, and a repaired variant that 
 from __future__ import annotations
 
 import json
-from functools import cache
 
-from assistant.quiz.build import checker_for
-from assistant.quiz.gates import Checker
 from assistant.quiz.number_cues import counts, keeps_list_order, list_neighbours, swap_plausible
 from assistant.quiz.term_shapes import cuts_noun_phrase, shared_object_list
-from assistant.quiz.types import QuizItem
-from tests.quiz_builds import parsed
+from tests.quiz_builds import gate_problems
 from tests.quiz_judge import FIXTURES
 
 EXCERPTS = FIXTURES / "round9"
 ITEMS = json.loads((FIXTURES / "round9_items.json").read_text(encoding="utf-8"))
 
 
-@cache
-def _checker(doc_id: str) -> Checker:
-    documents = {d.doc_id: d for d in map(parsed, sorted(EXCERPTS.glob("*.md")))}
-    return checker_for([documents[doc_id]])
+SOURCES = tuple(sorted(EXCERPTS.glob("*.md")))
 
 
 def _problems(data: dict) -> list[str]:
-    item = QuizItem.model_validate(data)
-    checker = _checker(item.doc_id)
-    return checker.problems(checker.verified(item))
+    return gate_problems(data, SOURCES)
 
 
 # --- rule 1: a key is a whole term ------------------------------------------------------------------------------

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import json
 import random
-from functools import cache
 from pathlib import Path
 
 import pytest
 
-from assistant.quiz.build import checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.generate import OfflineGenerator
 from assistant.quiz.number_cues import fixed_by_conversion, leaked_by_neighbour, swap_plausible
 from assistant.quiz.stems import needs_premise, noun_phrase, objectless_disposal
-from assistant.quiz.types import BuildRequest, QuizItem
-from tests.quiz_builds import parsed, whole_quiz
+from assistant.quiz.types import BuildRequest
+from tests.quiz_builds import gate_problems, parsed, source_checker, whole_quiz
 from tests.quiz_judge import FIXTURES
 
 CAR = FIXTURES / "家用汽车产品修理更换退货责任规定(2021-07-22).md"
@@ -28,16 +26,15 @@ ARCHIVES = FIXTURES / "档案法实施条例(2024-01-12).md"
 VERDICTS = json.loads((FIXTURES / "round6_items.json").read_text(encoding="utf-8"))
 
 
-@cache
+SOURCES = (CAR, ARCHIVES)
+
+
 def _checker(doc_id: str) -> Checker:
-    documents = {d.doc_id: d for d in (parsed(CAR), parsed(ARCHIVES))}
-    return checker_for([documents[doc_id]])
+    return source_checker(SOURCES, doc_id)
 
 
 def _problems(data: dict) -> list[str]:
-    item = QuizItem.model_validate(data)
-    checker = _checker(item.doc_id)
-    return checker.problems(checker.verified(item))
+    return gate_problems(data, SOURCES)
 
 
 def _defects(*classes: str) -> list[dict]:

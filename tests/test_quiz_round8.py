@@ -12,18 +12,16 @@ from __future__ import annotations
 import json
 import random
 from collections import Counter
-from functools import cache
 
 from assistant.quiz.balance import cue_counts
-from assistant.quiz.build import checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.generate import OfflineGenerator
 from assistant.quiz.number_cues import swap_plausible
 from assistant.quiz.soundness import modal_editable, private_right
 from assistant.quiz.stems import needs_premise
 from assistant.quiz.term_shapes import bare_action_blank, clause_option, cuts_joined_name, shared_head_list
-from assistant.quiz.types import BLANK, FALSE, TRUE, BuildRequest, QuizItem
-from tests.quiz_builds import parsed, whole_quiz
+from assistant.quiz.types import BLANK, FALSE, TRUE, BuildRequest
+from tests.quiz_builds import gate_problems, parsed, reviewed_item, source_checker, whole_quiz
 from tests.quiz_judge import DIRECTIVE, FIXTURES
 
 SECURITY = FIXTURES / "国家安全法(2015-07-01).md"
@@ -31,20 +29,19 @@ MEDIATION = FIXTURES / "人民法院在线调解规则(2021-12-30).md"
 VERDICTS = json.loads((FIXTURES / "round7_items.json").read_text(encoding="utf-8"))
 
 
-@cache
+SOURCES = (SECURITY, MEDIATION, DIRECTIVE)
+
+
 def _checker(doc_id: str) -> Checker:
-    documents = {d.doc_id: d for d in (parsed(SECURITY), parsed(MEDIATION), parsed(DIRECTIVE))}
-    return checker_for([documents[doc_id]])
+    return source_checker(SOURCES, doc_id)
 
 
 def _problems(data: dict) -> list[str]:
-    item = QuizItem.model_validate(data)
-    checker = _checker(item.doc_id)
-    return checker.problems(checker.verified(item))
+    return gate_problems(data, SOURCES)
 
 
 def _defect(quiz: str, index: int) -> dict:
-    return next(d["item"] for d in VERDICTS["defective"] if (d["quiz"], d["index"]) == (quiz, index))
+    return reviewed_item(VERDICTS, quiz, index)
 
 
 # --- rule 1: a coordination sharing one head is one term; a clause is no option ---------------------------------

@@ -12,14 +12,13 @@ import json
 from functools import cache
 
 from assistant.quiz.balance import cue_counts, holds_number
-from assistant.quiz.build import checker_for
-from assistant.quiz.gates import Checker, cognate_cue
+from assistant.quiz.gates import cognate_cue
 from assistant.quiz.numerals import bound_numeral, same_script
 from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import needs_premise, self_contained
 from assistant.quiz.terms import clause_terms
 from assistant.quiz.types import QuizItem
-from tests.quiz_builds import parsed, whole_quiz
+from tests.quiz_builds import gate_problems, parsed, reviewed_item, whole_quiz
 from tests.quiz_judge import FIXTURES
 
 LAWS = (
@@ -35,19 +34,15 @@ def _documents() -> dict:
     return {d.doc_id: d for d in map(parsed, LAWS)}
 
 
-@cache
-def _checker(doc_id: str) -> Checker:
-    return checker_for([_documents()[doc_id]])
+SOURCES = LAWS
 
 
 def _problems(data: dict) -> list[str]:
-    item = QuizItem.model_validate(data)
-    checker = _checker(item.doc_id)
-    return checker.problems(checker.verified(item))
+    return gate_problems(data, SOURCES)
 
 
 def _defect(quiz: str, index: int) -> dict:
-    return next(d["item"] for d in VERDICTS["defective"] if (d["quiz"], d["index"]) == (quiz, index))
+    return reviewed_item(VERDICTS, quiz, index)
 
 
 def test_the_reviewers_clean_items_still_pass() -> None:
