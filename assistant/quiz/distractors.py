@@ -11,7 +11,8 @@ from __future__ import annotations
 import random
 
 from assistant.chinese import match_key
-from assistant.quiz.gazetteer import institution_class, load_data, place_class, places_of_region, region_of
+from assistant.quiz.gazetteer import load_data, place_class, places_of_region, region_of
+from assistant.quiz.institutions import interchangeable
 from assistant.quiz.number_cues import in_range
 from assistant.quiz.numerals import number_value, same_script, written_like
 from assistant.quiz.soundness import gate_settings
@@ -72,7 +73,8 @@ class Distractors:
             # before the rest of the document's measures of that ending (see _in_field).
             pool = [e for e in pool if e.family == family]
         elif kind == "institution":
-            pool = [e for e in pool if institution_class(e.text) == institution_class(answer)]
+            # Same hierarchy and a near level (data/institutions.toml): 国务院 is never set against 村民委员会.
+            pool = [e for e in pool if interchangeable(answer, e.text)]
         elif kind == "number":
             # The same unit and the same order of magnitude: 2000 元 or 10000 元 for 5000 元, never 3 人.
             value = number_value(answer) or 0.0

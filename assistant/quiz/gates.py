@@ -15,6 +15,7 @@ from functools import cache
 from assistant.chinese import char_bigrams, match_key
 from assistant.cite import locate_quote, make_citation
 from assistant.quiz.gazetteer import load_data, term_class
+from assistant.quiz.institutions import interchangeable
 from assistant.quiz.item_gates import ItemGates
 from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS
 from assistant.quiz.soundness import gate_settings
@@ -156,6 +157,7 @@ class Checker:
                 match_key(swap.original) != match_key(swap.replacement)
                 and all(self.lexicon.fits(t, item.kind) for t in (swap.original, swap.replacement))
                 and term_class(swap.original, item.kind) == term_class(swap.replacement, item.kind)
+                and (item.kind != "institution" or interchangeable(swap.original, swap.replacement))
             )
         if item.type == "blank":
             return not options and len(answer) == 1 and 1 <= len(answer[0].strip()) <= 20
@@ -178,6 +180,10 @@ class Checker:
         if item.kind is None:
             return True
         wanted = {term_class(a, item.kind) for a in item.answer}
+        if item.kind == "institution" and not all(
+            any(interchangeable(a, o) for a in item.answer) for o in item.options
+        ):
+            return False  # 国务院 among 居民委员会: another kind or level of body (data/institutions.toml)
         return all(term_class(o, item.kind) in wanted for o in item.options)
 
     def _same_kind(self, item: QuizItem) -> bool:
