@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from assistant.quiz.institutions import interchangeable, rank_of
+from assistant.quiz.number_cues import plural_minimum, swap_plausible
 from tests.quiz_builds import gate_problems, whole_quiz
 from tests.quiz_judge import FIXTURES
 
@@ -58,3 +59,22 @@ def test_no_quiz_swaps_a_state_organ_for_a_self_governing_body() -> None:
     swaps = [i.swap for i in _quizzes(MINERALS) if i.type == "tf" and i.kind == "institution" and i.swap]
     assert all(interchangeable(s.original, s.replacement) for s in swaps), swaps
     assert not any("委员会" in s.replacement and s.original == "国务院" for s in swaps)
+
+
+# --- rule 2: a count the sentence makes plural stays plural, and is not asked at its least ---------------------
+
+
+def test_a_count_of_parties_in_a_plural_sentence_has_a_least_value() -> None:
+    text = "2个以上的证券公司受同一单位、个人控制或者相互之间存在控制关系的，不得经营相同的证券业务"
+    assert plural_minimum(text, 0, 1) == 2
+    assert not swap_plausible(text, 0, "2", "1")
+    assert swap_plausible(text, 0, "2", "3")
+    assert plural_minimum("2个以上的证券公司受同一单位控制的，不得经营相同的证券业务", 0, 1) is None
+
+
+def test_the_reviewers_plural_count_edit_and_blank_are_rejected() -> None:
+    assert "numeric" in _problems(ITEMS["plural_count"])
+    assert "numeric" in _problems(ITEMS["plural_blank"])
+    three = {**ITEMS["plural_count"], "stem": ITEMS["plural_count"]["stem"].replace("1个以上", "3个以上")}
+    three["swap"] = {"original": "2", "replacement": "3"}
+    assert "numeric" not in _problems(three)

@@ -45,6 +45,9 @@ class _Data:
     noun_window: int = 8
     noun_ranges: tuple[tuple[str, str, float, float], ...] = ()
     sequence_separators: str = "、"
+    plural_counters: tuple[str, ...] = ()
+    plural_markers: tuple[str, ...] = ()
+    plural_minimum: float = 2
 
 
 @cache
@@ -75,6 +78,9 @@ def _data() -> _Data:
             (str(r["noun"]), str(r["unit"]), float(r["low"]), float(r["high"])) for r in data["noun_ranges"]
         ),
         sequence_separators=str(data["sequence"]["separators"]),
+        plural_counters=tuple(data["plural"]["counters"]),
+        plural_markers=tuple(data["plural"]["markers"]),
+        plural_minimum=float(data["plural"]["minimum"]),
     )
 
 
@@ -193,6 +199,16 @@ def keeps_stated_order(text: str, own: Count, value: float) -> bool:
     return all(_sign(value - c.value) == _sign(own.value - c.value) for c in others)
 
 
+def plural_minimum(text: str, at: int, end: int) -> float | None:
+    """The least value the number at [at, end) may take when it counts parties its own sentence treats as several
+    (2个以上的证券公司……相互之间存在控制关系: at least 2); None when the sentence implies no plurality."""
+    data = _data()
+    if not text[end:].startswith(data.plural_counters):
+        return None
+    rest = re.split(r"[。；;！？!?]", text[end:])[0]
+    return data.plural_minimum if any(marker in rest for marker in data.plural_markers) else None
+
+
 def swap_plausible(statement: str, at: int, original: str, replacement: str) -> bool:
     """Whether changing the number `original` at `at` of the source statement to `replacement` is an edit a careless
     reader could believe: not in a definition, not a unit anchor (为1日), not out of the unit's range, not against a
@@ -200,13 +216,16 @@ def swap_plausible(statement: str, at: int, original: str, replacement: str) -> 
     data = _data()
     if any(marker in statement for marker in data.definition_markers):
         return False
+    least = plural_minimum(statement, at, at + len(original))
+    value = number_value(replacement)
+    if least is not None and value is not None and value < least <= (number_value(original) or 0):
+        return False  # 1个以上的证券公司……相互之间: the sentence itself says there are several
     own = next((c for c in counts(statement) if c.start == at), None)
     if own is None:
         return True  # not a count with a unit (a sum of 万, a share): the generator's steps judge it
     anchored = statement[:at].endswith(data.anchor_prefixes)
     if anchored and own.unit in data.anchor_units and own.value in data.anchor_values:
         return False
-    value = number_value(replacement)
     if value is not None and not in_range(value, own.unit):
         return False
     if value is not None and not (near_small_count(own, value) and noun_range_holds(statement, own, value)):
@@ -232,6 +251,12 @@ def numeric_item_sound(item: QuizItem) -> bool:
         filled = body[:at] + answer + body[at + len(BLANK) :]
         if leaked_by_neighbour(filled, at) or fixed_by_conversion(filled, at):
             return False
+        least = plural_minimum(filled, at, at + len(answer))
+        if least is not None:
+            if (number_value(answer) or 0) <= least:
+                return False  # ____个以上的证券公司……相互之间: the sentence tells the least count
+            if any((number_value(o) or least) < least for o in item.options):
+                return False  # 1个以上……相互之间 is an option nobody picks
         if item.type == "single" and not all(same_script(o, answer) for o in item.options):
             return False  # 两｜5｜六｜一: a number written unlike the others is told apart by its script
         own = next((c for c in counts(filled) if c.start == at), None)
