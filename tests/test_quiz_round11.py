@@ -12,6 +12,7 @@ import json
 
 from assistant.quiz.institutions import interchangeable, rank_of
 from assistant.quiz.number_cues import plural_minimum, swap_plausible
+from assistant.quiz.soundness import modal_editable
 from tests.quiz_builds import gate_problems, whole_quiz
 from tests.quiz_judge import FIXTURES
 
@@ -78,3 +79,20 @@ def test_the_reviewers_plural_count_edit_and_blank_are_rejected() -> None:
     three = {**ITEMS["plural_count"], "stem": ITEMS["plural_count"]["stem"].replace("1个以上", "3个以上")}
     three["swap"] = {"original": "2", "replacement": "3"}
     assert "numeric" not in _problems(three)
+
+
+# --- rule 3: a prohibition of a wrongful act is not lifted -------------------------------------------------------
+
+
+def test_a_prohibition_of_a_wrongful_act_is_not_made_a_permission() -> None:
+    text = "证券公司的股东不得违反国家规定，约定不按照出资比例行使表决权"
+    assert not modal_editable(text, text.index("不得"), "不得", 0, len(text))
+    for act in ("损害客户合法权益", "隐瞒有关情况", "侵犯他人商业秘密"):
+        other = f"证券公司不得{act}"
+        assert not modal_editable(other, other.index("不得"), "不得", 0, len(other)), act
+    plain = "合规负责人不得在证券公司兼任其他职务"
+    assert modal_editable(plain, plain.index("不得"), "不得", 0, len(plain))
+
+
+def test_the_reviewers_lifted_prohibition_is_rejected() -> None:
+    assert "edit" in _problems(ITEMS["wrongful_modal"])
