@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 
 from assistant.quiz.institutions import interchangeable, rank_of
-from assistant.quiz.number_cues import plural_minimum, swap_plausible
+from assistant.quiz.number_cues import plural_minimum, swap_plausible, tier_like
 from assistant.quiz.soundness import modal_editable
+from assistant.quiz.stems import actorless_follower, subjectless_exception
 from tests.quiz_builds import gate_problems, whole_quiz
 from tests.quiz_judge import FIXTURES
 
@@ -96,3 +97,38 @@ def test_a_prohibition_of_a_wrongful_act_is_not_made_a_permission() -> None:
 
 def test_the_reviewers_lifted_prohibition_is_rejected() -> None:
     assert "edit" in _problems(ITEMS["wrongful_modal"])
+
+
+# --- rule 4: a later sentence without its actor or its premise is not asked alone; a changed sum is a tier --------
+
+
+def test_a_later_sentence_without_its_actor_or_premise_needs_the_sentence_before() -> None:
+    follower = "对直接负责的主管人员和其他直接责任人员，给予警告，并处以3万元以上10万元以下的罚款"
+    assert actorless_follower(follower)
+    assert not actorless_follower("对违反规定的单位，由县级以上人民政府责令改正")
+    assert subjectless_exception("涉及财产分割和子女抚养的，可以调解")
+    assert not subjectless_exception("当事人涉及财产分割的，可以调解")
+    assert not subjectless_exception("涉及财产分割和子女抚养的，人民法院可以调解")
+
+
+def test_the_reviewers_stems_without_their_premise_are_rejected() -> None:
+    assert "truncated" in _problems(ITEMS["lost_premise_fine"])
+    assert "truncated" in _problems(ITEMS["lost_context"])
+
+
+def test_no_quiz_asks_the_penalty_of_the_persons_in_charge_alone() -> None:
+    for item in _quizzes(SECURITIES):
+        assert not item.answer_span.startswith("对直接负责的主管人员"), item.stem
+
+
+def test_a_changed_sum_is_a_statutory_tier() -> None:
+    assert not tier_like(1.5, 3, "万元")
+    assert tier_like(2, 3, "万元") and tier_like(5, 3, "万元") and tier_like(20000, 5000, "元")
+    assert not tier_like(2500, 5000, "元")
+    text = "对直接负责的主管人员和其他直接责任人员，给予警告，并处以3万元以上10万元以下的罚款"
+    assert not swap_plausible(text, text.index("3万"), "3", "1.5")
+    assert swap_plausible(text, text.index("3万"), "3", "5")
+
+
+def test_a_later_sentence_stating_its_own_rule_is_still_asked() -> None:
+    assert not actorless_follower("对婚姻效力的审理不适用调解，应当依法作出判决")

@@ -13,7 +13,7 @@ import random
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import load_data, place_class, places_of_region, region_of
 from assistant.quiz.institutions import interchangeable
-from assistant.quiz.number_cues import in_range
+from assistant.quiz.number_cues import in_range, tier_like
 from assistant.quiz.numerals import number_value, same_script, written_like
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.term_shapes import clause_option
@@ -179,6 +179,8 @@ class Distractors:
             candidate = value + step
             if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100) or not in_range(candidate, unit):
                 continue
+            if kind == "number" and not tier_like(candidate, value, unit):
+                continue  # 3万元 is set against 2万元 or 5万元, not 1.5万元
             written = written_like(candidate, answer) if kind == "number" else str(int(candidate))
             if written is None:
                 continue

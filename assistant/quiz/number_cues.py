@@ -48,6 +48,8 @@ class _Data:
     plural_counters: tuple[str, ...] = ()
     plural_markers: tuple[str, ...] = ()
     plural_minimum: float = 2
+    tier_units: frozenset[str] = frozenset()
+    tier_digits: frozenset[int] = frozenset()
 
 
 @cache
@@ -81,6 +83,8 @@ def _data() -> _Data:
         plural_counters=tuple(data["plural"]["counters"]),
         plural_markers=tuple(data["plural"]["markers"]),
         plural_minimum=float(data["plural"]["minimum"]),
+        tier_units=frozenset(units.get(u, u) for u in data["tiers"]["units"]),
+        tier_digits=frozenset(int(d) for d in data["tiers"]["leading_digits"]),
     )
 
 
@@ -199,6 +203,23 @@ def keeps_stated_order(text: str, own: Count, value: float) -> bool:
     return all(_sign(value - c.value) == _sign(own.value - c.value) for c in others)
 
 
+def keeps_whole(value: float, original: float) -> bool:
+    """An integer key is never changed to a fraction (3万元 → 1.5万元)."""
+    return not float(original).is_integer() or float(value).is_integer()
+
+
+def tier_like(value: float, original: float, unit: str) -> bool:
+    """A changed number looks like a rule's own figure: an integer for an integer key, and in a unit of sums (元,
+    万元) one significant digit led by a tier digit (1, 2, 3, 5 …): 3万元 becomes 2万元 or 5万元, never 1.5万元."""
+    if not keeps_whole(value, original):
+        return False
+    data = _data()
+    if unit_of(unit) not in data.tier_units or value <= 0:
+        return True
+    digits = f"{value:.0f}".rstrip("0") if value >= 1 else ""
+    return len(digits) == 1 and int(digits) in data.tier_digits
+
+
 def plural_minimum(text: str, at: int, end: int) -> float | None:
     """The least value the number at [at, end) may take when it counts parties its own sentence treats as several
     (2个以上的证券公司……相互之间存在控制关系: at least 2); None when the sentence implies no plurality."""
@@ -228,6 +249,8 @@ def swap_plausible(statement: str, at: int, original: str, replacement: str) -> 
         return False
     if value is not None and not in_range(value, own.unit):
         return False
+    if value is not None and not keeps_whole(value, own.value):
+        return False  # 3万元 → 1.5万元: no rule's figure (the generator also prefers tiers: tier_like)
     if value is not None and not (near_small_count(own, value) and noun_range_holds(statement, own, value)):
         return False  # 3岁以下婴幼儿 → 8岁以下婴幼儿: another thing, not a misremembered rule
     if value is not None and not keeps_stated_order(statement, own, value):

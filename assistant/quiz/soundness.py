@@ -74,6 +74,9 @@ class GateSettings:
     number_repeat_max: int = 2
     statute_cut_rule: bool = True
     time_clause_endings: tuple[str, ...] = ()
+    actorless_openers: tuple[str, ...] = ()
+    follower_sanctions: tuple[str, ...] = ()
+    subjectless_condition_rule: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -124,6 +127,9 @@ def gate_settings() -> GateSettings:
         number_repeat_max=int(data.get("number_repeat_max", 2)),
         statute_cut_rule=bool(data.get("statute_cut_rule", True)),
         time_clause_endings=tuple(data.get("time_clause_endings", ())),
+        actorless_openers=tuple(data.get("actorless_openers", ())),
+        follower_sanctions=tuple(data.get("follower_sanctions", ())),
+        subjectless_condition_rule=bool(data.get("subjectless_condition_rule", False)),
     )
 
 

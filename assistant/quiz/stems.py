@@ -244,7 +244,38 @@ def needs_premise(text: str, start: int, end: int) -> bool:
         return True
     if objectless_disposal(text[start:end]):
         return True
+    if actorless_follower(text[start:end]) or subjectless_exception(text[start:end]):
+        return True
     return any(re.search(pattern, text[start:end]) for pattern in settings.back_references)
+
+
+def _names_an_actor(stretch: str) -> bool:
+    settings = gate_settings()
+    return "由" in stretch or any(head in stretch for head in settings.agent_heads)
+
+
+def actorless_follower(stretch: str) -> bool:
+    """对直接负责的主管人员和其他直接责任人员，给予警告，并处以…罚款: a stretch opening on 对 (同时, 并 …) whose next
+    stretch is a sanction naming no actor goes on with the sentence before, whose actor and case it leaves out."""
+    settings = gate_settings()
+    first = _first_token(stretch)
+    if first is None or first.word not in settings.actorless_openers:
+        return False
+    rest = re.split(r"[，,]", stretch, maxsplit=1)
+    return len(rest) > 1 and rest[1].startswith(settings.follower_sanctions) and not _names_an_actor(rest[1])
+
+
+def subjectless_exception(stretch: str) -> bool:
+    """涉及财产分割和子女抚养的，可以调解: a condition that opens on a verb (no subject of its own), then a bare modal and
+    no actor: an exception to the sentence before, which the stem leaves out."""
+    settings = gate_settings()
+    parts = re.split(r"[，,]", stretch.strip(), maxsplit=1)
+    if not settings.subjectless_condition_rule or len(parts) < 2 or not parts[0].endswith("的"):
+        return False
+    first = _first_token(parts[0])
+    if first is None or not first.flag.startswith("v") or _names_an_actor(parts[0]):
+        return False
+    return parts[1].startswith(tuple(settings.modals)) and not _names_an_actor(parts[1])
 
 
 def objectless_disposal(stretch: str) -> bool:
