@@ -12,9 +12,10 @@ import json
 
 from assistant.quiz.institutions import interchangeable, rank_of
 from assistant.quiz.number_cues import plural_minimum, swap_plausible, tier_like
+from assistant.quiz.provisions import provision_lists, related
 from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import actorless_follower, subjectless_exception
-from tests.quiz_builds import gate_problems, whole_quiz
+from tests.quiz_builds import gate_problems, parsed, source_checker, whole_quiz
 from tests.quiz_judge import FIXTURES
 
 EXCERPTS = FIXTURES / "round10"
@@ -132,3 +133,41 @@ def test_a_changed_sum_is_a_statutory_tier() -> None:
 
 def test_a_later_sentence_stating_its_own_rule_is_still_asked() -> None:
     assert not actorless_follower("对婚姻效力的审理不适用调解，应当依法作出判决")
+
+
+# --- rule 5: a statute's numbered list is asked as "which of these does the article list" -----------------------
+
+
+def test_a_numbered_list_is_read_with_its_lead_in_and_noun() -> None:
+    document = parsed(SECURITIES)
+    lists = {c.clause: provision_lists(c) for c in document.clauses}
+    (own,) = lists["第四十三条"]
+    assert own.noun == "行为" and own.lead == "证券公司从事证券自营业务，不得有下列行为"
+    assert "利用内幕信息买卖证券或者操纵证券市场" in [i.text for i in own.items]
+    assert not any("其他" in i.text for i in own.items)  # a catch-all closes many lists: never an option
+    (penalties,) = lists["第八十三条"]
+    assert penalties.lead.endswith("有下列情形之一的……")  # the fines after the lead-in are not quoted
+    (other,) = lists["第四十六条"]
+    assert related(own, other)  # 自营业务 and 资产管理业务 forbid different acts
+    assert not related(penalties, lists["第八十四条"][0])  # the same quoted lead-in: the learner could not tell
+
+
+def test_a_law_quiz_asks_which_acts_an_article_lists() -> None:
+    multis = [i for i in _quizzes(SECURITIES, 10) if i.type == "multi"]
+    assert multis, "the regulation's numbered lists yield no multiple choice"
+    document = parsed(SECURITIES)
+    checker = source_checker(SOURCES, document.doc_id)
+    for item in multis:
+        assert (
+            item.stem.startswith("《证券公司监督管理条例》第") and "规定：" in item.stem and "该条所列的" in item.stem
+        )
+        clause = next(c for c in document.clauses if c.clause == item.clause)
+        assert all(a in clause.text for a in item.answer)
+        assert not any(o in clause.text for o in item.options if o not in item.answer)
+        assert checker.problems(checker.verified(item)) == []
+
+
+def test_a_cut_item_is_no_option_of_a_listed_question() -> None:
+    item = next(i for i in _quizzes(SECURITIES, 10) if i.type == "multi")
+    cut = item.model_copy(update={"options": [o[:-2] if o not in item.answer else o for o in item.options]})
+    assert "fragment" in gate_problems(cut.model_dump(), SOURCES)

@@ -21,6 +21,7 @@ from assistant.quiz.gazetteer import (
 )
 from assistant.quiz.number_cues import swap_plausible
 from assistant.quiz.numerals import chinese_value, number_value, written_like
+from assistant.quiz.provisions import ProvisionList, distractor_items
 from assistant.quiz.soundness import gate_settings, inside_formula, modal_editable
 from assistant.quiz.stems import body_start, stem_verb
 from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
@@ -105,6 +106,9 @@ class _ClauseWriter:
         if "multi" in types:
             for enumeration in self.lexicon.enumerations.get(self.clause.key, []):
                 if (item := self._multi(enumeration)) is not None:
+                    out.append(item)
+            for listed in self.lexicon.provisions.get(self.clause.key, []):
+                if (item := self._provision_multi(listed)) is not None:
                     out.append(item)
         if "tf" in types:
             # A false statement may change any place, body, number or year, however often the document names it:
@@ -326,6 +330,39 @@ class _ClauseWriter:
             answer_span=span,
             explanation=f"正确答案是“{'、'.join(items)}”。{self._source(span)}",
             kind=enumeration.kind,
+        )
+
+    def _provision_multi(self, listed: ProvisionList) -> QuizItem | None:
+        """Which of these does the article list: some of its numbered items (有下列情形之一的：(一)…) with items of the
+        document's other lists of the same noun that this article does not hold."""
+        # An item inside another (违反规定动用…资金 in 对违反规定动用…资金的申请) is no option of its own.
+        items = [i for i in listed.items if not any(i.text in o.text for o in listed.items if o is not i)]
+        if len(items) < 2:
+            return None
+        total = MULTI_OPTIONS[self.difficulty]
+        keys = self.rng.sample(items, min(len(items), total - 2, 3))
+        lists = [p for found in self.lexicon.provisions.values() for p in found]
+        pool = distractor_items(lists, listed, self.clause.text)
+        keys.sort(key=lambda item: item.start)
+        answers = [item.text for item in keys]
+        options = list(answers)
+        for candidate in self.rng.sample(pool, len(pool)):
+            if len(options) == total:
+                break
+            if not any(candidate in o or o in candidate for o in options):
+                options.append(candidate)  # 违反规定动用…资金 beside 对违反规定动用…资金的申请 is one act twice
+        if len(options) < 4 or len(options) == len(answers):
+            return None
+        self.rng.shuffle(options)
+        span = self.clause.text[listed.lead_start : keys[-1].end]
+        return self._item(
+            type="multi",
+            stem=f"{self.reference}：{listed.lead}。下列哪些属于该条所列的{listed.noun}？",
+            options=options,
+            answer=answers,
+            answer_span=span,
+            explanation=f"正确答案是“{'”“'.join(answers)}”。该条所列{listed.noun}：{'；'.join(answers)}。",
+            kind="provision",
         )
 
     def _true_false(self, sentence: Sentence, terms: list[Term]) -> list[QuizItem]:

@@ -24,6 +24,7 @@ from assistant.quiz.gazetteer import (
 )
 from assistant.quiz.number_cues import numeric_item_sound
 from assistant.quiz.numerals import number_value
+from assistant.quiz.provisions import whole_listed_items
 from assistant.quiz.soundness import (
     corrupt_word,
     formula_spans,
@@ -192,6 +193,8 @@ class ItemGates:
 
     def whole_terms(self, item: QuizItem) -> bool:
         """Keys and options are whole terms, and the blank does not cut a term in the source."""
+        if item.kind == "provision":  # options are a statute's numbered items, propositions rather than terms
+            return whole_listed_items(self.lexicon.provisions.values(), item.options)
         words = [*item.options, *item.answer] if item.type != "tf" else []
         if item.swap is not None and item.kind is not None:
             words += [item.swap.original, item.swap.replacement]
@@ -238,6 +241,8 @@ class ItemGates:
         clause = self.clauses.get(item.key)
         if clause is None or item.span_start is None or item.span_end is None:
             return True
+        if item.kind == "provision":
+            return True  # the article's lead-in from its sentence's start and its own numbered items (provisions.py)
         settings = gate_settings()
         text = clause.text
         # The quoted source, not the stem: a model's stem may well say 下列哪项.

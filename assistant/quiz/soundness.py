@@ -75,6 +75,11 @@ class GateSettings:
     statute_cut_rule: bool = True
     time_clause_endings: tuple[str, ...] = ()
     actorless_openers: tuple[str, ...] = ()
+    provision_nouns: tuple[str, ...] = ()
+    provision_item_chars: int = 28
+    provision_catchall: tuple[str, ...] = ()
+    provision_lead_chars: int = 60
+    provision_lead_overlap: float = 0.5
     follower_sanctions: tuple[str, ...] = ()
     subjectless_condition_rule: bool = False
 
@@ -128,6 +133,11 @@ def gate_settings() -> GateSettings:
         statute_cut_rule=bool(data.get("statute_cut_rule", True)),
         time_clause_endings=tuple(data.get("time_clause_endings", ())),
         actorless_openers=tuple(data.get("actorless_openers", ())),
+        provision_nouns=tuple(data.get("provision_nouns", ())),
+        provision_item_chars=int(data.get("provision_item_chars", 28)),
+        provision_catchall=tuple(data.get("provision_catchall", ())),
+        provision_lead_chars=int(data.get("provision_lead_chars", 60)),
+        provision_lead_overlap=float(data.get("provision_lead_overlap", 0.5)),
         follower_sanctions=tuple(data.get("follower_sanctions", ())),
         subjectless_condition_rule=bool(data.get("subjectless_condition_rule", False)),
     )

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import (
@@ -55,6 +56,9 @@ MAX_TERM_CHARS = 16
 _OPENING_FLAGS = ("v", "p", "c", "u", "x", "m", "q", "r")
 _CONTINUING_FLAGS = frozenset({"n", "nz", "ng"})
 _COORDINATORS = ("和", "与", "及", "或", "、")
+
+if TYPE_CHECKING:
+    from assistant.quiz.provisions import ProvisionList
 
 
 @dataclass(frozen=True)
@@ -474,6 +478,8 @@ class Lexicon:
 
     terms: dict[str, list[Term]] = field(default_factory=dict)
     enumerations: dict[str, list[Enumeration]] = field(default_factory=dict)
+    provisions: dict[str, list[ProvisionList]] = field(default_factory=dict)
+    """A statute's numbered lists by clause (有下列情形之一的：(一)…), asked as multiple choice."""
     pool: dict[str, list[PoolEntry]] = field(default_factory=dict)
     known: dict[str, set[TermKind]] = field(default_factory=dict)
     clause_count: dict[str, int] = field(default_factory=dict)
@@ -484,6 +490,8 @@ class Lexicon:
 
     @classmethod
     def build(cls, clauses: Iterable[Clause]) -> Lexicon:
+        from assistant.quiz.provisions import provision_lists  # provisions reads stems, which reads this module
+
         lexicon = cls()
         seen: dict[tuple[str, str], PoolEntry] = {}
         for clause in clauses:
@@ -492,6 +500,7 @@ class Lexicon:
             lexicon.corpus += match_key(clause.text) + "\n"
             lexicon.terms[clause.key] = terms
             lexicon.enumerations[clause.key] = enumerations
+            lexicon.provisions[clause.key] = provision_lists(clause)
             listed = [t for e in enumerations for t in e.items]
             counted: set[str] = set()
             for term in terms + listed:
@@ -518,4 +527,4 @@ class Lexicon:
         return kind in kinds or (kind in LOOSE_KINDS and bool(kinds & LOOSE_KINDS))
 
 
-LOOSE_KINDS: frozenset[TermKind] = frozenset({"item", "measure", "slogan", "phrase"})
+LOOSE_KINDS: frozenset[TermKind] = frozenset({"item", "measure", "slogan", "phrase", "provision"})

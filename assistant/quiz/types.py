@@ -31,7 +31,9 @@ STATUS_LABELS: dict[ItemStatus, str] = {"draft": "待审核", "approved": "已�
 ItemOrigin = Literal["offline", "llm", "manual", "import"]
 GeneratorChoice = Literal["auto", "offline", "llm"]
 
-TermKind = Literal["year", "number", "province", "city", "institution", "measure", "slogan", "item", "phrase"]
+TermKind = Literal[
+    "year", "number", "province", "city", "institution", "measure", "slogan", "item", "phrase", "provision"
+]
 KIND_LABELS: dict[TermKind, str] = {
     "year": "年份",
     "number": "数字",
@@ -42,6 +44,7 @@ KIND_LABELS: dict[TermKind, str] = {
     "slogan": "提法",
     "item": "列举项",
     "phrase": "短语",
+    "provision": "条文列举项",
 }
 
 TRUE, FALSE = "正确", "错误"
