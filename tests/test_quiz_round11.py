@@ -9,9 +9,12 @@ item with the real checker over the real parsed excerpt, or builds quizzes from 
 from __future__ import annotations
 
 import json
+import random
 
+from assistant.quiz.distractors import Distractors
 from assistant.quiz.institutions import interchangeable, rank_of
 from assistant.quiz.number_cues import plural_minimum, swap_plausible, tier_like
+from assistant.quiz.numerals import number_value
 from assistant.quiz.provisions import provision_lists, related
 from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import actorless_follower, subjectless_exception
@@ -171,3 +174,21 @@ def test_a_cut_item_is_no_option_of_a_listed_question() -> None:
     item = next(i for i in _quizzes(SECURITIES, 10) if i.type == "multi")
     cut = item.model_copy(update={"options": [o[:-2] if o not in item.answer else o for o in item.options]})
     assert "fragment" in gate_problems(cut.model_dump(), SOURCES)
+
+
+# --- rule 6: a count's options neither centre nor divide on the key ----------------------------------------------
+
+
+def test_a_counts_options_put_the_key_at_varying_ranks() -> None:
+    document = parsed(MINERALS)
+    checker = source_checker(SOURCES, document.doc_id)
+    clause = next(c for c in document.clauses if c.clause == "第二十四条")
+    ranks = set()
+    for seed in range(20):
+        picked = Distractors(checker.lexicon, clause, clause.text, random.Random(seed), "medium").numeric(
+            "三十", "number", 3, ["三十"], unit="年"
+        )
+        values = sorted(number_value(o) for o in [*picked, "三十"])
+        assert len(picked) == 3 and values != [15, 30, 45, 60]  # the key half, one and a half, twice: the centre
+        ranks.add(values.index(30))
+    assert len(ranks) >= 3

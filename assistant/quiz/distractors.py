@@ -174,7 +174,8 @@ class Distractors:
             self.rng.shuffle(steps)
         elif self.difficulty == "easy":
             steps = list(reversed(steps))
-        out = []
+        spread = kind == "number" and not shuffle and count > 1 and value >= _EDITS["number_scale_from"]
+        out: list[str] = []
         for step in steps:
             candidate = value + step
             if candidate <= 0 or (kind == "year" and not 1949 <= candidate <= 2100) or not in_range(candidate, unit):
@@ -189,9 +190,22 @@ class Distractors:
             if key in avoid or key in self.text or text in out:
                 continue
             out.append(text)
-            if len(out) == count:
+            if len(out) == count and not spread:
                 break
-        return out
+        return self._spread(value, out, count) if spread else out
+
+    def _spread(self, value: float, found: list[str], count: int) -> list[str]:
+        """Options of a count that neither centre nor divide on the key: the key takes a random rank among them and
+        the nearest values on either side fill the rest (三十 among 十八｜四十五｜六十, not 十五｜四十五｜六十)."""
+        below = sorted((t for t in found if (number_value(t) or 0) < value), key=lambda t: -(number_value(t) or 0))
+        above = sorted((t for t in found if (number_value(t) or 0) > value), key=lambda t: number_value(t) or 0)
+        if self.difficulty == "easy":
+            below, above = below[::-1], above[::-1]
+        low, high = max(0, count - len(above)), min(count, len(below))
+        if low > high:
+            return found[:count]
+        k = self.rng.randint(low, high)
+        return below[:k] + above[: count - k]
 
 
 def content_bigrams(name: str, family: str) -> set[str]:

@@ -447,6 +447,8 @@ class _ClauseWriter:
             return None  # the edit must be the statement's only difference from the source
         if inside_formula(text, start, end):
             return None
+        if kind is None and a < sentence.start and not modal_editable(text, start, original, a, sentence.end):
+            return None  # a statement carrying the sentence before: its duty (应当慎重实施) is the modal's other side
         statement = (text[a:start] + replacement + text[end:b]).rstrip("。；;")
         return self._item(
             type="tf",

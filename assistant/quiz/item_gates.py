@@ -353,7 +353,7 @@ class ItemGates:
             return (
                 at < 0
                 or sentence is None
-                or modal_editable(clause.text, at, swap.original, sentence.start, sentence.end)
+                or modal_editable(clause.text, at, swap.original, min(sentence.start, item.span_start), sentence.end)
             )
         if item.kind not in SWAP_KINDS:
             return False
