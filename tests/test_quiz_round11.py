@@ -192,3 +192,17 @@ def test_a_counts_options_put_the_key_at_varying_ranks() -> None:
         assert len(picked) == 3 and values != [15, 30, 45, 60]  # the key half, one and a half, twice: the centre
         ranks.add(values.index(30))
     assert len(ranks) >= 3
+
+
+def test_a_single_choice_sets_no_self_governing_body_against_a_state_organ() -> None:
+    base = ITEMS["residents_committee"]
+    single = {
+        **base,
+        "type": "single",
+        "stem": "《矿产资源法》第八条规定：战略性矿产资源目录由____确定并调整。",
+        "options": ["国务院", "居民委员会", "村民委员会"],
+        "answer": ["国务院"],
+        "swap": None,
+        "explanation": "正确答案是“国务院”。",
+    }
+    assert "options" in _problems(single)
