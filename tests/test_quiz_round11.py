@@ -206,3 +206,9 @@ def test_a_single_choice_sets_no_self_governing_body_against_a_state_organ() -> 
         "explanation": "正确答案是“国务院”。",
     }
     assert "options" in _problems(single)
+
+
+def test_a_period_before_a_plural_word_is_no_count_of_parties() -> None:
+    text = "无法在同意在线调解后两个工作日内共同选择调解组织或者调解员的"
+    at = text.index("两")
+    assert plural_minimum(text, at, at + 1) is None

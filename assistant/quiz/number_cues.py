@@ -226,6 +226,9 @@ def plural_minimum(text: str, at: int, end: int) -> float | None:
     data = _data()
     if not text[end:].startswith(data.plural_counters):
         return None
+    unit = max((u for u in data.units if text[end:].startswith(u)), key=len, default="")
+    if unit and unit not in data.plural_counters:
+        return None  # 两个工作日内共同选择: a period, not a count of parties
     rest = re.split(r"[。；;！？!?]", text[end:])[0]
     return data.plural_minimum if any(marker in rest for marker in data.plural_markers) else None
 
