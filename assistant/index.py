@@ -237,16 +237,18 @@ class PolicyIndex:
         Read a few documents at a time: the whole library's tokens as strings would take over a gigabyte.
         """
         doc_ids = {catalog.outline[k].doc_id for k in keys}
-        wanted = [h.doc_id for h in catalog.headers if h.doc_id in doc_ids]
+        wanted = [h for h in catalog.headers if h.doc_id in doc_ids]
         for start in range(0, len(wanted), _TOKEN_BATCH):
             batch = wanted[start : start + _TOKEN_BATCH]
-            stored = self.state.tokens(batch)
-            catalog.materialize(batch)
-            for document in filter(None, map(catalog.document, batch)):
-                mine = stored.get(document.doc_id)
-                if mine is None or len(mine) != len(document.clauses):
+            stored = self.state.tokens([h.doc_id for h in batch])
+            for header in batch:  # the outline lists the clauses in the order their tokens were stored
+                mine = stored.get(header.doc_id)
+                if mine is None or len(mine) != len(header.clauses):  # not stored (an old state): decode, tokenise
+                    document = catalog.document(header.doc_id)
+                    if document is None:
+                        continue
                     mine = LexicalIndex.tokenize([c.text for c in document.clauses])
-                yield from ((c.key, t) for c, t in zip(document.clauses, mine) if c.key in keys)
+                yield from ((c.key, t) for c, t in zip(header.clauses, mine) if c.key in keys)
 
     @staticmethod
     def _clauses_fingerprint(keys: list[str], digests: np.ndarray) -> str:
@@ -521,11 +523,17 @@ class PolicyIndex:
         job.update("正在更新关键词索引", 0, 0)
         with long_lived():
             headers = [header_of(d) for d in loaded.documents]
-            catalog = Catalog(
-                self.embedder.model_id, str(corpus), fingerprint, headers, self._read_records, loaded.documents
-            )
+            # The new catalog keeps only what the old one had decoded and is still current; the rest is decoded
+            # on first use. The parsed library is let go here, before the lexical index (the largest allocation
+            # of a build) is made: a full library's documents take about 360 MB.
+            decoded = self.catalog.loaded() if self.catalog else {}
+            kept = [d for d in loaded.documents if decoded.get(d.doc_id) is d]
+            del decoded, todo, wanted
+            loaded.documents = []
+            catalog = Catalog(self.embedder.model_id, str(corpus), fingerprint, headers, self._read_records, kept)
+            del kept
             self._install(catalog)
-        report.documents = len(loaded.documents)
+        report.documents = len(headers)
         report.clauses = len(self.clauses)
         return report
 
