@@ -47,6 +47,50 @@ COMMON_SHARE = 0.6  # a word in more than this share of clauses says nothing abo
 MIN_CLAUSES_FOR_COMMON = 20  # too few clauses for word frequencies to mean anything
 
 
+class _PairBatches:
+    """(term, clause) pairs with their counts, reduced a batch of clauses at a time; merged sorted by term."""
+
+    _BATCH_TOKENS = 1 << 20
+
+    def __init__(self) -> None:
+        self._ids: list[np.ndarray] = []
+        self._positions: list[int] = []
+        self._sizes: list[int] = []
+        self._pending = 0
+        self._combined: list[np.ndarray] = []
+        self._counts: list[np.ndarray] = []
+
+    def add(self, term_ids: np.ndarray, position: int) -> None:
+        self._ids.append(term_ids)
+        self._positions.append(position)
+        self._sizes.append(len(term_ids))
+        self._pending += len(term_ids)
+        if self._pending >= self._BATCH_TOKENS:
+            self._reduce()
+
+    def _reduce(self) -> None:
+        if not self._ids:
+            return
+        term_ids = np.concatenate(self._ids)
+        clause_of = np.repeat(np.array(self._positions, dtype=np.int64), self._sizes)
+        combined, counts = np.unique((term_ids << 32) | clause_of, return_counts=True)
+        self._combined.append(combined)
+        self._counts.append(counts.astype(np.float32))
+        self._ids, self._positions, self._sizes, self._pending = [], [], [], 0
+
+    def merged(self) -> tuple[np.ndarray, np.ndarray]:
+        """All pairs as term << 32 | clause, ascending, and each pair's count."""
+        self._reduce()
+        if not self._combined:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        combined, counts = np.concatenate(self._combined), np.concatenate(self._counts)
+        self._combined, self._counts = [], []
+        if len(combined) > 1 and not np.all(combined[1:] > combined[:-1]):  # batches interleave by term
+            order = np.argsort(combined)
+            combined, counts = combined[order], counts[order]
+        return combined, counts
+
+
 class LexicalIndex:
     """Clauses in `keys` order; `digests[i]` identifies the text clause i was tokenised from (0: unknown)."""
 
@@ -126,8 +170,16 @@ class LexicalIndex:
         n = len(keys)
         terms = list(self._terms)
         vocab = dict(self._vocab)
-        fresh: dict[str, np.ndarray] = {}
+        position_of = {key: i for i, key in enumerate(keys)}
+        fresh = np.zeros(n, dtype=bool)
+        lengths = np.zeros(n, dtype=np.float32)
+        # Each batch of clauses becomes its unique (term, clause) pairs with counts at once: a library's words
+        # as one array, sorted with copies, would cost several times what the postings finally take.
+        pairs = _PairBatches()
         for key, words in tokens.items() if isinstance(tokens, Mapping) else tokens:
+            position = position_of.get(key)
+            if position is None or fresh[position]:
+                continue
             ids = np.empty(len(words), dtype=np.int64)
             for j, word in enumerate(words):
                 term = vocab.get(word)
@@ -135,9 +187,12 @@ class LexicalIndex:
                     term = vocab[word] = len(terms)
                     terms.append(word)
                 ids[j] = term
-            fresh[key] = ids
-        new_at = np.array([i for i, key in enumerate(keys) if key in fresh], dtype=np.int64)
-        kept_at = np.array([i for i, key in enumerate(keys) if key not in fresh], dtype=np.int64)
+            fresh[position] = True
+            lengths[position] = len(words)
+            pairs.add(ids, position)
+        combined_new, new_freqs = pairs.merged()
+        new_at = np.flatnonzero(fresh)
+        kept_at = np.flatnonzero(~fresh)
         old_of_kept = np.array([self._position[keys[i]] for i in kept_at], dtype=np.int64)
         remap = np.full(len(self.keys), -1, dtype=np.int64)
         remap[old_of_kept] = kept_at
@@ -145,26 +200,22 @@ class LexicalIndex:
         moved = remap[self._positions] if len(self._positions) else np.zeros(0, np.int64)
         keep = moved >= 0
         old_terms, old_positions, old_freqs = term_of[keep], moved[keep], self._frequencies[keep]
-
-        lengths = np.zeros(n, dtype=np.float32)
+        del term_of, moved, keep
         lengths[kept_at] = self._lengths[old_of_kept]
-        clause_ids = [fresh[keys[position]] for position in new_at.tolist()]
-        sizes = np.array([len(ids) for ids in clause_ids], dtype=np.int64)
-        lengths[new_at] = sizes
-        term_ids = np.concatenate(clause_ids) if clause_ids else np.zeros(0, dtype=np.int64)
-        del fresh, clause_ids
-        # One entry per (term, clause), with the term's count in the clause; np.unique also sorts them.
-        combined_new, counts = np.unique((term_ids << 32) | np.repeat(new_at, sizes), return_counts=True)
-        new_freqs = counts.astype(np.float32)
         combined_old = (old_terms << 32) | old_positions
         if len(combined_old) > 1 and not np.all(np.diff(combined_old) > 0):  # kept clauses were reordered
             resort = np.argsort(combined_old, kind="stable")
             combined_old, old_freqs = combined_old[resort], old_freqs[resort]
-        at = np.searchsorted(combined_old, combined_new)
-        combined = np.insert(combined_old, at, combined_new)
-        frequencies = np.insert(old_freqs, at, new_freqs).astype(np.float32)
+        if len(combined_old):
+            at = np.searchsorted(combined_old, combined_new)
+            combined = np.insert(combined_old, at, combined_new)
+            frequencies = np.insert(old_freqs, at, new_freqs).astype(np.float32)
+            del at
+        else:  # a new index: nothing to merge into
+            combined, frequencies = combined_new, new_freqs
         counts = np.bincount(combined >> 32, minlength=len(terms)) if len(combined) else np.zeros(len(terms), np.int64)
         indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        del combined_old, combined_new, old_freqs, new_freqs
         marks = np.zeros(n, dtype=np.uint64)
         marks[kept_at] = self._digests[old_of_kept]
         marks[new_at] = digests[new_at]

@@ -123,3 +123,31 @@ def test_a_record_update_keeps_the_header_current(laws_copy, laws_assistant, emb
     assert header is not None and header == header_of(changed)
     assert (header.in_force, header.aliases) == (changed.in_force, ["某个别名"])
     reopened.state.close()
+
+
+def test_a_sync_lets_the_parsed_library_go_and_keeps_only_what_was_decoded(
+    laws_assistant, laws_copy, embedder, tmp_path: Path
+):
+    # The parsed library is not held after a build (it would sit beside the lexical index being made, the peak of
+    # a large build); what a reader had decoded and is still current stays decoded across a later sync.
+    corpus = tmp_path / "corpus"
+    shutil.copytree(laws_assistant.settings.corpus_dir, corpus)
+    index = PolicyIndex(Settings(data_dir=laws_copy, corpus_dir=corpus), embedder)
+    report = index.sync(corpus, rebuild=True)
+    assert report.documents == 6 and report.embedded_texts == 0  # vectors from the copied cache
+    assert index.materialized == 0
+    searcher = HybridSearcher.from_index(index)
+    for question in UNNAMED + NAMED:
+        assert hits_of(searcher, question) == hits_of(laws_assistant.searcher, question)
+    kept, changed = index.headers[0].doc_id, index.headers[1]
+    assert index.document(kept).clauses == laws_assistant.index.document(kept).clauses  # decoded now
+    assert index.document(changed.doc_id) is not None
+    held = {h.doc_id for h in index.headers if index.catalog.held(h.doc_id)}
+    path = corpus / Path(changed.path).name
+    path.write_text(path.read_text("utf-8") + "\n", "utf-8")
+    report = index.sync(corpus)
+    assert report.updated == [changed.doc_id]
+    assert {h.doc_id for h in index.headers if index.catalog.held(h.doc_id)} == held - {changed.doc_id}
+    assert kept in held and index.materialized == len(held) - 1
+    assert index.document(changed.doc_id).clauses == laws_assistant.index.document(changed.doc_id).clauses
+    index.state.close()

@@ -36,6 +36,21 @@ def test_scores_are_those_of_bm25s(clauses):
         assert [k for k, _ in ours.top(query, 5)] == order, query
 
 
+def test_scores_stay_those_of_bm25s_when_a_large_build_is_reduced_in_batches(clauses, monkeypatch):
+    # A library's build reduces its words to (term, clause) counts a batch at a time; batches of a few hundred
+    # words here make the fixture span many, whose terms interleave and must be merged back in order.
+    keys, tokens = clauses
+    monkeypatch.setattr("assistant.lexical._PairBatches._BATCH_TOKENS", 300)
+    ours = LexicalIndex.build_from_tokens(keys, tokens, "x")
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index(tokens, show_progress=False)
+    assert sum(map(len, tokens)) > 20 * 300
+    for query in QUERIES:
+        known = [t for t in search_tokens(query) if t in reference.vocab_dict]
+        expected = np.asarray(reference.get_scores(known)) if known else np.zeros(len(keys))
+        assert np.allclose(ours.scores(query), expected, rtol=1e-4, atol=1e-5), query
+
+
 def test_filters_in_turn_keep_their_own_clauses(clauses):
     # A question naming a document searches the library, then the document: two filters in turn, each with
     # the ranking a full sort of its own clauses gives.
