@@ -157,3 +157,36 @@ def test_index_progress_is_one_line_however_many_documents(tmp_path):
     assert "新增 5" in indexed.stderr
     bar_lines = [line for line in indexed.stderr.splitlines() if "━" in line]
     assert len(bar_lines) == 1, indexed.stderr
+
+
+def test_each_command_is_registered_by_the_module_the_table_names():
+    import importlib
+
+    import click
+
+    from assistant.cli import COMMAND_MODULES, cli
+
+    registered: dict[str, str] = {}
+    for module in sorted(set(COMMAND_MODULES.values())):
+        group = click.Group()
+        importlib.import_module(module).register(group)
+        registered |= dict.fromkeys(group.commands, module)
+    assert registered == COMMAND_MODULES
+    assert cli.list_commands(click.Context(cli)) == sorted(registered)
+
+
+def test_a_search_imports_neither_the_quiz_nor_the_evaluation_code(tmp_path):
+    # Start-up time of a search: the command groups it does not use are not imported.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from assistant.cli import run\n"
+        "run(['search', '--help'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('assistant.quiz', 'assistant.evals'))))\n"
+    )
+    env = {**os.environ, "POLICY_ASSISTANT_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "用法" in done.stdout or "Usage" in done.stdout
