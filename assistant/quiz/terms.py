@@ -195,6 +195,21 @@ def _suffix_at(text: str, tokens: tuple[Token, ...], index: int, starts: set[int
     return None
 
 
+def _clause_inside(tokens: tuple[Token, ...], start: int, end: int) -> bool:
+    """Whether tokens[start..end] hold a clause rather than a name: a body followed by more words
+    (医疗保障行政部门|报告…基金), or a verb between a noun and more words than the head (人员|负责|医疗保障|基金,
+    机构|涉嫌|骗取…基金). A verb right before the head, or before a localizer, still modifies it (创业投资|引导|基金,
+    基金|使用|内部|管理制度)."""
+    for j in range(start, end):
+        word, flag = tokens[j].word, tokens[j].flag
+        if len(word) >= 3 and word.endswith(ORGAN_HEADS) and j + 1 < end:
+            return True
+        following = tokens[j + 1].flag
+        if j > start and flag == "v" and tokens[j - 1].flag in _NOUNISH and j + 1 < end and following != "f":
+            return True
+    return False
+
+
 def _named_terms(text: str, tokens: tuple[Token, ...]) -> list[Term]:
     terms: list[Term] = []
     starts = {t.start for t in tokens}
@@ -213,7 +228,7 @@ def _named_terms(text: str, tokens: tuple[Token, ...]) -> list[Term]:
         if following is not None and following.flag in ("n", "nz", "nt", "ns", "nr"):
             continue  # a modifier (寄宿制学校), not the name itself
         start = _term_start(tokens, index, cover=token.end - len(suffix), glued_verbs=False)
-        if start is None:
+        if start is None or _clause_inside(tokens, start, index):
             continue
         phrase = text[tokens[start].start : token.end]
         kinds = kinds_of(phrase)
