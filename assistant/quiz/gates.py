@@ -15,7 +15,7 @@ from functools import cache
 from assistant.chinese import char_bigrams, match_key
 from assistant.cite import locate_quote, make_citation
 from assistant.quiz.gazetteer import load_data, term_class
-from assistant.quiz.institutions import interchangeable
+from assistant.quiz.institutions import interchangeable, mixed_compound, swappable
 from assistant.quiz.item_gates import ItemGates
 from assistant.quiz.numerals import CHINESE_NUMERAL_CHARS
 from assistant.quiz.soundness import gate_settings
@@ -157,7 +157,7 @@ class Checker:
                 match_key(swap.original) != match_key(swap.replacement)
                 and all(self.lexicon.fits(t, item.kind) for t in (swap.original, swap.replacement))
                 and term_class(swap.original, item.kind) == term_class(swap.replacement, item.kind)
-                and (item.kind != "institution" or interchangeable(swap.original, swap.replacement))
+                and (item.kind != "institution" or self._body_swap_sound(item))
             )
         if item.type == "blank":
             return not options and len(answer) == 1 and 1 <= len(answer[0].strip()) <= 20
@@ -173,6 +173,14 @@ class Checker:
         if item.kind not in ("year", "number") and any(a != b and a in b for a in keys for b in keys):
             return False  # 四川 and 四川省 are one option twice
         return self._same_kind(item) and self._same_class(item)
+
+    @staticmethod
+    def _body_swap_sound(item: QuizItem) -> bool:
+        """A swapped body is ranked, of the original's hierarchy and branch, and joins no body of another branch
+        in the statement (data/institutions.toml; round 12a: 全国人民代表大会及其审判委员会)."""
+        swap = item.swap
+        assert swap is not None
+        return swappable(swap.original, swap.replacement) and not mixed_compound(item.stem, swap.replacement)
 
     @staticmethod
     def _same_class(item: QuizItem) -> bool:

@@ -18,13 +18,14 @@ from assistant.quiz.gazetteer import institution_class, load_data
 class Rank:
     hierarchy: str
     level: int
+    branch: str = ""  # the legislature, the executive … within a hierarchy; bodies of two branches never swap
 
 
 @cache
 def _table() -> tuple[int, tuple[tuple[re.Pattern[str], Rank], ...]]:
     data = load_data("institutions")
     rules = tuple(
-        (re.compile("|".join(f"(?:{p})" for p in entry["patterns"])), Rank(entry["hierarchy"], int(entry["level"])))
+        (re.compile("|".join(f"(?:{p})" for p in entry["patterns"])), Rank(entry["hierarchy"], int(entry["level"]), entry.get("branch", entry["hierarchy"])))
         for entry in data["ranks"]
     )
     return int(data["max_level_gap"]), rules
@@ -42,4 +43,34 @@ def interchangeable(key: str, other: str) -> bool:
     a, b = rank_of(key), rank_of(other)
     if a is None or b is None:
         return a is None and b is None and institution_class(key) == institution_class(other)
-    return a.hierarchy == b.hierarchy and abs(a.level - b.level) <= _table()[0]
+    return a.hierarchy == b.hierarchy and a.branch == b.branch and abs(a.level - b.level) <= _table()[0]
+
+
+def swappable(original: str, replacement: str) -> bool:
+    """Whether a false statement may put `replacement` where the text names `original`: both bodies ranked, of
+    the same hierarchy and branch, and near in level. An unranked body is never swapped: no item beats an
+    absurd one (全国人民代表大会及其审判委员会)."""
+    return rank_of(original) is not None and rank_of(replacement) is not None and interchangeable(original, replacement)
+
+
+_JOINS = ("及其", "的", "和", "与")
+
+
+def mixed_compound(text: str, body: str) -> bool:
+    """Whether `body` stands in `text` right after another ranked body joined by 及其 / 的 / 和 / 与, of another
+    hierarchy or branch (国务院设立全国人民代表大会常务委员会 reads fine; 全国人民代表大会及其审判委员会 does not)."""
+    inner = rank_of(body)
+    start = text.find(body)
+    while start > 0 and inner is not None:
+        head = text[:start]
+        join = next((j for j in _JOINS if head.endswith(j)), None)
+        if join is not None:
+            before = head[: -len(join)]
+            outer = next(
+                (rank for size in range(min(len(before), 20), 1, -1) if (rank := rank_of(before[-size:])) is not None),
+                None,
+            )
+            if outer is not None and (outer.hierarchy, outer.branch) != (inner.hierarchy, inner.branch):
+                return True
+        start = text.find(body, start + 1)
+    return False

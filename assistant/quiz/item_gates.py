@@ -43,7 +43,7 @@ from assistant.quiz.term_shapes import (
     shared_head_list,
     shared_object_list,
 )
-from assistant.quiz.terms import Lexicon, kinds_of, tokenize, whole_at
+from assistant.quiz.terms import Lexicon, holds_a_clause, kinds_of, tokenize, whole_at
 from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
 from assistant.types import Clause
 
@@ -200,6 +200,8 @@ class ItemGates:
             words += [item.swap.original, item.swap.replacement]
         if any(fragment(w) or _opens_on_a_verb(w) or _spans_a_predicate(w) for w in words):
             return False
+        if item.kind in ("measure", "institution") and any(holds_a_clause(w) for w in words):
+            return False  # 人员负责医疗保障基金: a subject, its verb and half the object, no name
         if item.type != "tf" and any(clause_option(w) for w in words):
             return False  # 国家维护国家基本经济制度 offered for a system's name: a clause, not a term
         if cuts_joined_name(_body(item)):

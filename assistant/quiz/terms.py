@@ -210,6 +210,12 @@ def _clause_inside(tokens: tuple[Token, ...], start: int, end: int) -> bool:
     return False
 
 
+def holds_a_clause(word: str) -> bool:
+    """Whether a key or option named as a measure or body holds a clause (人员负责医疗保障基金)."""
+    tokens = tokenize(word)
+    return len(tokens) > 2 and _clause_inside(tokens, 0, len(tokens) - 1)
+
+
 def _named_terms(text: str, tokens: tuple[Token, ...]) -> list[Term]:
     terms: list[Term] = []
     starts = {t.start for t in tokens}
