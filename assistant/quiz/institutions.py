@@ -25,7 +25,10 @@ class Rank:
 def _table() -> tuple[int, tuple[tuple[re.Pattern[str], Rank], ...]]:
     data = load_data("institutions")
     rules = tuple(
-        (re.compile("|".join(f"(?:{p})" for p in entry["patterns"])), Rank(entry["hierarchy"], int(entry["level"]), entry.get("branch", entry["hierarchy"])))
+        (
+            re.compile("|".join(f"(?:{p})" for p in entry["patterns"])),
+            Rank(entry["hierarchy"], int(entry["level"]), entry.get("branch", entry["hierarchy"])),
+        )
         for entry in data["ranks"]
     )
     return int(data["max_level_gap"]), rules
