@@ -12,6 +12,7 @@ import json
 import pytest
 
 from assistant.quiz.institutions import interchangeable, mixed_compound, swappable
+from assistant.quiz.item_gates import second_answer
 from assistant.quiz.terms import clause_terms, holds_a_clause
 from assistant.quiz.types import QuizItem
 from tests.quiz_builds import parsed, source_checker, whole_quiz
@@ -95,3 +96,25 @@ def test_a_compound_never_joins_two_branches() -> None:
     assert mixed_compound(stem, "审判委员会")
     assert not mixed_compound(stem.replace("审判委员会", "常务委员会"), "常务委员会")
     assert not mixed_compound("国务院设立国家禁毒委员会，负责组织、协调、指导全国的禁毒工作。", "国家禁毒委员会")
+
+
+# --- rule 3: a fill-in whose stretch stands word for word around another filler in its article is not asked ------
+ARTICLE_6 = (
+    "国务院医疗保障行政部门主管全国的医疗保障基金使用监督管理工作。国务院其他有关部门在各自职责范围内负责有关的医疗"
+    "保障基金使用监督管理工作。\n县级以上地方人民政府医疗保障行政部门负责本行政区域的医疗保障基金使用监督管理工作。"
+    "县级以上地方人民政府其他有关部门在各自职责范围内负责有关的医疗保障基金使用监督管理工作。"
+)
+
+
+def test_a_blank_with_a_second_verbatim_answer_is_found() -> None:
+    body = "____其他有关部门在各自职责范围内负责有关的医疗保障基金使用监督管理工作。"
+    assert second_answer(body, ["国务院"], ARTICLE_6)
+    assert not second_answer("____医疗保障行政部门主管全国的医疗保障基金使用监督管理工作。", ["国务院"], ARTICLE_6)
+    assert not second_answer("国务院____主管全国的医疗保障基金使用监督管理工作。", ["医疗保障行政部门"], ARTICLE_6)
+
+
+def test_the_reviewed_fill_in_with_two_answers_is_rejected() -> None:
+    entry = json.loads((FIXTURES / "round12a_second_answer.json").read_text(encoding="utf-8"))
+    item = QuizItem.model_validate(entry["item"])
+    checker = source_checker(SOURCES, item.doc_id)
+    assert checker.problems(checker.verified(item))

@@ -380,6 +380,9 @@ class ItemGates:
         加快推进____建设。 or ____可以根据实际需要作出适当调整。 admit anything."""
         if item.type != "blank":
             return True
+        clause = self.clauses.get(item.key)
+        if clause is not None and second_answer(_body(item), item.answer, clause.text):
+            return False  # ____其他有关部门在各自职责范围内负责…: the next paragraph says it of 县级以上地方人民政府
         if any(len(a) > gate_settings().blank_max_chars for a in item.answer):
             return False  # 备案审查衔接联动机制: nobody reproduces a long name verbatim; it is asked as a choice
         if item.kind == "measure" and not all(_pinned(a, _body(item)) for a in item.answer):
@@ -434,6 +437,25 @@ class ItemGates:
 
 
 _NUMERALS = "一二两三四五六七八九十双"
+
+
+def second_answer(body: str, answers: list[str], source: str) -> bool:
+    """Whether the blank's stretch (between punctuation) stands elsewhere in the source clause, word for word,
+    around another filler: a second verbatim answer the key does not accept."""
+    if BLANK not in body:
+        return False
+    at = body.index(BLANK)
+    left = body[max(body.rfind(m, 0, at) for m in _STRETCH_MARKS) + 1 : at]
+    rights = [i for i in (body.find(m, at + len(BLANK)) for m in _STRETCH_MARKS) if i >= 0]
+    right = body[at + len(BLANK) : min(rights) if rights else len(body)]
+    if not right and not left:
+        return False
+    marks = re.escape(_STRETCH_MARKS)
+    opening = re.escape(left) if left else f"(?:^|(?<=[{marks}]))"
+    closing = re.escape(right) if right else f"(?=[{marks}]|$)"
+    fillers = {m.group(1) for m in re.finditer(f"{opening}([^{marks}]+?){closing}", source)}
+    # A filler holding the key is the key's own place, the stem having dropped words before it.
+    return any(not any(a in filler for a in answers) for filler in fillers)
 
 
 def _echoed(answer: str, stem: str, ignore: tuple[str, ...], own: str = "") -> bool:
