@@ -13,6 +13,7 @@ import pytest
 
 from assistant.quiz.institutions import interchangeable, mixed_compound, swappable
 from assistant.quiz.item_gates import second_answer
+from assistant.quiz.provisions import same_listed_kind
 from assistant.quiz.terms import clause_terms, holds_a_clause
 from assistant.quiz.types import QuizItem
 from tests.quiz_builds import parsed, source_checker, whole_quiz
@@ -118,3 +119,21 @@ def test_the_reviewed_fill_in_with_two_answers_is_rejected() -> None:
     item = QuizItem.model_validate(entry["item"])
     checker = source_checker(SOURCES, item.doc_id)
     assert checker.problems(checker.verified(item))
+
+
+# --- rule 4: a list question's distractors are of the keys' kind (the same ending) --------------------------------
+def test_distractors_of_another_kind_than_the_keys_are_refused() -> None:
+    evidence = [
+        "严重违反法定程序收集的证据材料",
+        "以违反法律强制性规定的手段获取且侵害他人合法权益的证据材料",
+        "以利诱、欺诈、胁迫、暴力等手段获取的证据材料",
+    ]
+    assert not same_listed_kind(
+        evidence, [*evidence, "社会影响重大的共同诉讼案件", "在行政复议等行政程序中被追加为第三人的"]
+    )
+    cases = ["社会影响重大的共同诉讼案件", "涉外或者涉及港澳台的案件"]
+    assert not same_listed_kind(cases, [*cases, evidence[0], "行政行为实施主体不具有行政主体资格"])
+    assert same_listed_kind(cases, [*cases, "本辖区内重大、复杂的案件"])
+    assert same_listed_kind(
+        ["未经批准擅自开采的", "超越批准范围的"], ["未经批准擅自开采的", "超越批准范围的", "伪造证件的"]
+    )

@@ -24,7 +24,7 @@ from assistant.quiz.gazetteer import (
 )
 from assistant.quiz.number_cues import numeric_item_sound
 from assistant.quiz.numerals import number_value
-from assistant.quiz.provisions import whole_listed_items
+from assistant.quiz.provisions import same_listed_kind, whole_listed_items
 from assistant.quiz.soundness import (
     corrupt_word,
     formula_spans,
@@ -194,7 +194,9 @@ class ItemGates:
     def whole_terms(self, item: QuizItem) -> bool:
         """Keys and options are whole terms, and the blank does not cut a term in the source."""
         if item.kind == "provision":  # options are a statute's numbered items, propositions rather than terms
-            return whole_listed_items(self.lexicon.provisions.values(), item.options)
+            return whole_listed_items(self.lexicon.provisions.values(), item.options) and same_listed_kind(
+                item.answer, item.options
+            )
         words = [*item.options, *item.answer] if item.type != "tf" else []
         if item.swap is not None and item.kind is not None:
             words += [item.swap.original, item.swap.replacement]

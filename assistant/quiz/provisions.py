@@ -123,3 +123,20 @@ def whole_listed_items(lists: Iterable[list[ProvisionList]], options: list[str])
     """Every option is one whole numbered item of some list of the documents: nothing cut, nothing made up."""
     items = {match_key(item.text) for found in lists for listed in found for item in listed.items}
     return all(match_key(option) in items for option in options)
+
+
+def _common_ending(texts: list[str]) -> str:
+    ending = ""
+    for size in range(1, min(map(len, texts), default=0) + 1):
+        tails = {t[-size:] for t in texts}
+        if len(tails) != 1:
+            break
+        ending = tails.pop()
+    return ending
+
+
+def same_listed_kind(answers: list[str], options: list[str]) -> bool:
+    """When the keys end alike (…证据材料, …的案件), every option does: a kind of case or a party's status set
+    against kinds of evidence is picked out by its form (round 12a). A one-character ending (的) says nothing."""
+    ending = _common_ending([match_key(a) for a in answers])
+    return len(ending) < 2 or all(match_key(o).endswith(ending) for o in options)
