@@ -24,6 +24,7 @@ from assistant.quiz.gazetteer import (
     MEASURE_SUFFIXES,
     MUNICIPALITIES,
     NOT_MEASURES,
+    AGENT_NOUNS,
     ORGAN_HEADS,
     PROVINCES,
     TERM_BREAKERS,
@@ -197,15 +198,14 @@ def _suffix_at(text: str, tokens: tuple[Token, ...], index: int, starts: set[int
 
 def _clause_inside(tokens: tuple[Token, ...], start: int, end: int) -> bool:
     """Whether tokens[start..end] hold a clause rather than a name: a body followed by more words
-    (医疗保障行政部门|报告…基金), or a verb between a noun and more words than the head (人员|负责|医疗保障|基金,
-    机构|涉嫌|骗取…基金). A verb right before the head, or before a localizer, still modifies it (创业投资|引导|基金,
-    基金|使用|内部|管理制度)."""
+    (医疗保障行政部门|报告…基金), or a body or person followed by a verb (人员|负责|医疗保障|基金,
+    定点医药机构|涉嫌|骗取…基金). Other verbs inside a name modify its head (国家自主创新示范区, 易地扶贫搬迁政策)."""
     for j in range(start, end):
-        word, flag = tokens[j].word, tokens[j].flag
+        word = tokens[j].word
+        agent = word.endswith(ORGAN_HEADS) or word in AGENT_NOUNS
         if len(word) >= 3 and word.endswith(ORGAN_HEADS) and j + 1 < end:
             return True
-        following = tokens[j + 1].flag
-        if j > start and flag == "v" and tokens[j - 1].flag in _NOUNISH and j + 1 < end and following != "f":
+        if agent and tokens[j + 1].flag == "v":
             return True
     return False
 
