@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import (
+    AGENT_NOUNS,
     CITIES,
     COMPLEMENT_VERBS,
     GENERIC_MEASURES,
@@ -24,7 +25,6 @@ from assistant.quiz.gazetteer import (
     MEASURE_SUFFIXES,
     MUNICIPALITIES,
     NOT_MEASURES,
-    AGENT_NOUNS,
     ORGAN_HEADS,
     PROVINCES,
     TERM_BREAKERS,
