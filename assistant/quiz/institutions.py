@@ -8,7 +8,7 @@ levels away: 国务院 → 省、自治区、直辖市人民政府 is a careless
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from assistant.quiz.gazetteer import institution_class, load_data
@@ -18,7 +18,9 @@ from assistant.quiz.gazetteer import institution_class, load_data
 class Rank:
     hierarchy: str
     level: int
-    branch: str = ""  # the legislature, the executive … within a hierarchy; bodies of two branches never swap
+    branch: str = field(default="", compare=False)
+    """The legislature, the executive … within a hierarchy: bodies of two branches never join in one name or
+    relation (X及其Y, X设立Y); a bare swap across them (国务院 → 全国人民代表大会常务委员会) tests who acts."""
 
 
 @cache
@@ -46,27 +48,29 @@ def interchangeable(key: str, other: str) -> bool:
     a, b = rank_of(key), rank_of(other)
     if a is None or b is None:
         return a is None and b is None and institution_class(key) == institution_class(other)
-    return a.hierarchy == b.hierarchy and a.branch == b.branch and abs(a.level - b.level) <= _table()[0]
+    return a.hierarchy == b.hierarchy and abs(a.level - b.level) <= _table()[0]
 
 
 def swappable(original: str, replacement: str) -> bool:
     """Whether a false statement may put `replacement` where the text names `original`: both bodies ranked, of
-    the same hierarchy and branch, and near in level. An unranked body is never swapped: no item beats an
+    the same hierarchy, and near in level. An unranked body is never swapped: no item beats an
     absurd one (全国人民代表大会及其审判委员会)."""
     return rank_of(original) is not None and rank_of(replacement) is not None and interchangeable(original, replacement)
 
 
-_JOINS = ("及其", "的", "和", "与")
+@cache
+def _joins() -> tuple[str, ...]:
+    return tuple(load_data("institutions")["compound_joins"])
 
 
 def mixed_compound(text: str, body: str) -> bool:
-    """Whether `body` stands in `text` right after another ranked body joined by 及其 / 的 / 和 / 与, of another
-    hierarchy or branch (国务院设立全国人民代表大会常务委员会 reads fine; 全国人民代表大会及其审判委员会 does not)."""
+    """Whether `body` stands in `text` right after another ranked body joined by 及其, 的, 设立 … (data:
+    compound_joins), of another hierarchy or branch: 全国人民代表大会及其审判委员会, 国务院设立全国人民代表大会常务委员会."""
     inner = rank_of(body)
     start = text.find(body)
     while start > 0 and inner is not None:
         head = text[:start]
-        join = next((j for j in _JOINS if head.endswith(j)), None)
+        join = next((j for j in _joins() if head.endswith(j)), None)
         if join is not None:
             before = head[: -len(join)]
             outer = next(

@@ -441,18 +441,21 @@ class ItemGates:
 _NUMERALS = "一二两三四五六七八九十双"
 
 
+_SENTENCE_MARKS = "。；;！？!?\n"
+
+
 def second_answer(body: str, answers: list[str], source: str) -> bool:
-    """Whether the blank's stretch (between punctuation) stands elsewhere in the source clause, word for word,
-    around another filler: a second verbatim answer the key does not accept."""
+    """Whether the blank's sentence stands elsewhere in the source clause word for word around another filler: a
+    second verbatim answer the key does not accept (the same sentence of the next paragraph, another body)."""
     if BLANK not in body:
         return False
     at = body.index(BLANK)
-    left = body[max(body.rfind(m, 0, at) for m in _STRETCH_MARKS) + 1 : at]
-    rights = [i for i in (body.find(m, at + len(BLANK)) for m in _STRETCH_MARKS) if i >= 0]
+    left = body[max(body.rfind(m, 0, at) for m in _SENTENCE_MARKS) + 1 : at]
+    rights = [i for i in (body.find(m, at + len(BLANK)) for m in _SENTENCE_MARKS) if i >= 0]
     right = body[at + len(BLANK) : min(rights) if rights else len(body)]
     if not right and not left:
         return False
-    marks = re.escape(_STRETCH_MARKS)
+    marks = re.escape(_SENTENCE_MARKS)
     opening = re.escape(left) if left else f"(?:^|(?<=[{marks}]))"
     closing = re.escape(right) if right else f"(?=[{marks}]|$)"
     fillers = {m.group(1) for m in re.finditer(f"{opening}([^{marks}]+?){closing}", source)}

@@ -199,11 +199,12 @@ def _suffix_at(text: str, tokens: tuple[Token, ...], index: int, starts: set[int
 def _clause_inside(tokens: tuple[Token, ...], start: int, end: int) -> bool:
     """Whether tokens[start..end] hold a clause rather than a name: a body followed by more words
     (医疗保障行政部门|报告…基金), or a body or person followed by a verb (人员|负责|医疗保障|基金,
-    定点医药机构|涉嫌|骗取…基金). Other verbs inside a name modify its head (国家自主创新示范区, 易地扶贫搬迁政策)."""
+    定点医药机构|涉嫌|骗取…基金). Other verbs inside a name modify its head (国家自主创新示范区, 易地扶贫搬迁政策), and a
+    three-character 跨部门, 各部门 is a modifier, not a body (跨部门会商工作机制)."""
     for j in range(start, end):
         word = tokens[j].word
         agent = word.endswith(ORGAN_HEADS) or word in AGENT_NOUNS
-        if len(word) >= 3 and word.endswith(ORGAN_HEADS) and j + 1 < end:
+        if len(word) >= 4 and word.endswith(ORGAN_HEADS) and j + 1 < end:
             return True
         if agent and tokens[j + 1].flag == "v":
             return True
