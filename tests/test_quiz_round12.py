@@ -1,0 +1,54 @@
+"""Round-12 rules of the quiz builder, from the round-11 and round-12b blind reviews' defects on
+《进出口商品检验法》, 《农民承担费用和劳务管理条例》 and 《道路交通安全违法行为记分管理办法》.
+
+tests/fixtures/quiz/round12_items.json holds items the reviewers exported and judged defective (verbatim);
+tests/fixtures/quiz/round12/ holds the laws they come from. Each test re-gates the item with the real checker over
+the real parsed law, or asks the real rule about the reviewers' sentences.
+"""
+
+from __future__ import annotations
+
+import json
+
+from assistant.quiz.soundness import modal_editable
+from assistant.quiz.stems import needs_premise, objectless_final_verb
+from tests.quiz_builds import gate_problems
+from tests.quiz_judge import FIXTURES
+
+SOURCES = tuple(sorted((FIXTURES / "round12").glob("*.md")))
+ITEMS = json.loads((FIXTURES / "round12_items.json").read_text(encoding="utf-8"))
+
+
+def _problems(data: dict) -> list[str]:
+    return gate_problems(data, SOURCES)
+
+
+# --- rule 1: a statement ending on a verb whose object is in the sentence before is not asked alone -------------
+
+
+def test_a_statement_ending_on_a_verb_without_its_object_needs_the_sentence_before() -> None:
+    for stretch in ("商检机构根据需要可以派出检验人员参加", "有条件的地方，经县级以上人民政府批准，可以适当增加"):
+        assert objectless_final_verb(stretch), stretch
+        assert needs_premise(stretch, 0, len(stretch)), stretch
+    for whole in ("商检机构可以派出检验人员参加检验工作", "判决由人民法院执行", "其他费用按照国家有关规定执行"):
+        assert not objectless_final_verb(whole), whole
+
+
+def test_the_reviewers_stems_without_their_object_are_rejected() -> None:
+    for key in ("premise_join", "premise_increase", "premise_increase_swapped"):
+        assert _problems(ITEMS[key]), key
+
+
+# --- rule 4: a prohibition of a pejorative act of administrative law is not lifted ------------------------------
+
+
+def test_a_prohibition_of_a_pejorative_act_is_not_made_a_permission() -> None:
+    for text in ("五保户供养从乡统筹费中列支的，不得在村提留中重复列支", "所需经费不得向农民和集体经济组织摊派"):
+        assert not modal_editable(text, text.index("不得"), "不得", 0, len(text)), text
+    plain = "合规负责人不得在证券公司兼任其他职务"
+    assert modal_editable(plain, plain.index("不得"), "不得", 0, len(plain))
+
+
+def test_the_reviewers_lifted_pejorative_prohibitions_are_rejected() -> None:
+    assert "edit" in _problems(ITEMS["wrongful_double"])
+    assert "edit" in _problems(ITEMS["wrongful_levy"])
