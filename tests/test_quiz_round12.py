@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 from assistant.quiz.soundness import modal_editable
-from assistant.quiz.stems import needs_premise, objectless_final_verb
+from assistant.quiz.stems import dropped_connector, needs_premise, objectless_final_verb
 from tests.quiz_builds import gate_problems
 from tests.quiz_judge import FIXTURES
 
@@ -52,3 +52,20 @@ def test_a_prohibition_of_a_pejorative_act_is_not_made_a_permission() -> None:
 def test_the_reviewers_lifted_pejorative_prohibitions_are_rejected() -> None:
     assert "edit" in _problems(ITEMS["wrongful_double"])
     assert "edit" in _problems(ITEMS["wrongful_levy"])
+
+
+# --- rule 2: a stretch cut after its sentence's restrictive connector (其中，…) is not asked alone ---------------
+
+
+def test_a_stretch_cut_after_a_restrictive_connector_needs_the_sentence_before() -> None:
+    text = "驾驶人累积记分满12分的，应当参加为期七天的学习。其中，大型客车驾驶人应当参加为期三十天的学习。"
+    cut = text.index("大型客车")
+    assert dropped_connector(text, cut)
+    assert needs_premise(text, cut, len(text))
+    assert needs_premise(text, text.index("其中"), len(text))
+    assert not dropped_connector(text, 0)
+    assert not dropped_connector(text, text.index("应当参加为期七天"))
+
+
+def test_the_reviewers_stem_without_its_connector_is_rejected() -> None:
+    assert _problems(ITEMS["dropped_connector"])

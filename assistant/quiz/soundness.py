@@ -84,6 +84,7 @@ class GateSettings:
     subjectless_condition_rule: bool = False
     objectless_final_verbs: tuple[str, ...] = ()
     final_verb_exemptions: tuple[str, ...] = ()
+    restrictive_connectors: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -144,6 +145,7 @@ def gate_settings() -> GateSettings:
         subjectless_condition_rule=bool(data.get("subjectless_condition_rule", False)),
         objectless_final_verbs=tuple(data.get("objectless_final_verbs", ())),
         final_verb_exemptions=tuple(data.get("final_verb_exemptions", ())),
+        restrictive_connectors=tuple(data.get("restrictive_connectors", ())),
     )
 
 

@@ -244,6 +244,8 @@ def needs_premise(text: str, start: int, end: int) -> bool:
         return True
     if objectless_disposal(text[start:end]) or objectless_final_verb(text[start:end]):
         return True
+    if dropped_connector(text, start):
+        return True
     if actorless_follower(text[start:end]) or subjectless_exception(text[start:end]):
         return True
     return any(re.search(pattern, text[start:end]) for pattern in settings.back_references)
@@ -276,6 +278,15 @@ def subjectless_exception(stretch: str) -> bool:
     if first is None or not first.flag.startswith("v") or _names_an_actor(parts[0]):
         return False
     return parts[1].startswith(tuple(settings.modals)) and not _names_an_actor(parts[1])
+
+
+def dropped_connector(text: str, start: int) -> bool:
+    """其中，|大型客车…驾驶人应当参加…: the words of its sentence before the cut are only a restrictive connector
+    (data) or 除…外: the stretch alone states the restricted rule for everyone."""
+    prefix = re.split(r"[。；;！？!?\n]", text[:start])[-1].strip(" ，,：:")
+    if not prefix or re.search(r"[，,]", prefix):
+        return False
+    return prefix in gate_settings().restrictive_connectors or (prefix.startswith("除") and prefix.endswith("外"))
 
 
 def objectless_final_verb(stretch: str) -> bool:
