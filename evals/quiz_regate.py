@@ -21,7 +21,9 @@ from assistant.quiz.types import QuizItem
 
 
 def main(review: Path, corpora: list[Path]) -> None:
-    judge_file = next(p for p in (review / f"judge{n}.py" for n in ("12b", "12a", 11, 10, 9, 8, 7, 6, 5, 4, 3, 2)) if p.exists())
+    judge_file = next(
+        p for p in (review / f"judge{n}.py" for n in ("12b", "12a", 11, 10, 9, 8, 7, 6, 5, 4, 3, 2)) if p.exists()
+    )
     judged = runpy.run_path(str(judge_file))["J"]
     defects = {(q, i): (classes, borderline) for q, i, classes, _why, borderline in judged}
     documents = {}

@@ -9,10 +9,15 @@ the real parsed law, or asks the real rule about the reviewers' sentences.
 from __future__ import annotations
 
 import json
+import random
 
+from assistant.quiz.distractors import Distractors
+from assistant.quiz.number_cues import fixed_by_word, period_tiers
+from assistant.quiz.numerals import number_value
 from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import dropped_connector, needs_premise, objectless_final_verb
-from tests.quiz_builds import gate_problems
+from assistant.quiz.terms import Lexicon
+from tests.quiz_builds import gate_problems, parsed
 from tests.quiz_judge import FIXTURES
 
 SOURCES = tuple(sorted((FIXTURES / "round12").glob("*.md")))
@@ -69,3 +74,31 @@ def test_a_stretch_cut_after_a_restrictive_connector_needs_the_sentence_before()
 
 def test_the_reviewers_stem_without_its_connector_is_rejected() -> None:
     assert _problems(ITEMS["dropped_connector"])
+
+
+# --- rule 3: a count fixed by a word of the stem is not asked; a period's distractors are the periods statutes use --
+
+
+def test_a_count_fixed_by_a_word_of_the_stem_is_known() -> None:
+    assert fixed_by_word("驾驶人单日连续参加现场学习超过三小时的，按照一天计入", 1, "天")
+    assert not fixed_by_word("驾驶人单日连续参加现场学习超过三小时的，按照两天计入", 2, "天")
+    assert not fixed_by_word("驾驶人应当参加为期七天的学习", 1, "天")
+
+
+def test_the_reviewers_counts_given_by_sense_are_rejected() -> None:
+    for key in ("single_day", "single_day_blank", "odd_months"):
+        assert _problems(ITEMS[key]), key
+
+
+def test_a_period_is_set_against_the_periods_statutes_use() -> None:
+    assert 12 in period_tiers("个月") and 11 not in period_tiers("个月") and 13 not in period_tiers("个月")
+    for document in (parsed(p) for p in SOURCES):
+        for clause in document.clauses:
+            if "记分周期为十二个月" not in clause.text:
+                continue
+            options = Distractors(
+                Lexicon.build(document.clauses), clause, clause.text, random.Random(5), "medium"
+            ).numeric("十二", "number", 3, [], unit="个月")
+            assert len(options) == 3 and all(number_value(o) in period_tiers("月") for o in options), options
+            return
+    raise AssertionError("no article states the scoring period")

@@ -13,7 +13,7 @@ import random
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import load_data, place_class, places_of_region, region_of
 from assistant.quiz.institutions import interchangeable
-from assistant.quiz.number_cues import in_range, tier_like
+from assistant.quiz.number_cues import in_range, period_tiers, tier_like
 from assistant.quiz.numerals import number_value, same_script, written_like
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.term_shapes import clause_option
@@ -170,6 +170,9 @@ class Distractors:
             steps += [value, -value / 2]
             if value >= _EDITS["number_scale_from"]:  # 5000 is set against 2500 or 10000, not 5001
                 steps = [value * factor - value for factor in _EDITS["number_factors"]]
+        tiers = period_tiers(unit) if kind == "number" else ()
+        if value in tiers:  # 十二个月 is set against 六, 十八, 二十四, not 十一, 十三
+            steps = [t - value for t in sorted(tiers, key=lambda t: abs(t - value)) if t != value]
         if shuffle:
             self.rng.shuffle(steps)
         elif self.difficulty == "easy":
