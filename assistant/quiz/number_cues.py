@@ -306,15 +306,6 @@ def numeric_item_sound(item: QuizItem) -> bool:
         own = next((c for c in counts(filled) if c.start == at), None)
         if own is not None and fixed_by_word(body.replace(BLANK, ""), own.value, own.unit):
             return False  # 单日……按照____天计入: the word tells the count
-        tiers = period_tiers(own.unit) if own is not None else ()
-        options = [number_value(o) for o in item.options]
-        if (
-            item.type == "single"
-            and own is not None
-            and own.value in tiers
-            and any(v is not None and v not in tiers for v in options)
-        ):
-            return False  # 记分周期为____个月 with 十一｜十三｜十四: no statute's period, ruled out by sense
         if own is not None and item.type == "single":
             values = [number_value(o) for o in item.options]
             return all(
