@@ -12,7 +12,6 @@ import json
 import random
 
 from assistant.quiz.distractors import Distractors
-from assistant.quiz.gazetteer import breaks_landmark
 from assistant.quiz.number_cues import fixed_by_word, period_tiers
 from assistant.quiz.numerals import number_value
 from assistant.quiz.soundness import modal_editable
@@ -103,15 +102,3 @@ def test_a_period_is_set_against_the_periods_statutes_use() -> None:
             assert len(options) == 3 and all(number_value(o) in period_tiers("月") for o in options), options
             return
     raise AssertionError("no article states the scoring period")
-
-
-# --- rule 5: a province swap keeps the province of a landmark its sentence names --------------------------------
-
-
-def test_a_province_swap_keeps_the_landmarks_province() -> None:
-    sentence = "大力推进{}三江源生态保护和建设、祁连山生态保护与综合治理"
-    assert breaks_landmark(sentence.format("贵州"), "青海", "贵州")
-    assert not breaks_landmark(sentence.format("四川"), "青海", "四川")  # a neighbour: accepted in round 12a
-    other = "加快珠江—西江经济带和北部湾经济区建设，鼓励{}积极参与粤港澳大湾区建设"
-    assert breaks_landmark(other.format("陕西"), "广西", "陕西")
-    assert not breaks_landmark("鼓励陕西积极参与粤港澳大湾区建设", "广西", "陕西")

@@ -106,15 +106,3 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 def aliases_of(name: str) -> tuple[str, ...]:
     """The other names of the body `name` (国家发展改革委 → 国家发展和改革委员会, 发改委 …), from data/aliases.toml."""
     return tuple(a for a in _ALIASES.get(name, ()) if a != name)
-
-
-LANDMARKS: dict[str, frozenset[str]] = {name: frozenset(places) for name, places in _DATA["landmarks"].items()}
-
-
-def breaks_landmark(sentence: str, original: str, replacement: str) -> bool:
-    """Changing the province `original` to `replacement` in a sentence naming a landmark of `original` (三江源 → 青海)
-    puts the landmark in another province: the false statement contradicts itself. A landmark written right after
-    the province (四川三江源) is the one it names; only when none is, every landmark of the sentence counts."""
-    named = [name for name in LANDMARKS if name in sentence]
-    attached = [name for name in named if replacement + name in sentence]
-    return any(original in LANDMARKS[name] and replacement not in LANDMARKS[name] for name in attached or named)
