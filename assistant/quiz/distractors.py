@@ -170,13 +170,16 @@ class Distractors:
             steps += [value, -value / 2]
             if value >= _EDITS["number_scale_from"]:  # 5000 is set against 2500 or 10000, not 5001
                 steps = [value * factor - value for factor in _EDITS["number_factors"]]
-        tiers = period_tiers(unit) if kind == "number" else ()
-        if value in tiers:  # 十二个月 is set against 六, 十八, 二十四, not 十一, 十三
-            steps = [t - value for t in sorted(tiers, key=lambda t: abs(t - value)) if t != value]
+        tiers = period_tiers(unit) if kind == "number" and value < _EDITS["number_scale_from"] else ()
+        tiered = (
+            [t - value for t in sorted(tiers, key=lambda t: abs(t - value)) if t != value] if value in tiers else []
+        )
         if shuffle:
             self.rng.shuffle(steps)
+            self.rng.shuffle(tiered)
         elif self.difficulty == "easy":
             steps = list(reversed(steps))
+        steps = tiered + steps  # 十二个月 is set against 六, 十八, 三, not 十一, 十三 (plain steps only as a fallback)
         spread = kind == "number" and not shuffle and count > 1 and value >= _EDITS["number_scale_from"]
         out: list[str] = []
         for step in steps:
