@@ -27,6 +27,7 @@ from assistant.chunking import chunk_clause
 from assistant.embeddings import Embedder
 from assistant.errors import UserError
 from assistant.gc_pause import frozen_while, long_lived
+from assistant.heap import return_freed_memory
 from assistant.index_repair import open_client_repairing, write_failure
 from assistant.index_state import IndexedDocument, IndexState
 from assistant.ingest import IngestReport, corpus_files, load_corpus
@@ -541,6 +542,7 @@ class PolicyIndex:
             kept = [d for d in loaded.documents if decoded.get(d.doc_id) is d]
             del decoded, todo, wanted
             loaded.documents = []
+            return_freed_memory()
             catalog = Catalog(self.embedder.model_id, str(corpus), fingerprint, headers, self._read_records, kept)
             del kept
             self._install(catalog)

@@ -48,17 +48,22 @@ MIN_CLAUSES_FOR_COMMON = 20  # too few clauses for word frequencies to mean anyt
 
 
 class _PairBatches:
-    """(term, clause) pairs with their counts, reduced a batch of clauses at a time; merged sorted by term."""
+    """(term, clause) pairs with their counts, reduced a batch of clauses at a time; merged sorted by term.
+
+    Each pair is packed with its count into one 64-bit key (term: 24 bits, clause: 24 bits, count: 16 bits), so the
+    merge sorts one array in place instead of sorting an index and copying pairs and counts through it.
+    """
 
     _BATCH_TOKENS = 1 << 20
+    _FIELD = 24  # bits of a term id and of a clause position: 16.7 million each
+    _COUNT = 16  # bits of a count; a word repeated more often in one clause counts 65,535 times (BM25 saturates)
 
     def __init__(self) -> None:
         self._ids: list[np.ndarray] = []
         self._positions: list[int] = []
         self._sizes: list[int] = []
         self._pending = 0
-        self._combined: list[np.ndarray] = []
-        self._counts: list[np.ndarray] = []
+        self._packed: list[np.ndarray] = []
 
     def add(self, term_ids: np.ndarray, position: int) -> None:
         self._ids.append(term_ids)
@@ -71,24 +76,31 @@ class _PairBatches:
     def _reduce(self) -> None:
         if not self._ids:
             return
-        term_ids = np.concatenate(self._ids)
-        clause_of = np.repeat(np.array(self._positions, dtype=np.int64), self._sizes)
-        combined, counts = np.unique((term_ids << 32) | clause_of, return_counts=True)
-        self._combined.append(combined)
-        self._counts.append(counts.astype(np.float32))
+        term_ids = np.concatenate(self._ids).astype(np.uint64)
+        if max(self._positions) >> self._FIELD or int(term_ids.max(initial=0)) >> self._FIELD:
+            raise ValueError("lexical index: more than 16.7 million clauses or terms")
+        clause_of = np.repeat(np.array(self._positions, dtype=np.uint64), self._sizes)
+        pairs, counts = np.unique((term_ids << np.uint64(self._FIELD)) | clause_of, return_counts=True)
+        del term_ids, clause_of
+        pairs <<= np.uint64(self._COUNT)
+        pairs |= np.minimum(counts, (1 << self._COUNT) - 1).astype(np.uint64)
+        self._packed.append(pairs)
         self._ids, self._positions, self._sizes, self._pending = [], [], [], 0
 
     def merged(self) -> tuple[np.ndarray, np.ndarray]:
         """All pairs as term << 32 | clause, ascending, and each pair's count."""
         self._reduce()
-        if not self._combined:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        combined, counts = np.concatenate(self._combined), np.concatenate(self._counts)
-        self._combined, self._counts = [], []
-        if len(combined) > 1 and not np.all(combined[1:] > combined[:-1]):  # batches interleave by term
-            order = np.argsort(combined)
-            combined, counts = combined[order], counts[order]
-        return combined, counts
+        packed = np.concatenate(self._packed) if self._packed else np.zeros(0, np.uint64)
+        self._packed = []
+        packed.sort()  # in place; pairs are unique, so the counts in the low bits never decide the order
+        counts = (packed & np.uint64((1 << self._COUNT) - 1)).astype(np.float32)
+        packed >>= np.uint64(self._COUNT)
+        clauses = packed & np.uint64((1 << self._FIELD) - 1)
+        packed >>= np.uint64(self._FIELD)
+        packed <<= np.uint64(32)
+        packed |= clauses
+        del clauses
+        return packed.view(np.int64), counts
 
 
 class LexicalIndex:

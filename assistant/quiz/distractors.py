@@ -13,7 +13,7 @@ import random
 from assistant.chinese import match_key
 from assistant.quiz.gazetteer import load_data, place_class, places_of_region, region_of
 from assistant.quiz.institutions import interchangeable
-from assistant.quiz.number_cues import in_range, tier_like
+from assistant.quiz.number_cues import in_range, period_tiers, tier_like
 from assistant.quiz.numerals import number_value, same_script, written_like
 from assistant.quiz.soundness import gate_settings
 from assistant.quiz.term_shapes import clause_option
@@ -170,10 +170,16 @@ class Distractors:
             steps += [value, -value / 2]
             if value >= _EDITS["number_scale_from"]:  # 5000 is set against 2500 or 10000, not 5001
                 steps = [value * factor - value for factor in _EDITS["number_factors"]]
+        tiers = period_tiers(unit) if kind == "number" and value < _EDITS["number_scale_from"] else ()
+        tiered = (
+            [t - value for t in sorted(tiers, key=lambda t: abs(t - value)) if t != value] if value in tiers else []
+        )
         if shuffle:
             self.rng.shuffle(steps)
+            self.rng.shuffle(tiered)
         elif self.difficulty == "easy":
             steps = list(reversed(steps))
+        steps = tiered + steps  # 十二个月 is set against 六, 十八, 三, not 十一, 十三 (plain steps only as a fallback)
         spread = kind == "number" and not shuffle and count > 1 and value >= _EDITS["number_scale_from"]
         out: list[str] = []
         for step in steps:

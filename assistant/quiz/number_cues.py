@@ -203,6 +203,24 @@ def keeps_stated_order(text: str, own: Count, value: float) -> bool:
     return all(_sign(value - c.value) == _sign(own.value - c.value) for c in others)
 
 
+@cache
+def _period_data() -> tuple[dict[str, tuple[float, ...]], tuple[tuple[str, str, float], ...]]:
+    data = load_data("numbers")
+    tiers = {unit: tuple(float(v) for v in values) for unit, values in data.get("period_tiers", {}).items()}
+    words = tuple((str(w["word"]), str(w["unit"]), float(w["value"])) for w in data.get("fixed_words", ()))
+    return tiers, words
+
+
+def period_tiers(unit: str) -> tuple[float, ...]:
+    """The periods statutes use in the unit (日: 1, 3, 5, 7, 10, 15, 30 …); empty for a unit without tiers."""
+    return _period_data()[0].get(unit_of(unit), ())
+
+
+def fixed_by_word(text: str, value: float, unit: str) -> bool:
+    """A word of the text fixes the count (单日 → 1 日, 半年 → 6 月): the answer needs no rule."""
+    return any(word in text and unit_of(unit) == own and value == fixed for word, own, fixed in _period_data()[1])
+
+
 def keeps_whole(value: float, original: float) -> bool:
     """An integer key is never changed to a fraction (3万元 → 1.5万元)."""
     return not float(original).is_integer() or float(value).is_integer()
@@ -286,6 +304,8 @@ def numeric_item_sound(item: QuizItem) -> bool:
         if item.type == "single" and not all(same_script(o, answer) for o in item.options):
             return False  # 两｜5｜六｜一: a number written unlike the others is told apart by its script
         own = next((c for c in counts(filled) if c.start == at), None)
+        if own is not None and fixed_by_word(body.replace(BLANK, ""), own.value, own.unit):
+            return False  # 单日……按照____天计入: the word tells the count
         if own is not None and item.type == "single":
             values = [number_value(o) for o in item.options]
             return all(

@@ -82,6 +82,9 @@ class GateSettings:
     provision_lead_overlap: float = 0.5
     follower_sanctions: tuple[str, ...] = ()
     subjectless_condition_rule: bool = False
+    objectless_final_verbs: tuple[str, ...] = ()
+    final_verb_exemptions: tuple[str, ...] = ()
+    restrictive_connectors: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -140,6 +143,9 @@ def gate_settings() -> GateSettings:
         provision_lead_overlap=float(data.get("provision_lead_overlap", 0.5)),
         follower_sanctions=tuple(data.get("follower_sanctions", ())),
         subjectless_condition_rule=bool(data.get("subjectless_condition_rule", False)),
+        objectless_final_verbs=tuple(data.get("objectless_final_verbs", ())),
+        final_verb_exemptions=tuple(data.get("final_verb_exemptions", ())),
+        restrictive_connectors=tuple(data.get("restrictive_connectors", ())),
     )
 
 

@@ -242,7 +242,9 @@ def needs_premise(text: str, start: int, end: int) -> bool:
     # 还应当附随车物品清单 (not 还 in 退耕还林还草): "also" before a modal.
     if any(a + m in head for a in settings.additive_before_modal for m in settings.modals):
         return True
-    if objectless_disposal(text[start:end]):
+    if objectless_disposal(text[start:end]) or objectless_final_verb(text[start:end]):
+        return True
+    if dropped_connector(text, start):
         return True
     if actorless_follower(text[start:end]) or subjectless_exception(text[start:end]):
         return True
@@ -276,6 +278,29 @@ def subjectless_exception(stretch: str) -> bool:
     if first is None or not first.flag.startswith("v") or _names_an_actor(parts[0]):
         return False
     return parts[1].startswith(tuple(settings.modals)) and not _names_an_actor(parts[1])
+
+
+def dropped_connector(text: str, start: int) -> bool:
+    """其中，|大型客车…驾驶人应当参加…: the words of its sentence before the cut are only a restrictive connector
+    (data) or 除…外: the stretch alone states the restricted rule for everyone."""
+    prefix = re.split(r"[。；;！？!?\n]", text[:start])[-1].strip(" ，,：:")
+    if not prefix or re.search(r"[，,]", prefix):
+        return False
+    return prefix in gate_settings().restrictive_connectors or (prefix.startswith("除") and prefix.endswith("外"))
+
+
+def objectless_final_verb(stretch: str) -> bool:
+    """商检机构根据需要可以派出检验人员参加: the statement ends on a verb that needs an object (data) and its own
+    clause names none before it (由…, 对…, 将…) nor refers to a rule (按照…执行): the object is in the sentence
+    before."""
+    settings = gate_settings()
+    clauses = [c for c in re.split(r"[，,；;。：:]", stretch) if c.strip()]
+    if not clauses:
+        return False
+    last = clauses[-1].strip()
+    if not last.endswith(settings.objectless_final_verbs):
+        return False
+    return not any(word in last for word in settings.final_verb_exemptions)
 
 
 def objectless_disposal(stretch: str) -> bool:
