@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -44,6 +45,10 @@ COMMAND_MODULES = {
 class LazyCommands(click.Group):
     """The root group: each command group's module is imported on first use."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._registered: set[str] = set()  # modules whose commands are added
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_MODULES)  # in help, click.Group's order
 
@@ -51,9 +56,9 @@ class LazyCommands(click.Group):
         if cmd_name not in self.commands:
             # An unknown name loads them all: click suggests close names from the registered commands.
             wanted = [COMMAND_MODULES[cmd_name]] if cmd_name in COMMAND_MODULES else COMMAND_MODULES.values()
-            for module in dict.fromkeys(wanted):
-                if not set(self.commands) >= {c for c, m in COMMAND_MODULES.items() if m == module}:
-                    importlib.import_module(module).register(self)
+            for module in set(wanted) - self._registered:
+                importlib.import_module(module).register(self)
+                self._registered.add(module)
         return super().get_command(ctx, cmd_name)
 
 
