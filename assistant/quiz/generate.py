@@ -21,7 +21,7 @@ from assistant.quiz.gazetteer import (
 )
 from assistant.quiz.number_cues import swap_plausible
 from assistant.quiz.numerals import chinese_value, number_value, written_like
-from assistant.quiz.provisions import ProvisionList, distractor_items
+from assistant.quiz.provisions import ProvisionList, distractor_items, one_word_apart
 from assistant.quiz.soundness import gate_settings, inside_formula, modal_editable
 from assistant.quiz.stems import body_start, stem_verb
 from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
@@ -349,7 +349,7 @@ class _ClauseWriter:
         for candidate in self.rng.sample(pool, len(pool)):
             if len(options) == total:
                 break
-            if not any(candidate in o or o in candidate for o in options):
+            if not any(candidate in o or o in candidate or one_word_apart(candidate, o) for o in options):
                 options.append(candidate)  # 违反规定动用…资金 beside 对违反规定动用…资金的申请 is one act twice
         if len(options) < 4 or len(options) == len(answers):
             return None

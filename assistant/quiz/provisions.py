@@ -16,6 +16,7 @@ from assistant.quiz.soundness import gate_settings
 from assistant.quiz.stems import body_start
 from assistant.types import Clause
 
+_CITED = re.compile(r"第[零一二三四五六七八九十百千\d]+条")
 _ITEM = re.compile(r"^[（(]([一二三四五六七八九十]+)[)）]\s*(.+?)[；;。，,]?\s*$")
 
 
@@ -79,6 +80,7 @@ def provision_lists(clause: Clause) -> list[ProvisionList]:
             if (
                 len(item) <= settings.provision_item_chars
                 and not re.search(r"[，,：:；;]", item)
+                and not _CITED.search(item)  # 具有本法第二十一条…规定情形的 points at items, it is none (round 13b)
                 and not any(word in item for word in settings.provision_catchall)
             ):
                 start = at + line.index(item)
@@ -103,17 +105,19 @@ def related(own: ProvisionList, other: ProvisionList) -> bool:
 
 
 def distractor_items(lists: list[ProvisionList], own: ProvisionList, clause_text: str) -> list[str]:
-    """Items of the document's related lists (related()) that the article does not hold."""
+    """Items of the document's related lists (related()) that the article does not hold, nor takes in by citing
+    their article (具有本法第二十一条第一款第一项至第四项规定情形的, round 13b)."""
     text = match_key(clause_text)
+    cited = set(_CITED.findall(clause_text))
     seen: set[str] = set()
     out = []
     for other in lists:
-        if not related(own, other):
+        if not related(own, other) or other.clause_key.rsplit("#", 1)[-1] in cited:
             continue
         for item in other.items:
             key = match_key(item.text)
-            if key in text or key in seen:
-                continue
+            if key in text or key in seen or any(one_word_apart(item.text, own_item.text) for own_item in own.items):
+                continue  # 飞行活动性质 against a listed 飞行任务性质 (round 13b)
             seen.add(key)
             out.append(item.text)
     return out
@@ -123,6 +127,26 @@ def whole_listed_items(lists: Iterable[list[ProvisionList]], options: list[str])
     """Every option is one whole numbered item of some list of the documents: nothing cut, nothing made up."""
     items = {match_key(item.text) for found in lists for listed in found for item in listed.items}
     return all(match_key(option) in items for option in options)
+
+
+def one_word_apart(a: str, b: str) -> bool:
+    """Two items that differ only in one word of at most two characters between a shared start and end
+    (飞行任务性质 / 飞行活动性质, round 13b): the distractor reads as the key in other words."""
+    a, b = match_key(a), match_key(b)
+    if a == b:
+        return False
+    head = len(_common_prefix([a, b]))
+    tail = len(_common_prefix([a[head:][::-1], b[head:][::-1]]))
+    return max(len(a), len(b)) - head - tail <= 2 and head + tail >= 2
+
+
+def _common_prefix(texts: list[str]) -> str:
+    prefix = ""
+    for chars in zip(*texts):
+        if len(set(chars)) != 1:
+            break
+        prefix += chars[0]
+    return prefix
 
 
 def _common_ending(texts: list[str]) -> str:

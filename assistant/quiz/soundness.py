@@ -8,7 +8,7 @@ the quality gates (so a model's item is held to the same rules).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from assistant.quiz.gazetteer import (
@@ -85,6 +85,9 @@ class GateSettings:
     objectless_final_verbs: tuple[str, ...] = ()
     final_verb_exemptions: tuple[str, ...] = ()
     restrictive_connectors: tuple[str, ...] = ()
+    topic_openers: tuple[str, ...] = ()
+    concessive_words: tuple[str, ...] = ()
+    phrase_frames: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)
@@ -146,6 +149,9 @@ def gate_settings() -> GateSettings:
         objectless_final_verbs=tuple(data.get("objectless_final_verbs", ())),
         final_verb_exemptions=tuple(data.get("final_verb_exemptions", ())),
         restrictive_connectors=tuple(data.get("restrictive_connectors", ())),
+        topic_openers=tuple(data.get("topic_openers", ())),
+        concessive_words=tuple(data.get("concessive_words", ())),
+        phrase_frames={k: tuple(v) for k, v in data.get("phrase_frames", {}).items()},
     )
 
 
@@ -259,6 +265,17 @@ def _cap_words() -> tuple[str, ...]:
     return tuple(load_data("edits")["cap_words"])
 
 
+@lru_cache(maxsize=1)
+def _duty_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    data = load_data("edits")
+    return tuple(data.get("exhortative_adverbs", ())), tuple(data.get("deemed_forfeitures", ()))
+
+
+def _paragraph_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
+
+
 def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence_end: int) -> bool:
     """The modal at text[at:] is the obligation of its statement, so negating it reads as a plausible error."""
     discretion, bounds = _edit_words()
@@ -269,6 +286,11 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
         return False  # 知道或者应当知道 → 可以知道: presumed knowledge, a fixed phrase, not a duty
     if modal not in _prohibition_words()[0] and after.startswith(_state_verbs()):
         return False  # 应当具有…能力 → 可以具有, 应当符合国家标准 → 可以符合: a qualification, no option
+    exhortations, forfeitures = _duty_words()
+    if modal in _DUTIES and after.startswith(exhortations):
+        return False  # 必须积极行动，努力完成任务 → 可以积极行动: an exhortation made optional gives itself away
+    if modal in _DUTIES and any(word in text[at : _paragraph_end(text, at)] for word in forfeitures):
+        return False  # 应当在公告期间申请登记；…不登记的，视为放弃: a burden on a right, so 可以 is defensible too
     if modal == "可以" and any(m in text[sentence_start:sentence_end] for m in discretion):
         return False  # 经…许可，…可以 → 应当 contradicts itself
     if modal == "可以" and any(cap in after for cap in _cap_words()):

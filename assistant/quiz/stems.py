@@ -118,6 +118,11 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
         return False  # …中应当由工伤保险基金支付的部分，| 由经办机构…结算: a noun phrase, its predicate follows
     if rest.startswith(settings.continuation_openers):
         return False  # 包括就作品、…肖像，| 以及…: the list or object goes on
+    if _open_frame(body, rest):
+        return False
+    last_words = {t.word for t in tokenize(body[max(body.rfind(c) for c in SEGMENT_END) + 1 :])}
+    if last_words & set(settings.concessive_words):
+        return False  # 承包人虽未取得…确认，| 但…应予支持: a concession waits for its main clause (round 13b)
     if not _modal_word_in(body) and _subjectless_obligation_follows(text, end, sentence_end):
         return False  # …认为…相抵触，| 可以…提出…要求: only the subject and its condition, the obligation comes later
     inner = segments(text, start, end)[:-1]
@@ -157,6 +162,19 @@ def _awaits_verb(stretch: str, modals: tuple[str, ...]) -> bool:
     for index, token in enumerate(tokens[:-1]):
         if token.word in modals and tokens[index + 1].flag in _PREPOSITION_FLAGS:
             return not any(t.flag.startswith("v") and t.flag != "vn" for t in tokens[index + 2 :])
+    return False
+
+
+def _open_frame(body: str, rest: str) -> bool:
+    """The stretch opens a framed phrase (从…方面, 自…之日起) whose closing word only the rest of the sentence holds:
+    可以从行为与本人生活相关联的程度，| …等方面认定 stops inside the phrase, before its verb (round 13a)."""
+    frames = gate_settings().phrase_frames
+    for token in reversed(tokenize(body)):
+        closers = frames.get(token.word)
+        if closers is None:
+            continue
+        tail = body[body.rfind(token.word) + len(token.word) :]
+        return not any(c in tail for c in closers) and any(c in rest for c in closers)
     return False
 
 
@@ -244,7 +262,7 @@ def needs_premise(text: str, start: int, end: int) -> bool:
         return True
     if objectless_disposal(text[start:end]) or objectless_final_verb(text[start:end]):
         return True
-    if dropped_connector(text, start):
+    if dropped_connector(text, start) or dropped_topic(text, start):
         return True
     if actorless_follower(text[start:end]) or subjectless_exception(text[start:end]):
         return True
@@ -283,10 +301,24 @@ def subjectless_exception(stretch: str) -> bool:
 def dropped_connector(text: str, start: int) -> bool:
     """其中，|大型客车…驾驶人应当参加…: the words of its sentence before the cut are only a restrictive connector
     (data) or 除…外: the stretch alone states the restricted rule for everyone."""
-    prefix = re.split(r"[。；;！？!?\n]", text[:start])[-1].strip(" ，,：:")
+    prefix = _sentence_prefix(text, start)
     if not prefix or re.search(r"[，,]", prefix):
         return False
     return prefix in gate_settings().restrictive_connectors or (prefix.startswith("除") and prefix.endswith("外"))
+
+
+def dropped_topic(text: str, start: int) -> bool:
+    """对于…所称的滥用民事权利，|人民法院可以根据…等因素作出认定: its sentence opens on a topic (对于…, 关于…, 对…的，)
+    that the stretch leaves out, so what it rules on or decides is not on the page (round 13a)."""
+    prefix = _sentence_prefix(text, start)
+    first = _first_token(prefix) if prefix else None
+    return first is not None and first.word in gate_settings().topic_openers
+
+
+def _sentence_prefix(text: str, start: int) -> str:
+    """The words of the sentence before `start`, without the article's label (第三条)."""
+    prefix = re.split(r"[。；;！？!?\n]", text[:start])[-1].strip(" ，,：:")
+    return _ARTICLE.sub("", prefix).strip(" ，,：:")
 
 
 def objectless_final_verb(stretch: str) -> bool:

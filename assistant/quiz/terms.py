@@ -234,6 +234,16 @@ def _named_terms(text: str, tokens: tuple[Token, ...]) -> list[Term]:
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         if following is not None and following.flag in ("n", "nz", "nt", "ns", "nr"):
             continue  # a modifier (寄宿制学校), not the name itself
+        after = tokens[index + 2] if index + 2 < len(tokens) else None
+        if (
+            suffix in MEASURE_SUFFIXES
+            and following is not None
+            and following.flag == "v"
+            and after is not None
+            and after.flag in ("n", "nz")
+        ):
+            continue  # 工程|保修|义务: a measure word modifying a verb-noun head (round 13b); a body before a verb acts
+        # (委员会|审议|议案)
         start = _term_start(tokens, index, cover=token.end - len(suffix), glued_verbs=False)
         if start is None or _clause_inside(tokens, start, index):
             continue
