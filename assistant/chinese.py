@@ -211,6 +211,11 @@ def _load_jieba():
     return jieba
 
 
+def word_frequency(word: str) -> int:
+    """How often jieba's dictionary counts the word (0 for no word of it)."""
+    return int(_jieba().dt.FREQ.get(word, 0) or 0)
+
+
 def search_tokens(text: str) -> list[str]:
     """jieba search-mode words plus CJK character bigrams (robust to typos and unsegmented names)."""
     norm = unicodedata.normalize("NFKC", text).lower()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.chinese import int_to_cn, match_key
 from assistant.types import Clause, Document, LintFinding
-from assistant.typos import likely_typos
+from assistant.typos import Typo, likely_typos
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff"
 # A Latin word with Chinese on both sides (within a space): `服务模式 and 物流大通道`.
@@ -233,8 +233,15 @@ def _empty_and_duplicate(document: Document) -> list[LintFinding]:
     return findings
 
 
+def _typo_evidence(typo: Typo) -> str:
+    if typo.by_dictionary:
+        return f"“{typo.written}”不成词，“{typo.meant}”是常用词"
+    return f"本文其他地方写作“{typo.meant}”"
+
+
 def _typos(document: Document) -> list[LintFinding]:
-    """A character conversion often misreads, where the document spells the word right elsewhere (西卜/西部)."""
+    """A character conversion often misreads, where the document spells the word right elsewhere (西卜/西部) or the
+    dictionary knows only the other word (扛杆/杠杆)."""
     source = document.source_text
     findings = []
     for typo in likely_typos(source):
@@ -246,7 +253,7 @@ def _typos(document: Document) -> list[LintFinding]:
                 severity="warning",
                 clause=clause,
                 offset=typo.offset,
-                message=f"“{typo.written}”可能是“{typo.meant}”的录入或转换错误（本文其他地方写作“{typo.meant}”），请核对原件。",
+                message=f"“{typo.written}”可能是“{typo.meant}”的录入或转换错误（{_typo_evidence(typo)}），请核对原件。",
                 excerpt=_excerpt(source, typo.offset, typo.offset + 1),
             )
         )

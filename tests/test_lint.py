@@ -26,9 +26,9 @@ def of_kind(findings: list[LintFinding], kind: str) -> list[LintFinding]:
     return [f for f in findings if f.kind == kind]
 
 
-def test_directive_findings_are_exactly_gap_joins_latin_and_one_typo(findings):
+def test_directive_findings_are_exactly_gap_joins_latin_and_two_typos(findings):
     kinds = sorted(f.kind for f in findings)
-    assert kinds == ["latin_in_chinese", "likely_typo", "numbering_gap"] + ["page_break_join"] * 5
+    assert kinds == ["latin_in_chinese", "likely_typo", "likely_typo", "numbering_gap"] + ["page_break_join"] * 5
     assert [f.offset for f in findings] == sorted(f.offset for f in findings)  # type: ignore[type-var]
 
 
@@ -159,8 +159,12 @@ def test_one_sentence_article_is_not_empty(tmp_path):
     ]
 
 
-def test_the_likely_typo_is_xibu_where_the_directive_writes_xibu_elsewhere(findings, directive):
-    (typo,) = of_kind(findings, "likely_typo")
-    assert typo.clause == "十三"
-    assert directive.source_text[typo.offset - 1 : typo.offset + 1] == "西卜"
-    assert "“西部”" in typo.message
+def test_the_likely_typos_are_xibu_against_the_directive_and_gangganlv_against_the_dictionary(findings, directive):
+    leverage, xibu = of_kind(findings, "likely_typo")
+    assert xibu.clause == "十三"
+    assert directive.source_text[xibu.offset - 1 : xibu.offset + 1] == "西卜"
+    assert "本文其他地方写作“西部”" in xibu.message
+    # 杠杆 stands nowhere else in the directive: the dictionary tells 扛杆率 is a misread 杠杆率.
+    assert leverage.clause == "一"
+    assert directive.source_text[leverage.offset : leverage.offset + 3] == "扛杆率"
+    assert "“杠杆”是常用词" in leverage.message

@@ -53,7 +53,9 @@ def test_forty_items_from_the_whole_directive_pass_every_gate_and_verify(whole: 
     # crossed is not used beside it. The shortfall is reported, not hidden.
     assert sum(counts.values()) == made and counts["multi"] >= 2, counts
     assert all("多选题" in n or "只生成了" in n for n in whole.notices), whole.notices
-    assert all(counts[t] >= 5 for t in QUESTION_TYPES if t != "multi"), counts
+    # Single choices stand on 13 sentences of the directive, some of which another type asks first (one item per
+    # sentence); since round 14 named measures are no fill-ins, and the fill-ins take other sentences.
+    assert all(counts[t] >= 4 for t in QUESTION_TYPES if t != "multi"), counts
     true = sum(1 for i in whole.items if i.answer == [TRUE])
     assert abs(2 * true - counts["tf"]) <= 1  # as many 正确 as 错误, within one
     for item in whole.items:

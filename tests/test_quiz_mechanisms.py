@@ -171,8 +171,11 @@ def test_a_rare_bigram_whose_variant_is_frequent_is_a_likely_typo(tmp_path: Path
     assert [(t.written, t.meant) for t in typos] == [("西卜", "西部")]
     assert any(f.kind == "likely_typo" and "西卜" in f.message for f in lint_document(document))
     assert "西卜" in checker_for([document]).lexicon.suspect
-    # The same text without the frequent variant flags nothing: the document is the dictionary.
-    assert likely_typos("加强西卜省份与中部省份互惠合作。") == []
+    # Without the frequent variant the dictionary decides, for a character rare in it (卜) ...
+    (alone,) = likely_typos("加强西卜省份与中部省份互惠合作。")
+    assert (alone.written, alone.meant, alone.by_dictionary) == ("西卜", "西部", True)
+    # ... never for a common one that joins words the dictionary does not list (逾期|未|满, 据为|己|有).
+    assert likely_typos("逾期未满三年的，不予受理。将佣金归为己有的，依法处理。") == []
 
 
 def test_no_item_quotes_a_likely_typo(checker: Checker):

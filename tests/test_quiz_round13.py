@@ -60,10 +60,19 @@ def test_a_stretch_without_its_sentences_topic_needs_the_topic() -> None:
     start = text.index("人民法院可以根据")
     assert dropped_topic(text, start)
     assert needs_premise(text, start, text.index("作出认定") + 4)
-    # The same words after a condition that is no topic, or at the sentence's start, need nothing.
-    other = "第三条 行为人滥用民事权利的，人民法院可以根据权利行使的对象等因素作出认定。"
-    assert not dropped_topic(other, other.index("人民法院"))
+    # The same words after their subject's own phrase, or at the sentence's start, need nothing.
+    other = "第三条 人民法院审理此类纠纷，可以根据权利行使的对象等因素作出认定。"
+    assert not dropped_topic(other, other.index("可以"))
     assert not dropped_topic(text, text.index("对于"))
+
+
+def test_a_stretch_without_its_sentences_condition_needs_it_unless_it_names_the_case_again() -> None:
+    text = "第四十八条 发生病原微生物扩散，有可能造成传染病暴发、流行时，县级以上人民政府卫生主管部门应当进行处理。"
+    start = text.index("县级以上")
+    assert dropped_topic(text, start, len(text) - 1)
+    named = "第九十四条 民政部门对慈善组织进行检查或者调查时，检查人员或者调查人员不得少于二人。"
+    start = named.index("检查人员")
+    assert not dropped_topic(named, start, len(named) - 1)
 
 
 def test_the_reviewers_topicless_statement_is_no_candidate() -> None:

@@ -233,17 +233,17 @@ def test_a_learner_must_give_an_answer(session):
 def test_a_trainer_builds_questions_into_the_bank_and_bulk_approves_them_with_an_audit_row_each(data_dir: Path):
     at = start_app("views/quiz_build.py")
     at.multiselect(key="qb-scope").set_value(["第二部分"])
-    at.number_input(key="qb-n").set_value(6)
+    at.number_input(key="qb-n").set_value(5)
     at.text_input(key="qb-seed").input("9")
     at.button(key="qb-build").click().run()
     assert not at.exception, at.exception
-    assert at.success[0].value.startswith("第二部分“贯彻新发展理念,推动高质量发展”（7 个条款）：生成 6 道")
+    assert at.success[0].value.startswith("第二部分“贯彻新发展理念,推动高质量发展”（7 个条款）：生成 5 道")
     bank = QuizBank(data_dir / "quiz.sqlite3")
-    assert bank.counts() == {"draft": 6}
+    assert bank.counts() == {"draft": 5}
     at.button(key="qb-bulk").click().run()
     assert not at.exception, at.exception
-    assert bank.counts() == {"approved": 6}
-    assert "已通过 6 道。" in [s.value for s in at.success]  # the count survives the page's rerun
+    assert bank.counts() == {"approved": 5}
+    assert "已通过 5 道。" in [s.value for s in at.success]  # the count survives the page's rerun
     approvals = audit_log(load_settings()).entries(action="approve")
     assert sorted(e.target for e in approvals) == sorted(i.id for i in bank.items())
     assert {e.actor for e in approvals} == {"trainer"}
@@ -253,7 +253,7 @@ def test_a_trainer_builds_questions_into_the_bank_and_bulk_approves_them_with_an
     at.button(key="qb-create-session").click().run()
     assert not at.exception, at.exception
     (created,) = bank.sessions()
-    assert len(created.item_ids) == 6 and bank.assignees(created.id) == [ALL_LEARNERS]
+    assert len(created.item_ids) == 5 and bank.assignees(created.id) == [ALL_LEARNERS]
 
 
 def test_a_random_paper_is_drawn_by_type_counts(session):

@@ -41,6 +41,8 @@ from assistant.quiz.types import (
 from assistant.types import Clause, Sentence
 
 BLANKABLE: frozenset[TermKind] = frozenset({"year", "number", "province", "city", "institution", "measure", "slogan"})
+"""Kinds asked at all; which of them a fill-in or a statute asks is data (gates.toml: blank_kinds,
+statute_unasked_kinds)."""
 PHRASE_CHARS = 48
 """Longest stretch of a sentence a stem quotes around its blank."""
 STATEMENT_CHARS = 60
@@ -94,7 +96,10 @@ class _ClauseWriter:
     def items(self) -> list[QuizItem]:
         types = set(self.request.types)
         out: list[QuizItem] = []
-        terms = [t for t in self.lexicon.terms.get(self.clause.key, []) if self._specific(t)]
+        # A statute's named measures (…工程, …制度) are no fixed names: as keys or swaps they were cut or defensible
+        # in every review (rounds 10–13b: 8 of 8 items defective).
+        unasked = gate_settings().statute_unasked_kinds if self.clause.is_article else ()
+        terms = [t for t in self.lexicon.terms.get(self.clause.key, []) if self._specific(t) and t.kind not in unasked]
         for term in terms:
             sentence = self._sentence(term.start, term.end)
             if sentence is None:
@@ -113,7 +118,9 @@ class _ClauseWriter:
         if "tf" in types:
             # A false statement may change any place, body, number or year, however often the document names it:
             # 国务院 → 县级以上人民政府 is an edit a careless reader believes, and it asks no modal word.
-            swappable = [t for t in self.lexicon.terms.get(self.clause.key, []) if t.kind in SWAP_KINDS]
+            swappable = [
+                t for t in self.lexicon.terms.get(self.clause.key, []) if t.kind in SWAP_KINDS and t.kind not in unasked
+            ]
             for sentence in self.sentences:
                 out += self._true_false(sentence, swappable)
         return out
@@ -258,6 +265,8 @@ class _ClauseWriter:
     def _blank(self, term: Term, sentence: Sentence) -> QuizItem | None:
         if self._listed(term.end):
             return None  # any member of the open list would be a right answer
+        if term.kind not in gate_settings().blank_kinds:
+            return None  # 在西部地区打造若干____ (产业转移示范区): a measure's wording is recognised, not recalled
         if len(term.text) > gate_settings().blank_max_chars:
             return None  # a long name is asked as a choice: nobody reproduces it verbatim
         window = self._window(sentence, term.start, term.end)

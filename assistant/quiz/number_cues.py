@@ -310,7 +310,12 @@ def numeric_item_sound(item: QuizItem) -> bool:
             values = [number_value(o) for o in item.options]
             return all(
                 v is None
-                or (in_range(v, own.unit) and noun_range_holds(filled, own, v) and keeps_list_order(filled, own, v))
+                or (
+                    in_range(v, own.unit)
+                    and noun_range_holds(filled, own, v)
+                    and keeps_list_order(filled, own, v)
+                    and keeps_stated_order(filled, own, v)  # 不得超过三十日；…可以延长至____日 never offers 十五
+                )
                 for v in values
             )
         return True

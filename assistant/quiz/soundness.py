@@ -88,6 +88,10 @@ class GateSettings:
     topic_openers: tuple[str, ...] = ()
     concessive_words: tuple[str, ...] = ()
     phrase_frames: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    blank_kinds: tuple[str, ...] = ()
+    statute_unasked_kinds: tuple[str, ...] = ()
+    basis_frames: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    condition_endings: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -109,6 +113,8 @@ def gate_settings() -> GateSettings:
         echo_ignore=tuple(data["echo_ignore"]),
         blank_max_chars=int(data["blank_max_chars"]),
         choice_kinds=tuple(data["choice_kinds"]),
+        blank_kinds=tuple(data["blank_kinds"]),
+        statute_unasked_kinds=tuple(data.get("statute_unasked_kinds", ())),
         field_clause_distance=int(data["field_clause_distance"]),
         field_clause_window=int(data["field_clause_window"]),
         continuation_openers=tuple(data["continuation_openers"]),
@@ -152,6 +158,8 @@ def gate_settings() -> GateSettings:
         topic_openers=tuple(data.get("topic_openers", ())),
         concessive_words=tuple(data.get("concessive_words", ())),
         phrase_frames={k: tuple(v) for k, v in data.get("phrase_frames", {}).items()},
+        basis_frames={k: tuple(v) for k, v in data.get("basis_frames", {}).items()},
+        condition_endings=tuple(data.get("condition_endings", ())),
     )
 
 

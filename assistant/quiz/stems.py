@@ -166,15 +166,22 @@ def _awaits_verb(stretch: str, modals: tuple[str, ...]) -> bool:
 
 
 def _open_frame(body: str, rest: str) -> bool:
-    """The stretch opens a framed phrase (从…方面, 自…之日起) whose closing word only the rest of the sentence holds:
-    可以从行为与本人生活相关联的程度，| …等方面认定 stops inside the phrase, before its verb (round 13a)."""
-    frames = gate_settings().phrase_frames
-    for token in reversed(tokenize(body)):
-        closers = frames.get(token.word)
-        if closers is None:
-            continue
-        tail = body[body.rfind(token.word) + len(token.word) :]
-        return not any(c in tail for c in closers) and any(c in rest for c in closers)
+    """The stretch stops inside a framed phrase or right after it, before the verb the phrase qualifies: it opens one
+    (从…方面, 自…之日起) whose closing word only the rest of the sentence holds (可以从行为与本人生活相关联的程度，| …
+    等方面认定, round 13a), or its last part ends on a phrase's closing word (应当引导公民通过…等形式，| 铭记…, round
+    14b)."""
+    settings = gate_settings()
+    last = body[max(body.rfind(c) for c in SEGMENT_END) + 1 :]
+    for frames, open_only in ((settings.phrase_frames, False), (settings.basis_frames, True)):
+        for opener, closers in frames.items():
+            at = last.rfind(opener)
+            if at < 0:
+                continue
+            tail = last[at + len(opener) :]
+            if tail.endswith(closers):
+                return True
+            if not open_only and not any(c in tail for c in closers) and any(c in rest for c in closers):
+                return True
     return False
 
 
@@ -262,7 +269,7 @@ def needs_premise(text: str, start: int, end: int) -> bool:
         return True
     if objectless_disposal(text[start:end]) or objectless_final_verb(text[start:end]):
         return True
-    if dropped_connector(text, start) or dropped_topic(text, start):
+    if dropped_connector(text, start) or dropped_topic(text, start, end):
         return True
     if actorless_follower(text[start:end]) or subjectless_exception(text[start:end]):
         return True
@@ -307,12 +314,28 @@ def dropped_connector(text: str, start: int) -> bool:
     return prefix in gate_settings().restrictive_connectors or (prefix.startswith("除") and prefix.endswith("外"))
 
 
-def dropped_topic(text: str, start: int) -> bool:
+def dropped_topic(text: str, start: int, end: int | None = None) -> bool:
     """对于…所称的滥用民事权利，|人民法院可以根据…等因素作出认定: its sentence opens on a topic (对于…, 关于…, 对…的，)
-    that the stretch leaves out, so what it rules on or decides is not on the page (round 13a)."""
+    or a condition (…流行时，, …的，) that the stretch [start, end) leaves out, so what it rules on is not on the page
+    (rounds 13a, 14b). A condition whose case the stretch names again (…进行检查或者调查时，|检查人员或者调查人员不得少于
+    二人) is not missed."""
     prefix = _sentence_prefix(text, start)
     first = _first_token(prefix) if prefix else None
-    return first is not None and first.word in gate_settings().topic_openers
+    if first is not None and first.word in gate_settings().topic_openers:
+        return True
+    if not prefix or not prefix.endswith(gate_settings().condition_endings):
+        return False
+    stretch = text[start : len(text) if end is None else end]
+    return not _names_again(prefix, stretch)
+
+
+def _names_again(condition: str, stretch: str) -> bool:
+    """The stretch repeats at least two of the condition's word pairs that are not common words (检查, 调查)."""
+    ignored = set(gate_settings().echo_ignore)
+    pairs = {condition[i : i + 2] for i in range(len(condition) - 1)}
+    pairs = {p for p in pairs if all("\u4e00" <= ch <= "\u9fff" for ch in p) and p not in ignored}
+    pairs -= {"或者", "以及", "及其", "进行", "应当", "可以"}
+    return sum(1 for p in pairs if p in stretch) >= 2
 
 
 def _sentence_prefix(text: str, start: int) -> str:
