@@ -10,7 +10,8 @@ import random
 from assistant.chinese import split_sentences
 from assistant.quiz.build import build_from_documents
 from assistant.quiz.generate import OfflineGenerator, _ClauseWriter
-from assistant.quiz.stems import keeps_predicate
+from assistant.quiz.soundness import modal_editable
+from assistant.quiz.stems import dropped_topic, keeps_predicate
 from assistant.quiz.terms import Lexicon
 from assistant.quiz.types import FALSE, BuildRequest
 from assistant.types import Clause, Document, Sentence
@@ -105,3 +106,78 @@ def test_the_round13_fixture_laws_still_fill_their_quizzes_with_rulings() -> Non
     result = build_from_documents([document], BuildRequest(n=10, seed=11))
     assert len(result.items) == 10, result.notices
     assert [i for i in result.items if i.swap and i.swap.original in ("应予支持", "不予支持")]
+
+
+# --- round 15a: a defined term, a dropped 当…时 condition, truth and deadlines made optional ---------------------
+
+
+def test_a_term_the_article_defines_is_not_asked() -> None:
+    clause = _article(
+        "民法典第八百四十七条第二款所称“物质技术条件”，包括资金、设备、器材、原材料、未公开的技术信息和资料等。"
+        "当事人应当在“技术开发合同”中约定研究开发经费。"
+    )
+    lexicon = Lexicon.build([clause])
+    items = OfflineGenerator(lexicon).candidates([clause], BuildRequest(n=5), random.Random(1))
+    assert not [i for i in items if i.type in ("blank", "single") and "物质技术条件" in i.answer]
+
+
+def test_a_stretch_after_a_dropped_当_condition_needs_it() -> None:
+    text = "第三十条 当重要商品和服务价格显著上涨或者有可能显著上涨，国务院和省、自治区、直辖市人民政府可以对部分价格采取限定差价率或者利润率等干预措施。"
+    assert dropped_topic(text, text.index("国务院"), len(text) - 1)
+
+
+def test_truth_and_deadlines_are_not_made_optional() -> None:
+    for text in ("被检查单位应当按期整改。", "有关单位和个人应当如实反映情况，提供必要的资料。"):
+        at = text.index("应当")
+        assert not modal_editable(text, at, "应当", 0, len(text) - 1), text
+    plain = "县级以上人民政府价格主管部门应当依法进行价格监督检查。"
+    assert modal_editable(plain, plain.index("应当"), "应当", 0, len(plain) - 1)
+
+
+# --- round 15b: a statute's bodies, a penalty's dropped condition, an adverbial alone, place forms, number runs ------
+
+
+def test_a_statutes_body_is_never_swapped_nor_offered_against_other_bodies() -> None:
+    clause = _article(
+        "国务院卫生健康主管部门负责全国的医师管理工作。国务院教育、人力资源社会保障、中医药等有关部门在各自职责范围内"
+        "负责有关的医师管理工作。乡村医生的具体管理办法，由国务院制定。"
+    )
+    lexicon = Lexicon.build([clause])
+    assert [t for t in lexicon.terms[clause.key] if t.kind == "institution"]
+    items = OfflineGenerator(lexicon).candidates([clause], BuildRequest(n=5), random.Random(2))
+    assert not [i for i in items if i.type == "tf" and i.kind == "institution" and i.swap]
+    assert not [i for i in items if i.type == "single" and i.kind == "institution"]
+
+
+def test_a_stretch_after_a_penaltys_condition_needs_it() -> None:
+    text = (
+        "第五十八条 严重违反医师职业道德、医学伦理规范，造成恶劣社会影响的，由省级以上人民政府卫生健康主管部门吊销医师"
+        "执业证书，五年直至终身禁止从事医疗卫生服务或者医学临床研究。"
+    )
+    assert dropped_topic(text, text.index("五年直至"), len(text) - 1)
+
+
+def test_a_stretch_that_is_only_a_period_misses_its_predicate() -> None:
+    text = "自本条例施行之日起5年内，太湖流域县级以上地方人民政府所在城镇的生活污水应当全部纳入公共污水管网。"
+    assert not keeps_predicate(text, 0, text.index("，"), text.index("。"))
+
+
+def test_place_options_of_two_written_forms_are_rejected_and_a_run_tells_a_fill_in() -> None:
+    from assistant.quiz.number_cues import numeric_item_sound
+    from assistant.quiz.types import QuizItem
+
+    stem = "《某法》第十条规定：临时行驶车号牌的最长有效期“十五日”、“____日”、“六十日”，包括工作日和节假日。"
+    run = QuizItem(
+        type="blank",
+        stem=stem,
+        options=[],
+        answer=["三十"],
+        kind="number",
+        doc_id="law",
+        clause="第十条",
+        label="《某法》第十条",
+        answer_span="临时行驶车号牌的最长有效期“十五日”、“三十日”、“六十日”",
+    )
+    assert not numeric_item_sound(run)
+    alone = run.model_copy(update={"stem": "《某法》第十条规定：临时行驶车号牌的最长有效期为____日。"})
+    assert numeric_item_sound(alone)

@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 _RIGHT_CUT = "。；;！？!?（("
 
+_PLACE_SUFFIXES = ("省", "市", "自治区", "特别行政区")
+
 
 @dataclass
 class Checker:
@@ -146,6 +148,7 @@ class Checker:
         return not any(match_key(o) in text for o in wrong)
 
     def options_are_sound(self, item: QuizItem) -> bool:
+        """Options fit the type and its key: whole, distinct, of one kind and class and of one written form."""
         options, answer = item.options, item.answer
         if item.type == "tf":
             if options != TF_OPTIONS or answer not in ([TRUE], [FALSE]):
@@ -172,6 +175,8 @@ class Checker:
             return False
         if item.kind not in ("year", "number") and any(a != b and a in b for a in keys for b in keys):
             return False  # 四川 and 四川省 are one option twice
+        if item.kind in ("province", "city") and len({o.endswith(_PLACE_SUFFIXES) for o in options}) > 1:
+            return False  # 江苏省 among 浙江｜上海｜安徽: the key's form tells it (round 15b)
         return self._same_kind(item) and self._same_class(item)
 
     @staticmethod

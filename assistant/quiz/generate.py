@@ -30,6 +30,7 @@ from assistant.quiz.types import (
     FALSE,
     LISTED_MULTI,
     LISTED_SINGLE,
+    NAMED_KINDS,
     TF_OPTIONS,
     TRUE,
     BuildRequest,
@@ -40,7 +41,7 @@ from assistant.quiz.types import (
 )
 from assistant.types import Clause, Sentence
 
-BLANKABLE: frozenset[TermKind] = frozenset({"year", "number", "province", "city", "institution", "measure", "slogan"})
+BLANKABLE: frozenset[TermKind] = frozenset(NAMED_KINDS)
 """Kinds asked at all; which of them a fill-in or a statute asks is data (gates.toml: blank_kinds,
 statute_unasked_kinds)."""
 PHRASE_CHARS = 48
@@ -102,7 +103,7 @@ class _ClauseWriter:
         terms = [t for t in self.lexicon.terms.get(self.clause.key, []) if self._specific(t) and t.kind not in unasked]
         for term in terms:
             sentence = self._sentence(term.start, term.end)
-            if sentence is None:
+            if sentence is None or self._defined(term):
                 continue
             if "blank" in types and (item := self._blank(term, sentence)):
                 out.append(item)
@@ -118,8 +119,11 @@ class _ClauseWriter:
         if "tf" in types:
             # A false statement may change any place, body, number or year, however often the document names it:
             # 国务院 → 县级以上人民政府 is an edit a careless reader believes, and it asks no modal word.
+            unswapped = gate_settings().statute_unswapped_kinds if self.clause.is_article else ()
             swappable = [
-                t for t in self.lexicon.terms.get(self.clause.key, []) if t.kind in SWAP_KINDS and t.kind not in unasked
+                t
+                for t in self.lexicon.terms.get(self.clause.key, [])
+                if t.kind in SWAP_KINDS and t.kind not in unasked and t.kind not in unswapped
             ]
             for sentence in self.sentences:
                 out += self._true_false(sentence, swappable)
@@ -132,6 +136,14 @@ class _ClauseWriter:
         if term.kind == "number":  # a count is specific with its unit: 45日 once, although 5 stands everywhere
             return self.lexicon.corpus.count(match_key(term.text + term.family)) <= gate_settings().number_repeat_max
         return term.kind in BLANKABLE and self.lexicon.clause_count.get(match_key(term.text), 0) <= 2
+
+    def _defined(self, term: Term) -> bool:
+        """A term the sentence defines (民法典第八百四十七条第二款所称“物质技术条件”，包括…; “X”是指…): what is asked
+        is its definition, which a blank on the term leaves out (round 15a)."""
+        settings = gate_settings()
+        before = self.clause.text[: term.start].rstrip('“"「『 ')
+        after = self.clause.text[term.end :].lstrip('”"」』 ，,')
+        return before.endswith(settings.definition_leads) or after.startswith(settings.definition_follows)
 
     def _sentence(self, start: int, end: int) -> Sentence | None:
         return next((s for s in self.sentences if s.start <= start and end <= s.end), None)
@@ -289,6 +301,8 @@ class _ClauseWriter:
     def _single(self, term: Term, sentence: Sentence) -> QuizItem | None:
         if term.kind not in gate_settings().choice_kinds:
             return None
+        if self.clause.is_article and term.kind in gate_settings().statute_unswapped_kinds:
+            return None  # a statute's body set against other bodies: absurd or defensible (gates.toml)
         window = self._window(sentence, term.start, term.end)
         if window is None or not self._context_ok(*window, term.start, term.end):
             return None

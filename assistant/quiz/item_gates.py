@@ -44,7 +44,7 @@ from assistant.quiz.term_shapes import (
     shared_object_list,
 )
 from assistant.quiz.terms import Lexicon, holds_a_clause, kinds_of, tokenize, whole_at
-from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
+from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, NAMED_KINDS, QuizItem, split_stem
 from assistant.types import Clause
 
 _EDITS = load_data("edits")
@@ -193,6 +193,17 @@ class ItemGates:
 
     def whole_terms(self, item: QuizItem) -> bool:
         """Keys and options are whole terms, and the blank does not cut a term in the source."""
+        own = self.clauses.get(item.key)
+        settings = gate_settings()
+        if own is not None and own.is_article and item.kind in settings.statute_unasked_kinds:
+            return False  # a statute's named measure (法律规定履行工程, …制度): cut or defensible in every review
+        if (
+            own is not None
+            and own.is_article
+            and (item.type in ("single", "multi") or (item.type == "tf" and item.swap is not None))
+            and item.kind in settings.statute_unswapped_kinds
+        ):
+            return False  # 国务院 → 中央军事委员会 in a statute: absurd or defensible (round 15b)
         if item.kind == "provision":  # options are a statute's numbered items, propositions rather than terms
             return whole_listed_items(self.lexicon.provisions.values(), item.options) and same_listed_kind(
                 item.answer, item.options
@@ -383,6 +394,8 @@ class ItemGates:
         if item.type != "blank":
             return True
         clause = self.clauses.get(item.key)
+        if item.kind in NAMED_KINDS and item.kind not in gate_settings().blank_kinds:
+            return False  # 在西部地区打造若干____ (产业转移示范区): a measure's wording is not fixed by its context
         if clause is not None and second_answer(_body(item), item.answer, clause.text):
             return False  # ____其他有关部门在各自职责范围内负责…: the next paragraph says it of 县级以上地方人民政府
         if any(len(a) > gate_settings().blank_max_chars for a in item.answer):

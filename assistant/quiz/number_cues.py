@@ -306,6 +306,8 @@ def numeric_item_sound(item: QuizItem) -> bool:
         own = next((c for c in counts(filled) if c.start == at), None)
         if own is not None and fixed_by_word(body.replace(BLANK, ""), own.value, own.unit):
             return False  # 单日……按照____天计入: the word tells the count
+        if item.type == "blank" and own is not None and len(list_neighbours(filled, own)) == 2:
+            return False  # “十五日”、“____”、“六十日”: a run tells a fill-in (a choice's options keep its order)
         if own is not None and item.type == "single":
             values = [number_value(o) for o in item.options]
             return all(

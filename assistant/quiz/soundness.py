@@ -89,6 +89,9 @@ class GateSettings:
     concessive_words: tuple[str, ...] = ()
     phrase_frames: dict[str, tuple[str, ...]] = field(default_factory=dict)
     blank_kinds: tuple[str, ...] = ()
+    statute_unswapped_kinds: tuple[str, ...] = ()
+    definition_leads: tuple[str, ...] = ()
+    definition_follows: tuple[str, ...] = ()
     statute_unasked_kinds: tuple[str, ...] = ()
     basis_frames: dict[str, tuple[str, ...]] = field(default_factory=dict)
     condition_endings: tuple[str, ...] = ()
@@ -114,7 +117,10 @@ def gate_settings() -> GateSettings:
         blank_max_chars=int(data["blank_max_chars"]),
         choice_kinds=tuple(data["choice_kinds"]),
         blank_kinds=tuple(data["blank_kinds"]),
+        definition_leads=tuple(data.get("definition_leads", ())),
+        definition_follows=tuple(data.get("definition_follows", ())),
         statute_unasked_kinds=tuple(data.get("statute_unasked_kinds", ())),
+        statute_unswapped_kinds=tuple(data.get("statute_unswapped_kinds", ())),
         field_clause_distance=int(data["field_clause_distance"]),
         field_clause_window=int(data["field_clause_window"]),
         continuation_openers=tuple(data["continuation_openers"]),

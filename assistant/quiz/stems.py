@@ -89,7 +89,7 @@ def keeps_subject(text: str, sentence_start: int, start: int) -> bool:
         and _opens_on_subject(stretch)
     ):
         return False  # 列入会议议程的议案，| 提案人…应当提供有关的资料: the topic the statement is about
-    if _modal_in(stretch.split("，", 1)[0]) and _opens_on_subject(stretch):
+    if _modal_in(re.split(r"[，,。；;]", stretch, maxsplit=1)[0]) and _opens_on_subject(stretch):
         return True  # the stretch has its own subject and obligation (监督检查人员不得少于…)
     first = _first_token(stretch)
     if first is None or first.word in gate_settings().dependent_openers or first.flag.startswith("c"):
@@ -323,19 +323,25 @@ def dropped_topic(text: str, start: int, end: int | None = None) -> bool:
     first = _first_token(prefix) if prefix else None
     if first is not None and first.word in gate_settings().topic_openers:
         return True
-    if not prefix or not prefix.endswith(gate_settings().condition_endings):
+    endings = gate_settings().condition_endings
+    # Any condition of the words before (…的，由…吊销…，|五年直至终身禁止…, round 15b), not only the last one.
+    parts = re.split(r"[，,；;：:]", prefix)
+    last = max((i for i, part in enumerate(parts) if part.strip().endswith(endings)), default=-1)
+    if last < 0:
         return False
     stretch = text[start : len(text) if end is None else end]
-    return not _names_again(prefix, stretch)
+    return not _names_again("，".join(parts[: last + 1]), stretch)
 
 
 def _names_again(condition: str, stretch: str) -> bool:
-    """The stretch repeats at least two of the condition's word pairs that are not common words (检查, 调查)."""
+    """The stretch repeats at least two content words of the condition (检查, 调查), not common ones (管理, 部门)."""
     ignored = set(gate_settings().echo_ignore)
-    pairs = {condition[i : i + 2] for i in range(len(condition) - 1)}
-    pairs = {p for p in pairs if all("\u4e00" <= ch <= "\u9fff" for ch in p) and p not in ignored}
-    pairs -= {"或者", "以及", "及其", "进行", "应当", "可以"}
-    return sum(1 for p in pairs if p in stretch) >= 2
+    words = {
+        t.word
+        for t in tokenize(condition)
+        if len(t.word) >= 2 and t.word not in ignored and t.flag[:1] not in ("c", "p", "u", "d", "r", "m")
+    }
+    return sum(1 for word in words if word in stretch) >= 2
 
 
 def _sentence_prefix(text: str, start: int) -> str:

@@ -34,6 +34,8 @@ GeneratorChoice = Literal["auto", "offline", "llm"]
 TermKind = Literal[
     "year", "number", "province", "city", "institution", "measure", "slogan", "item", "phrase", "provision"
 ]
+NAMED_KINDS: tuple[TermKind, ...] = ("year", "number", "province", "city", "institution", "measure", "slogan")
+"""The kinds of named terms (not list items or phrases) a question may ask."""
 KIND_LABELS: dict[TermKind, str] = {
     "year": "年份",
     "number": "数字",
