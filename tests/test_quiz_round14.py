@@ -181,3 +181,11 @@ def test_place_options_of_two_written_forms_are_rejected_and_a_run_tells_a_fill_
     assert not numeric_item_sound(run)
     alone = run.model_copy(update={"stem": "《某法》第十条规定：临时行驶车号牌的最长有效期为____日。"})
     assert numeric_item_sound(alone)
+
+
+def test_the_gates_reject_a_blank_on_a_defined_term() -> None:
+    from assistant.quiz.item_gates import _asks_a_defined_term
+
+    assert _asks_a_defined_term("民法典第八百四十七条第二款所称“____”。")
+    assert _asks_a_defined_term("“____”是指在技术开发中取得的成果。")
+    assert not _asks_a_defined_term("当事人应当在____日内提出异议。")

@@ -391,6 +391,8 @@ class ItemGates:
     def blank_anchored(self, item: QuizItem) -> bool:
         """A fill-in stem holds, outside its blank, a noun of its own field that points at one answer:
         加快推进____建设。 or ____可以根据实际需要作出适当调整。 admit anything."""
+        if item.type in ("blank", "single") and _asks_a_defined_term(_body(item)):
+            return False  # 民法典…所称“____”，包括…: the definition is the rule, the term alone asks nothing
         if item.type != "blank":
             return True
         clause = self.clauses.get(item.key)
@@ -455,6 +457,17 @@ _NUMERALS = "一二两三四五六七八九十双"
 
 
 _SENTENCE_MARKS = "。；;！？!?\n"
+
+
+def _asks_a_defined_term(body: str) -> bool:
+    """The blank stands on the term its sentence defines (所称“____”, “____”是指…)."""
+    if BLANK not in body:
+        return False
+    at = body.index(BLANK)
+    settings = gate_settings()
+    before = body[:at].rstrip('“"「『 ')
+    after = body[at + len(BLANK) :].lstrip('”"」』 ，,')
+    return before.endswith(settings.definition_leads) or after.startswith(settings.definition_follows)
 
 
 def second_answer(body: str, answers: list[str], source: str) -> bool:
