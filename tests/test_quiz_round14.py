@@ -189,3 +189,4 @@ def test_the_gates_reject_a_blank_on_a_defined_term() -> None:
     assert _asks_a_defined_term("民法典第八百四十七条第二款所称“____”。")
     assert _asks_a_defined_term("“____”是指在技术开发中取得的成果。")
     assert not _asks_a_defined_term("当事人应当在____日内提出异议。")
+    assert not _asks_a_defined_term("____指导全国的医师管理工作。")
