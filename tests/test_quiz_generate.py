@@ -44,7 +44,8 @@ def test_forty_items_from_the_whole_directive_pass_every_gate_and_verify(whole: 
     # Round 5 holds fill-ins for named things to two anchoring nouns (one beside the blank): the directive no longer
     # offers 40 sound items, and the build says how many it made.
     made = len(whole.items)
-    assert 35 <= made <= 40
+    # Since round 14 named measures are no fill-ins (29 of 72 judged ambiguous): the directive offers 34 sound items.
+    assert 32 <= made <= 40
     assert made == 40 or any(f"只生成了 {made} 道合格题目" in n for n in whole.notices), whole.notices
     assert whole.generator == "offline"
     counts = whole.counts()

@@ -190,3 +190,29 @@ def test_the_gates_reject_a_blank_on_a_defined_term() -> None:
     assert _asks_a_defined_term("“____”是指在技术开发中取得的成果。")
     assert not _asks_a_defined_term("当事人应当在____日内提出异议。")
     assert not _asks_a_defined_term("____指导全国的医师管理工作。")
+
+
+# --- round 16: a noun-phrase topic, a prohibition with its exception, a right's condition, a definition's subject --
+
+
+def test_a_stretch_without_its_noun_phrase_topic_needs_it() -> None:
+    text = "第十二条 堤防上已修建的涵闸、泵站和埋设的穿堤管道、缆线等建筑物及设施，河道主管机关应当定期检查。"
+    assert dropped_topic(text, text.index("河道主管机关"), len(text) - 1)
+    clause = "第十二条 国家实行河道管理制度，河道主管机关应当定期检查。"
+    assert not dropped_topic(clause, clause.index("河道主管机关"), len(clause) - 1)
+
+
+def test_a_prohibition_with_its_exception_and_a_rights_condition_stay() -> None:
+    for text, modal in (
+        ("堤顶禁止车辆通行，但防汛抢险车辆除外。", "禁止"),
+        ("持票人只能在首先向付款人行使付款请求权而得不到付款时，才可以行使追索权。", "可以"),
+        ("医疗卫生机构应当坚持公益性原则。", "应当"),
+    ):
+        assert not modal_editable(text, text.index(modal), modal, 0, len(text) - 1), text
+    plain = "堤顶禁止车辆通行。"
+    assert modal_editable(plain, plain.index("禁止"), "禁止", 0, len(plain) - 1)
+
+
+def test_a_stretch_that_is_only_a_definitions_subject_misses_its_predicate() -> None:
+    text = "本规定所称可以申请公示催告的失票人，是指按照规定可以背书转让的票据在丧失票据占有以前的最后合法持票人。"
+    assert not keeps_predicate(text, 0, text.index("，"), len(text) - 1)

@@ -147,7 +147,8 @@ def test_the_judge_reads_an_exported_quiz_file(tmp_path: Path):
 
 def test_different_seeds_give_different_quizzes():
     stems = [{i.stem for i in whole_quiz(DIRECTIVE, seed, 20)} for seed in SEEDS]
-    assert len(set().union(*stems)) >= 45  # of 60: the pool is spread, not one quiz three times
+    # Of 60: the pool is spread, not one quiz three times (45 before round 14 retired the measure fill-ins).
+    assert len(set().union(*stems)) >= 42
 
 
 @pytest.mark.parametrize(

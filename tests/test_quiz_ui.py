@@ -38,8 +38,12 @@ def data_dir(directive_assistant: PolicyAssistant, monkeypatch: pytest.MonkeyPat
 @pytest.fixture
 def session(data_dir: Path, directive_assistant: PolicyAssistant) -> tuple[QuizBank, QuizSession, list[QuizItem]]:
     """One approved question of each type in a session for all learners, the way a trainer would have set it up."""
-    built = build_quiz(directive_assistant, BuildRequest(n=8, seed=77, generator="offline")).items
-    picked = [next(i for i in built if i.type == t) for t in QUESTION_TYPES]
+    built = build_quiz(directive_assistant, BuildRequest(n=40, seed=77, generator="offline")).items
+    # The multiple choice with two wrong options at least (the results test answers with each of two).
+    picked = [
+        next(i for i in built if i.type == t and (t != "multi" or len(i.options) - len(i.answer) >= 2))
+        for t in QUESTION_TYPES
+    ]
     bank = QuizBank(data_dir / "quiz.sqlite3")
     bank.add(picked, author="培训老师")
     approve(bank, [i.id for i in picked], checker_for(directive_assistant.index.documents))

@@ -258,6 +258,8 @@ class ItemGates:
             return True
         if item.kind == "provision":
             return True  # the article's lead-in from its sentence's start and its own numbered items (provisions.py)
+        if "\n" in clause.text[item.span_start : item.span_end]:
+            return False  # a stretch over two paragraphs (round 16b): each paragraph is a rule of its own
         settings = gate_settings()
         text = clause.text
         # The quoted source, not the stem: a model's stem may well say 下列哪项.

@@ -280,6 +280,11 @@ def _cap_words() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
+def _exception_words() -> tuple[str, ...]:
+    return tuple(load_data("gates")["exception_endings"])
+
+
+@lru_cache(maxsize=1)
 def _duty_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
     data = load_data("edits")
     return tuple(data.get("exhortative_adverbs", ())), tuple(data.get("deemed_forfeitures", ()))
@@ -301,6 +306,11 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
     if modal not in _prohibition_words()[0] and after.startswith(_state_verbs()):
         return False  # 应当具有…能力 → 可以具有, 应当符合国家标准 → 可以符合: a qualification, no option
     exhortations, forfeitures = _duty_words()
+    sentence = text[sentence_start:sentence_end]
+    if modal in _prohibition_words()[0] and any(word in sentence for word in _exception_words()):
+        return False  # 禁止车辆通行，但防汛抢险车辆除外 → 允许…但…除外 contradicts itself (round 16a)
+    if modal == "可以" and text[:at].endswith("才"):
+        return False  # 只能…才可以行使追索权 → 才应当: a condition of a right, not an option (round 16b)
     if modal in _DUTIES and after.startswith(exhortations):
         return False  # 必须积极行动，努力完成任务 → 可以积极行动: an exhortation made optional gives itself away
     if modal in _DUTIES and any(word in text[at : _paragraph_end(text, at)] for word in forfeitures):

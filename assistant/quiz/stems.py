@@ -111,8 +111,8 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
     body = text[start:end].rstrip(SEGMENT_END + " ")
     if body.endswith(settings.dangling_endings):
         return False  # 在…分配中，| 继续…
-    if rest.startswith(settings.modals):
-        return False  # 设立政府性基金…，| 应当有法律依据: the stretch is only the subject
+    if rest.startswith(settings.modals) or rest.startswith(settings.definition_follows):
+        return False  # 设立政府性基金…，| 应当有法律依据 (…的失票人，| 是指…): the stretch is only the subject
     rest_opener = _first_token(rest)
     if _TOPIC_END.search(body) and rest_opener is not None and rest_opener.flag in _PREPOSITION_FLAGS:
         return False  # …中应当由工伤保险基金支付的部分，| 由经办机构…结算: a noun phrase, its predicate follows
@@ -323,6 +323,8 @@ def dropped_topic(text: str, start: int, end: int | None = None) -> bool:
     first = _first_token(prefix) if prefix else None
     if first is not None and first.word in gate_settings().topic_openers:
         return True
+    if prefix and _noun_topic(prefix):
+        return True  # 堤防上已修建的涵闸…等建筑物及设施，|河道主管机关应当定期检查 (round 16a)
     endings = gate_settings().condition_endings
     # Any condition of the words before (…的，由…吊销…，|五年直至终身禁止…, round 15b), not only the last one.
     parts = re.split(r"[，,；;：:]", prefix)
@@ -331,6 +333,16 @@ def dropped_topic(text: str, start: int, end: int | None = None) -> bool:
         return False
     stretch = text[start : len(text) if end is None else end]
     return not _names_again("，".join(parts[: last + 1]), stretch)
+
+
+def _noun_topic(prefix: str) -> bool:
+    """The words before the stretch are one noun phrase with a modifier (…修建的涵闸…等建筑物及设施): every verb stands
+    before its last 的, so it is the topic the statement is about, not a clause of its own (国家实行…制度)."""
+    if re.search(r"[，,；;：:]", prefix) or "的" not in prefix:
+        return False
+    tokens = tokenize(prefix)
+    last_de = max(i for i, t in enumerate(tokens) if t.word == "的")
+    return not any(t.flag.startswith("v") and t.flag != "vn" for t in tokens[last_de + 1 :])
 
 
 def _names_again(condition: str, stretch: str) -> bool:
