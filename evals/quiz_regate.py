@@ -25,7 +25,30 @@ def main(review: Path, corpora: list[Path]) -> None:
         p
         for p in (
             review / f"judge{n}.py"
-            for n in ("15b", "15a", "14b", "14a", "13b", "13a", "12b", "12a", 11, 10, 9, 8, 7, 6, 5, 4, 3, 2)
+            for n in (
+                "17b",
+                "17a",
+                "16b",
+                "16a",
+                "15b",
+                "15a",
+                "14b",
+                "14a",
+                "13b",
+                "13a",
+                "12b",
+                "12a",
+                11,
+                10,
+                9,
+                8,
+                7,
+                6,
+                5,
+                4,
+                3,
+                2,
+            )
         )
         if p.exists()
     )

@@ -216,3 +216,8 @@ def test_a_prohibition_with_its_exception_and_a_rights_condition_stay() -> None:
 def test_a_stretch_that_is_only_a_definitions_subject_misses_its_predicate() -> None:
     text = "本规定所称可以申请公示催告的失票人，是指按照规定可以背书转让的票据在丧失票据占有以前的最后合法持票人。"
     assert not keeps_predicate(text, 0, text.index("，"), len(text) - 1)
+
+
+def test_a_clause_that_opens_on_its_verb_is_no_topic() -> None:
+    text = "考虑重点生态功能区占西部地区比例较大的实际，继续加大中央财政对重点生态功能区转移支付力度。"
+    assert not dropped_topic(text, text.index("继续"), len(text) - 1)

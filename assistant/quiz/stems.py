@@ -336,11 +336,14 @@ def dropped_topic(text: str, start: int, end: int | None = None) -> bool:
 
 
 def _noun_topic(prefix: str) -> bool:
-    """The words before the stretch are one noun phrase with a modifier (…修建的涵闸…等建筑物及设施): every verb stands
-    before its last 的, so it is the topic the statement is about, not a clause of its own (国家实行…制度)."""
+    """The words before the stretch are one noun phrase with a modifier (堤防上已修建的涵闸…等建筑物及设施): it opens on a
+    noun and every verb stands before its last 的, so it is the topic the statement is about, not a clause of its own
+    (国家实行…制度, 考虑…的实际)."""
     if re.search(r"[，,；;：:]", prefix) or "的" not in prefix:
         return False
     tokens = tokenize(prefix)
+    if not tokens or tokens[0].flag not in _SUBJECT_FLAGS:
+        return False  # 考虑…比例较大的实际: a clause that opens on its verb, not a topic
     last_de = max(i for i, t in enumerate(tokens) if t.word == "的")
     return not any(t.flag.startswith("v") and t.flag != "vn" for t in tokens[last_de + 1 :])
 
