@@ -221,3 +221,13 @@ def test_a_stretch_that_is_only_a_definitions_subject_misses_its_predicate() -> 
 def test_a_clause_that_opens_on_its_verb_is_no_topic() -> None:
     text = "考虑重点生态功能区占西部地区比例较大的实际，继续加大中央财政对重点生态功能区转移支付力度。"
     assert not dropped_topic(text, text.index("继续"), len(text) - 1)
+
+
+def test_round_17b_basis_plans_principles_and_damage() -> None:
+    text = "国务院交通运输主管部门可以根据国家应急运输保障方案，组织协调运输经营单位优先运送处置突发事件所需物资。"
+    assert not keeps_predicate(text, 0, text.index("，"), len(text) - 1)
+    for text, modal in (
+        ("文物主管部门应当贯彻文物工作方针，坚持科学规划、原状保护的原则。", "应当"),
+        ("设立长城保护标志不得对长城造成损坏。", "不得"),
+    ):
+        assert not modal_editable(text, text.index(modal), modal, 0, len(text) - 1), text
