@@ -231,3 +231,8 @@ def test_round_17b_basis_plans_principles_and_damage() -> None:
         ("设立长城保护标志不得对长城造成损坏。", "不得"),
     ):
         assert not modal_editable(text, text.index(modal), modal, 0, len(text) - 1), text
+
+
+def test_a_prefix_whose_的_is_inside_a_word_is_no_topic() -> None:
+    text = "第二条 国家目标和目的，县级以上人民政府应当加强管理。"
+    assert not dropped_topic(text, text.index("县级以上"), len(text) - 1)

@@ -328,11 +328,18 @@ def dropped_topic(text: str, start: int, end: int | None = None) -> bool:
     endings = gate_settings().condition_endings
     # Any condition of the words before (…的，由…吊销…，|五年直至终身禁止…, round 15b), not only the last one.
     parts = re.split(r"[，,；;：:]", prefix)
-    last = max((i for i, part in enumerate(parts) if part.strip().endswith(endings)), default=-1)
+    last = max((i for i, part in enumerate(parts) if _ends_on_condition(part.strip(), endings)), default=-1)
     if last < 0:
         return False
     stretch = text[start : len(text) if end is None else end]
     return not _names_again("，".join(parts[: last + 1]), stretch)
+
+
+def _ends_on_condition(part: str, endings: tuple[str, ...]) -> bool:
+    """The part ends on a condition's closing word that starts a word of its own (…影响的, …流行时, …情况下), not on
+    the end of another word (目的)."""
+    starts = {t.start for t in tokenize(part)}
+    return any(part.endswith(e) and len(part) - len(e) in starts for e in endings)
 
 
 def _noun_topic(prefix: str) -> bool:
@@ -344,7 +351,9 @@ def _noun_topic(prefix: str) -> bool:
     tokens = tokenize(prefix)
     if not tokens or tokens[0].flag not in _SUBJECT_FLAGS:
         return False  # 考虑…比例较大的实际: a clause that opens on its verb, not a topic
-    last_de = max(i for i, t in enumerate(tokens) if t.word == "的")
+    last_de = max((i for i, t in enumerate(tokens) if t.word == "的"), default=-1)
+    if last_de < 0:
+        return False  # 的 only inside a word (目的, 的确): no modifier
     return not any(t.flag.startswith("v") and t.flag != "vn" for t in tokens[last_de + 1 :])
 
 
