@@ -1,7 +1,8 @@
 """Re-gate a blind reviewer's exported quiz items with the current gates: a measurement, not a target.
 
 Usage: python evals/quiz_regate.py REVIEW_DIR CORPUS_DIR [CORPUS_DIR ...]
-REVIEW_DIR holds judge15b.py … judge13a.py, judge12b.py, judge12a.py, judge11.py, judge10.py, judge9.py, judge8.py, judge7.py, judge6.py, judge5.py, judge4.py, judge3.py or judge2.py (J: the reviewer's defective items, (quiz, index, classes, why, borderline)) and out/*.json
+REVIEW_DIR holds one verdict file judge*.py (judge18a.py, judge12b.py, judge2.py …; J: the reviewer's defective items,
+(quiz, index, classes, why, borderline)) and out/*.json
 (the exported quizzes). Prints how many of the defective items each gate now rejects, per class, and how many items
 the reviewer accepted that the gates now reject (with the gate).
 """
@@ -21,37 +22,10 @@ from assistant.quiz.types import QuizItem
 
 
 def main(review: Path, corpora: list[Path]) -> None:
-    judge_file = next(
-        p
-        for p in (
-            review / f"judge{n}.py"
-            for n in (
-                "17b",
-                "17a",
-                "16b",
-                "16a",
-                "15b",
-                "15a",
-                "14b",
-                "14a",
-                "13b",
-                "13a",
-                "12b",
-                "12a",
-                11,
-                10,
-                9,
-                8,
-                7,
-                6,
-                5,
-                4,
-                3,
-                2,
-            )
-        )
-        if p.exists()
-    )
+    judges = sorted(review.glob("judge*.py"))
+    if len(judges) != 1:
+        raise SystemExit(f"{review}: expected one judge*.py verdict file, found {len(judges)}")
+    judge_file = judges[0]
     judged = runpy.run_path(str(judge_file))["J"]
     defects = {(q, i): (classes, borderline) for q, i, classes, _why, borderline in judged}
     documents = {}
