@@ -2,8 +2,9 @@
 
 A character that OCR or PDF conversion often puts for another (data/typos.toml: 卜 for 部, 己 for 已) is
 suspect where the bigram it forms is rare in the document while the same bigram with the other character is
-frequent (西卜 once, 西部 a hundred times): the document spells the word right elsewhere. When it does not (扛杆率
-once, 杠杆 nowhere), jieba's dictionary decides, for a character rare in it. `lint` reports these; the quiz keeps them out of its items.
+frequent (西卜 once, 西部 a hundred times): the document spells the word right elsewhere. When it does not
+(扛杆率 once, 杠杆 nowhere), jieba's dictionary decides, for a character rare in it. `lint` reports these; the quiz
+keeps them out of its items.
 """
 
 from __future__ import annotations
@@ -49,45 +50,50 @@ def likely_typos(text: str) -> list[Typo]:
     dictionary = bool(data.get("dictionary_check", False))
     found: list[Typo] = []
     for at, char in enumerate(text):
-        if chars[char] > rare:
+        if chars[char] > rare or char not in confusions:
             continue
-        for alternative in confusions.get(char, []):
-            hit = None
-            for a, b in ((at - 1, at + 1), (at, at + 2)):  # the bigram ending on, then starting on, the character
-                if a < 0 or b > len(text):
-                    continue
-                written = text[a:b]
-                if not all("\u4e00" <= ch <= "\u9fff" for ch in written):
-                    continue  # a bigram across punctuation is no word
-                meant = written.replace(char, alternative, 1) if a == at else written[0] + alternative
-                if counts[meant] >= least and counts[meant] >= ratio * counts[written]:
-                    hit = Typo(offset=at, written=written, meant=meant)
-                    break
-            if hit is None and dictionary:
-                hit = _dictionary_typo(text, at, alternative, data)
-            if hit is not None:
-                found.append(hit)
-                break
+        pairs = [(w, m) for alternative in confusions[char] for w, m in _bigrams(text, at, alternative)]
+        hit = next(
+            (
+                Typo(offset=at, written=written, meant=meant)
+                for written, meant in pairs
+                if counts[meant] >= least and counts[meant] >= ratio * counts[written]
+            ),
+            None,
+        )
+        if hit is None and dictionary and _unknown_to_dictionary(text, at, data):
+            hit = next(
+                (
+                    Typo(offset=at, written=written, meant=meant, by_dictionary=True)
+                    for written, meant in pairs
+                    if word_frequency(meant) >= int(data["dictionary_min_word_frequency"])
+                ),
+                None,
+            )
+        if hit is not None:
+            found.append(hit)
     return found
 
 
-def _dictionary_typo(text: str, at: int, alternative: str, data: dict[str, Any]) -> Typo | None:
-    """The word the document spells once is no word, while the same word with the other character is a common one
-    (扛杆 for 杠杆): jieba's dictionary decides when the document's own vocabulary cannot. Only for a character rare in
-    the dictionary itself (扛, 卜), since a common one (未, 己) joins words the dictionary does not list (期未满)."""
-    char = text[at]
-    if word_frequency(char) >= int(data["dictionary_max_char_frequency"]):
-        return None
-    least = int(data["dictionary_min_word_frequency"])
-    for a in range(max(0, at - 3), at + 1):  # the written character is part of no dictionary word
-        for b in range(max(at + 1, a + 2), min(len(text), a + 4) + 1):
-            if word_frequency(text[a:b]):
-                return None
+def _bigrams(text: str, at: int, alternative: str) -> list[tuple[str, str]]:
+    """(as written, with the alternative character) for the bigram ending on, then starting on, text[at]; a bigram
+    across punctuation is no word."""
+    out = []
     for a, b in ((at - 1, at + 1), (at, at + 2)):
-        if a < 0 or b > len(text) or not all("\u4e00" <= ch <= "\u9fff" for ch in text[a:b]):
-            continue
-        written = text[a:b]
-        meant = written[:1] + alternative if a < at else alternative + written[1:]
-        if word_frequency(meant) >= least:
-            return Typo(offset=at, written=written, meant=meant, by_dictionary=True)
-    return None
+        written = text[a:b] if a >= 0 and b <= len(text) else ""
+        if len(written) == 2 and all("\u4e00" <= ch <= "\u9fff" for ch in written):
+            out.append((written, written[0] + alternative if a < at else alternative + written[1]))
+    return out
+
+
+def _unknown_to_dictionary(text: str, at: int, data: dict[str, Any]) -> bool:
+    """The character at `at` is rare in jieba's dictionary (扛, 卜) and stands in no dictionary word of two to four
+    characters: then the dictionary may decide what the document's own vocabulary cannot (扛杆 for 杠杆). A common
+    character (未, 己) joins words the dictionary does not list (期未满), so it is never judged this way."""
+    if word_frequency(text[at]) >= int(data["dictionary_max_char_frequency"]):
+        return False
+    return not any(
+        word_frequency(text[a:b])
+        for a in range(max(0, at - 3), at + 1)
+        for b in range(max(at + 1, a + 2), min(len(text), a + 4) + 1)
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from assistant.chinese import split_sentences
 from assistant.ingest import load_document
 from assistant.quiz.build import build_from_documents, checker_for
 from assistant.quiz.gates import Checker
 from assistant.quiz.types import BuildRequest, QuizItem
-from assistant.types import Document
+from assistant.types import Clause, ClauseKind, Document, Sentence
 
 
 @cache
@@ -42,7 +43,7 @@ def reviewed_item(verdicts: dict, quiz: str, index: int) -> dict:
     return next(d["item"] for d in verdicts["defective"] if (d["quiz"], d["index"]) == (quiz, index))
 
 
-def retired_measure_item(data: dict, sources: tuple[Path, ...]) -> bool:
+def retired_by_design(data: dict, sources: tuple[Path, ...]) -> bool:
     """An item rounds 14–15 no longer ask by design: a fill-in on a named measure, a statute's item on a measure, or a
     statute's body swapped or offered against other bodies (the verdicts of rounds 10–15b found 29 of 72, 8 of 8 and
     18 of 19 of them defective). Reviewers' clean items of these kinds are expected to fail the gates now; every
@@ -54,3 +55,24 @@ def retired_measure_item(data: dict, sources: tuple[Path, ...]) -> bool:
         return item.type == "blank" or statute
     swapped = item.type in ("single", "multi") or (item.type == "tf" and item.swap is not None)
     return item.kind == "institution" and statute and swapped
+
+
+def text_clause(text: str, doc: str, number: str, kind: ClauseKind = "item") -> Clause:
+    """A clause of one test document 《doc》 whose text is `text` (clause `number`), split into sentences as the
+    parser does."""
+    return Clause(
+        doc_id="t",
+        doc_title=doc,
+        clause=number,
+        part="",
+        heading="",
+        label=f"《{doc}》{number}",
+        order=0,
+        start=0,
+        end=len(text),
+        text=text,
+        sentences=[
+            Sentence(index=n, text=x.text, start=x.start, end=x.end) for n, x in enumerate(split_sentences(text))
+        ],
+        kind=kind,
+    )

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import random
 
-from assistant.chinese import split_sentences
 from assistant.quiz.build import build_from_documents
 from assistant.quiz.generate import OfflineGenerator, _ClauseWriter
 from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import dropped_topic, keeps_predicate
 from assistant.quiz.terms import Lexicon
 from assistant.quiz.types import FALSE, BuildRequest
-from assistant.types import Clause, Document, Sentence
-from tests.quiz_builds import parsed
+from assistant.types import Clause, Document
+from tests.quiz_builds import parsed, text_clause
 from tests.quiz_judge import DIRECTIVE, FIXTURES
 
 
@@ -50,23 +49,7 @@ def test_a_stretch_ending_on_a_basis_phrase_misses_its_verb() -> None:
 
 
 def _article(text: str) -> Clause:
-    body = f"第十条 {text}"
-    return Clause(
-        doc_id="law",
-        doc_title="某法",
-        clause="第十条",
-        part="",
-        heading="",
-        label="《某法》第十条",
-        order=0,
-        start=0,
-        end=len(body),
-        text=body,
-        sentences=[
-            Sentence(index=n, text=x.text, start=x.start, end=x.end) for n, x in enumerate(split_sentences(body))
-        ],
-        kind="article",
-    )
+    return text_clause(f"第十条 {text}", "某法", "第十条", kind="article")
 
 
 def test_a_statute_asks_no_named_measure_and_no_fill_in_asks_one() -> None:

@@ -21,7 +21,7 @@ from assistant.quiz.soundness import modal_editable, private_right
 from assistant.quiz.stems import needs_premise
 from assistant.quiz.term_shapes import bare_action_blank, clause_option, cuts_joined_name, shared_head_list
 from assistant.quiz.types import BLANK, FALSE, TRUE, BuildRequest
-from tests.quiz_builds import gate_problems, parsed, retired_measure_item, reviewed_item, source_checker, whole_quiz
+from tests.quiz_builds import gate_problems, parsed, retired_by_design, reviewed_item, source_checker, whole_quiz
 from tests.quiz_judge import DIRECTIVE, FIXTURES
 
 SECURITY = FIXTURES / "国家安全法(2015-07-01).md"
@@ -180,7 +180,7 @@ def test_the_items_the_reviewer_accepted_still_pass() -> None:
     """None of the reviewer's clean items of the two laws and the directive is lost (a 5年 → 10年 false statement of
     《民用建筑节能条例》, not in this fixture, is: a small count now moves by at most 2)."""
     clean = VERDICTS["clean"]
-    retired = [c for c in clean if retired_measure_item(c["item"], SOURCES)]
+    retired = [c for c in clean if retired_by_design(c["item"], SOURCES)]
     assert len(retired) == 11  # the directive's 9 measure fill-ins, and 2 body swaps of a statute (rounds 14–15)
     assert all(_problems(c["item"]) for c in retired)
     lost = [(c["quiz"], c["index"], _problems(c["item"])) for c in clean if c not in retired and _problems(c["item"])]

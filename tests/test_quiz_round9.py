@@ -18,7 +18,7 @@ from assistant.quiz.soundness import modal_editable
 from assistant.quiz.stems import needs_premise, self_contained
 from assistant.quiz.terms import clause_terms
 from assistant.quiz.types import QuizItem
-from tests.quiz_builds import gate_problems, parsed, retired_measure_item, reviewed_item, whole_quiz
+from tests.quiz_builds import gate_problems, parsed, retired_by_design, reviewed_item, whole_quiz
 from tests.quiz_judge import FIXTURES
 
 LAWS = (
@@ -47,7 +47,7 @@ def _defect(quiz: str, index: int) -> dict:
 
 def test_the_reviewers_clean_items_still_pass() -> None:
     clean = VERDICTS["clean"]
-    retired = [c for c in clean if retired_measure_item(c["item"], SOURCES)]
+    retired = [c for c in clean if retired_by_design(c["item"], SOURCES)]
     assert len(retired) == 2  # a statute's measure items, no longer asked since round 14
     assert all(_problems(c["item"]) for c in retired)
     lost = [(c["quiz"], c["index"], _problems(c["item"])) for c in clean if c not in retired]

@@ -7,7 +7,6 @@ import random
 
 import pytest
 
-from assistant.chinese import split_sentences
 from assistant.quiz import stems
 from assistant.quiz.gates import Deduplicator
 from assistant.quiz.gazetteer import NOT_MEASURES, TERM_BREAKERS, institution_class, load_data, term_class
@@ -15,25 +14,12 @@ from assistant.quiz.generate import _ClauseWriter
 from assistant.quiz.soundness import gate_settings, modal_editable
 from assistant.quiz.terms import Lexicon, clause_terms, kinds_of, whole_at
 from assistant.quiz.types import BuildRequest, GateReport, QuizItem
-from assistant.types import Clause, Sentence
+from assistant.types import Clause
+from tests.quiz_builds import text_clause
 
 
 def _clause(text: str) -> Clause:
-    return Clause(
-        doc_id="t",
-        doc_title="测试法",
-        clause="第一条",
-        part="",
-        heading="",
-        label="《测试法》第一条",
-        order=0,
-        start=0,
-        end=len(text),
-        text=text,
-        sentences=[
-            Sentence(index=n, text=x.text, start=x.start, end=x.end) for n, x in enumerate(split_sentences(text))
-        ],
-    )
+    return text_clause(text, "测试法", "第一条")
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ from assistant.quiz.gazetteer import (
 from assistant.quiz.number_cues import swap_plausible
 from assistant.quiz.numerals import chinese_value, number_value, written_like
 from assistant.quiz.provisions import ProvisionList, distractor_items, one_word_apart
-from assistant.quiz.soundness import gate_settings, inside_formula, modal_editable
+from assistant.quiz.soundness import asks_kind, defines_term, gate_settings, inside_formula, modal_editable
 from assistant.quiz.stems import body_start, stem_verb
 from assistant.quiz.terms import Enumeration, Lexicon, Term, kinds_of
 from assistant.quiz.types import (
@@ -41,9 +41,6 @@ from assistant.quiz.types import (
 )
 from assistant.types import Clause, Sentence
 
-BLANKABLE: frozenset[TermKind] = frozenset(NAMED_KINDS)
-"""Kinds asked at all; which of them a fill-in or a statute asks is data (gates.toml: blank_kinds,
-statute_unasked_kinds)."""
 PHRASE_CHARS = 48
 """Longest stretch of a sentence a stem quotes around its blank."""
 STATEMENT_CHARS = 60
@@ -97,10 +94,12 @@ class _ClauseWriter:
     def items(self) -> list[QuizItem]:
         types = set(self.request.types)
         out: list[QuizItem] = []
-        # A statute's named measures (…工程, …制度) are no fixed names: as keys or swaps they were cut or defensible
-        # in every review (rounds 10–13b: 8 of 8 items defective).
-        unasked = gate_settings().statute_unasked_kinds if self.clause.is_article else ()
-        terms = [t for t in self.lexicon.terms.get(self.clause.key, []) if self._specific(t) and t.kind not in unasked]
+        statute = self.clause.is_article
+        terms = [
+            t
+            for t in self.lexicon.terms.get(self.clause.key, [])
+            if self._specific(t) and asks_kind(t.kind, "statement", statute)
+        ]
         for term in terms:
             sentence = self._sentence(term.start, term.end)
             if sentence is None or self._defined(term):
@@ -119,11 +118,10 @@ class _ClauseWriter:
         if "tf" in types:
             # A false statement may change any place, body, number or year, however often the document names it:
             # 国务院 → 县级以上人民政府 is an edit a careless reader believes, and it asks no modal word.
-            unswapped = gate_settings().statute_unswapped_kinds if self.clause.is_article else ()
             swappable = [
                 t
                 for t in self.lexicon.terms.get(self.clause.key, [])
-                if t.kind in SWAP_KINDS and t.kind not in unasked and t.kind not in unswapped
+                if t.kind in SWAP_KINDS and asks_kind(t.kind, "swap", statute)
             ]
             for sentence in self.sentences:
                 out += self._true_false(sentence, swappable)
@@ -135,15 +133,10 @@ class _ClauseWriter:
         """A term worth asking about: a meaningful kind, and not repeated all over the document."""
         if term.kind == "number":  # a count is specific with its unit: 45日 once, although 5 stands everywhere
             return self.lexicon.corpus.count(match_key(term.text + term.family)) <= gate_settings().number_repeat_max
-        return term.kind in BLANKABLE and self.lexicon.clause_count.get(match_key(term.text), 0) <= 2
+        return term.kind in NAMED_KINDS and self.lexicon.clause_count.get(match_key(term.text), 0) <= 2
 
     def _defined(self, term: Term) -> bool:
-        """A term the sentence defines (民法典第八百四十七条第二款所称“物质技术条件”，包括…; “X”是指…): what is asked
-        is its definition, which a blank on the term leaves out (round 15a)."""
-        settings = gate_settings()
-        before = self.clause.text[: term.start].rstrip('“"「『 ')
-        after = self.clause.text[term.end :].lstrip('”"」』 ，,')
-        return before.endswith(settings.definition_leads) or after.startswith(settings.definition_follows)
+        return defines_term(self.clause.text[: term.start], self.clause.text[term.end :])
 
     def _sentence(self, start: int, end: int) -> Sentence | None:
         return next((s for s in self.sentences if s.start <= start and end <= s.end), None)
@@ -277,7 +270,7 @@ class _ClauseWriter:
     def _blank(self, term: Term, sentence: Sentence) -> QuizItem | None:
         if self._listed(term.end):
             return None  # any member of the open list would be a right answer
-        if term.kind not in gate_settings().blank_kinds:
+        if not asks_kind(term.kind, "blank", self.clause.is_article):
             return None  # 在西部地区打造若干____ (产业转移示范区): a measure's wording is recognised, not recalled
         if len(term.text) > gate_settings().blank_max_chars:
             return None  # a long name is asked as a choice: nobody reproduces it verbatim
@@ -301,8 +294,8 @@ class _ClauseWriter:
     def _single(self, term: Term, sentence: Sentence) -> QuizItem | None:
         if term.kind not in gate_settings().choice_kinds:
             return None
-        if self.clause.is_article and term.kind in gate_settings().statute_unswapped_kinds:
-            return None  # a statute's body set against other bodies: absurd or defensible (gates.toml)
+        if not asks_kind(term.kind, "choice", self.clause.is_article):
+            return None  # a statute's body set against other bodies: absurd or defensible
         window = self._window(sentence, term.start, term.end)
         if window is None or not self._context_ok(*window, term.start, term.end):
             return None

@@ -26,7 +26,10 @@ from assistant.quiz.number_cues import numeric_item_sound
 from assistant.quiz.numerals import number_value
 from assistant.quiz.provisions import same_listed_kind, whole_listed_items
 from assistant.quiz.soundness import (
+    KindUse,
+    asks_kind,
     corrupt_word,
+    defines_term,
     formula_spans,
     fragment,
     gate_settings,
@@ -44,7 +47,7 @@ from assistant.quiz.term_shapes import (
     shared_object_list,
 )
 from assistant.quiz.terms import Lexicon, holds_a_clause, kinds_of, tokenize, whole_at
-from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, NAMED_KINDS, QuizItem, split_stem
+from assistant.quiz.types import BLANK, FALSE, LISTED_MULTI, LISTED_SINGLE, QuizItem, split_stem
 from assistant.types import Clause
 
 _EDITS = load_data("edits")
@@ -194,16 +197,10 @@ class ItemGates:
     def whole_terms(self, item: QuizItem) -> bool:
         """Keys and options are whole terms, and the blank does not cut a term in the source."""
         own = self.clauses.get(item.key)
-        settings = gate_settings()
-        if own is not None and own.is_article and item.kind in settings.statute_unasked_kinds:
-            return False  # a statute's named measure (法律规定履行工程, …制度): cut or defensible in every review
-        if (
-            own is not None
-            and own.is_article
-            and (item.type in ("single", "multi") or (item.type == "tf" and item.swap is not None))
-            and item.kind in settings.statute_unswapped_kinds
-        ):
-            return False  # 国务院 → 中央军事委员会 in a statute: absurd or defensible (round 15b)
+        statute = own is not None and own.is_article
+        use: KindUse = "choice" if item.type in ("single", "multi") else "swap" if item.swap else "statement"
+        if not asks_kind(item.kind, use, statute):
+            return False  # a statute's measure, or its body set against another (国务院 → 中央军事委员会)
         if item.kind == "provision":  # options are a statute's numbered items, propositions rather than terms
             return whole_listed_items(self.lexicon.provisions.values(), item.options) and same_listed_kind(
                 item.answer, item.options
@@ -398,7 +395,7 @@ class ItemGates:
         if item.type != "blank":
             return True
         clause = self.clauses.get(item.key)
-        if item.kind in NAMED_KINDS and item.kind not in gate_settings().blank_kinds:
+        if not asks_kind(item.kind, "blank", False):
             return False  # 在西部地区打造若干____ (产业转移示范区): a measure's wording is not fixed by its context
         if clause is not None and second_answer(_body(item), item.answer, clause.text):
             return False  # ____其他有关部门在各自职责范围内负责…: the next paragraph says it of 县级以上地方人民政府
@@ -463,13 +460,8 @@ _SENTENCE_MARKS = "。；;！？!?\n"
 
 def _asks_a_defined_term(body: str) -> bool:
     """The blank stands on the term its sentence defines (所称“____”, “____”是指…)."""
-    if BLANK not in body:
-        return False
-    at = body.index(BLANK)
-    settings = gate_settings()
-    before = body[:at].rstrip('“"「『 ')
-    after = body[at + len(BLANK) :].lstrip('”"」』 ，,')
-    return before.endswith(settings.definition_leads) or after.startswith(settings.definition_follows)
+    before, blank, after = body.partition(BLANK)
+    return bool(blank) and defines_term(before, after)
 
 
 def second_answer(body: str, answers: list[str], source: str) -> bool:

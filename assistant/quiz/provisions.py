@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import takewhile
 
 from assistant.chinese import char_bigrams, match_key
 from assistant.quiz.soundness import gate_settings
@@ -135,28 +136,17 @@ def one_word_apart(a: str, b: str) -> bool:
     a, b = match_key(a), match_key(b)
     if a == b:
         return False
-    head = len(_common_prefix([a, b]))
-    tail = len(_common_prefix([a[head:][::-1], b[head:][::-1]]))
+    head = len(_common_start([a, b]))
+    tail = len(_common_ending([a[head:], b[head:]]))
     return max(len(a), len(b)) - head - tail <= 2 and head + tail >= 2
 
 
-def _common_prefix(texts: list[str]) -> str:
-    prefix = ""
-    for chars in zip(*texts):
-        if len(set(chars)) != 1:
-            break
-        prefix += chars[0]
-    return prefix
+def _common_start(texts: list[str]) -> str:
+    return "".join(chars[0] for chars in takewhile(lambda chars: len(set(chars)) == 1, zip(*texts)))
 
 
 def _common_ending(texts: list[str]) -> str:
-    ending = ""
-    for size in range(1, min(map(len, texts), default=0) + 1):
-        tails = {t[-size:] for t in texts}
-        if len(tails) != 1:
-            break
-        ending = tails.pop()
-    return ending
+    return _common_start([t[::-1] for t in texts])[::-1]
 
 
 def same_listed_kind(answers: list[str], options: list[str]) -> bool:

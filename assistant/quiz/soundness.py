@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Literal
 
 from assistant.quiz.gazetteer import (
     FUNCTION_CHAR_WORDS,
@@ -18,6 +19,7 @@ from assistant.quiz.gazetteer import (
     PERIOD_UNITS,
     load_data,
 )
+from assistant.quiz.types import NAMED_KINDS
 from assistant.types import Clause
 
 _DUTIES = ("应当", "必须", "应")
@@ -280,11 +282,6 @@ def _cap_words() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=1)
-def _exception_words() -> tuple[str, ...]:
-    return tuple(load_data("gates")["exception_endings"])
-
-
-@lru_cache(maxsize=1)
 def _duty_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
     data = load_data("edits")
     return tuple(data.get("exhortative_adverbs", ())), tuple(data.get("deemed_forfeitures", ()))
@@ -293,6 +290,32 @@ def _duty_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _paragraph_end(text: str, at: int) -> int:
     end = text.find("\n", at)
     return len(text) if end < 0 else end
+
+
+KindUse = Literal["blank", "choice", "swap", "statement"]
+
+
+def asks_kind(kind: str | None, use: KindUse, statute: bool) -> bool:
+    """Whether an item may ask a term of this kind: as a fill-in (`use` "blank"), as a choice or a false statement's
+    swap ("choice", "swap"), or in any statement ("statement"), in a statute or not (gates.toml: blank_kinds,
+    statute_unasked_kinds, statute_unswapped_kinds). The generator and the gates ask this one question."""
+    settings = gate_settings()
+    if statute and kind in settings.statute_unasked_kinds:
+        return False  # a statute's named measure (法律规定履行工程, …制度): cut or defensible in every review
+    if use == "blank":
+        return kind not in NAMED_KINDS or kind in settings.blank_kinds  # 在西部地区打造若干____: wording is open
+    if use in ("choice", "swap"):
+        return not (statute and kind in settings.statute_unswapped_kinds)  # 国务院 → 中央军事委员会 in a statute
+    return True
+
+
+def defines_term(before: str, after: str) -> bool:
+    """Whether a term between `before` and `after` is the one its sentence defines (民法典…所称“物质技术条件”，包括…;
+    “X”是指…): what an exam asks is the definition, which a blank on the term leaves out (round 15a)."""
+    settings = gate_settings()
+    lead = before.rstrip('“"「『 ')
+    follow = after.lstrip('”"」』 ，,')
+    return lead.endswith(settings.definition_leads) or follow.startswith(settings.definition_follows)
 
 
 def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence_end: int) -> bool:
@@ -307,7 +330,7 @@ def modal_editable(text: str, at: int, modal: str, sentence_start: int, sentence
         return False  # 应当具有…能力 → 可以具有, 应当符合国家标准 → 可以符合: a qualification, no option
     exhortations, forfeitures = _duty_words()
     sentence = text[sentence_start:sentence_end]
-    if modal in _prohibition_words()[0] and any(word in sentence for word in _exception_words()):
+    if modal in _prohibition_words()[0] and any(word in sentence for word in gate_settings().exception_endings):
         return False  # 禁止车辆通行，但防汛抢险车辆除外 → 允许…但…除外 contradicts itself (round 16a)
     if modal == "可以" and text[:at].endswith("才"):
         return False  # 只能…才可以行使追索权 → 才应当: a condition of a right, not an option (round 16b)

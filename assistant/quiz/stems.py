@@ -120,7 +120,7 @@ def keeps_predicate(text: str, start: int, end: int, sentence_end: int) -> bool:
         return False  # 包括就作品、…肖像，| 以及…: the list or object goes on
     if _open_frame(body, rest):
         return False
-    last_words = {t.word for t in tokenize(body[max(body.rfind(c) for c in SEGMENT_END) + 1 :])}
+    last_words = {t.word for t in tokenize(_last_part(body))}
     if last_words & set(settings.concessive_words):
         return False  # 承包人虽未取得…确认，| 但…应予支持: a concession waits for its main clause (round 13b)
     if not _modal_word_in(body) and _subjectless_obligation_follows(text, end, sentence_end):
@@ -165,13 +165,18 @@ def _awaits_verb(stretch: str, modals: tuple[str, ...]) -> bool:
     return False
 
 
+def _last_part(body: str) -> str:
+    """The stretch's words after its last comma, semicolon or colon."""
+    return body[max(body.rfind(c) for c in SEGMENT_END) + 1 :]
+
+
 def _open_frame(body: str, rest: str) -> bool:
     """The stretch stops inside a framed phrase or right after it, before the verb the phrase qualifies: it opens one
     (从…方面, 自…之日起) whose closing word only the rest of the sentence holds (可以从行为与本人生活相关联的程度，| …
     等方面认定, round 13a), or its last part ends on a phrase's closing word (应当引导公民通过…等形式，| 铭记…, round
     14b)."""
     settings = gate_settings()
-    last = body[max(body.rfind(c) for c in SEGMENT_END) + 1 :]
+    last = _last_part(body)
     for frames, open_only in ((settings.phrase_frames, False), (settings.basis_frames, True)):
         for opener, closers in frames.items():
             at = last.rfind(opener)
